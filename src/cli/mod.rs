@@ -1,0 +1,93 @@
+//! Command-line front end: flags are parsed here, work is done by the
+//! library, messages go to stderr and results to stdout or `--output`.
+
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod output;
+mod vectors;
+
+/// Transfer learning with frozen pretrained word vectors.
+#[derive(Debug, Parser)]
+#[command(name = "embed-tl", version, about, long_about = None)]
+pub struct Cli {
+    /// No progress bars or warnings on stderr (errors are still printed).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Inspect, convert, prune and query pretrained vector files.
+    #[command(subcommand)]
+    Vectors(vectors::VectorsCommand),
+}
+
+/// What every subcommand gets besides its own flags.
+#[derive(Clone, Copy, Debug)]
+pub struct Ui {
+    /// Show progress and warnings on stderr.
+    pub chatty: bool,
+    /// stderr is a terminal (progress bars are drawn only there).
+    pub terminal: bool,
+}
+
+impl Ui {
+    /// Print a warning to stderr unless quiet.
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        if self.chatty {
+            eprintln!("warning: {message}");
+        }
+    }
+
+    /// Print a progress note to stderr unless quiet.
+    pub fn info(&self, message: impl std::fmt::Display) {
+        if self.chatty {
+            eprintln!("{message}");
+        }
+    }
+
+    /// A spinner on a terminal, hidden otherwise.
+    pub fn spinner(&self, message: String) -> indicatif::ProgressBar {
+        if self.chatty && self.terminal {
+            let bar = indicatif::ProgressBar::new_spinner().with_message(message);
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        }
+    }
+}
+
+/// Parse flags, run, and turn the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ui = Ui {
+        chatty: !cli.quiet,
+        terminal: io::stderr().is_terminal(),
+    };
+    let result = match cli.command {
+        Command::Vectors(cmd) => vectors::run(cmd, ui),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

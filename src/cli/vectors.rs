@@ -1,0 +1,380 @@
+//! `embed-tl vectors ...`: inspect, convert, prune and query vector files.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use embed_tl::corpus::{read_texts, Column};
+use embed_tl::text::Tokenizer;
+use embed_tl::vectors::{Format, OpenOptions, Vectors};
+
+use super::output::{atomic_write, stdout};
+use super::Ui;
+
+#[derive(Debug, Subcommand)]
+pub enum VectorsCommand {
+    /// Print format, size, subword support and norm statistics.
+    ///
+    /// Example: embed-tl vectors info embeddings/glove.6B.50d.top50k.fifu
+    Info {
+        #[command(flatten)]
+        input: Input,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert to another format (default: finalfusion, which opens
+    /// memory-mapped in milliseconds).
+    ///
+    /// Example: embed-tl vectors convert glove.6B.50d.txt glove.6B.50d.fifu
+    Convert {
+        #[command(flatten)]
+        input: Input,
+        /// The file to write.
+        output: PathBuf,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Keep only the most frequent words, or only the words a corpus uses.
+    ///
+    /// Example: embed-tl vectors prune glove.6B.50d.txt --top 50000 small.fifu
+    ///
+    /// Example: embed-tl vectors prune glove.6B.50d.txt --vocab-from corpora/reviews.csv reviews.fifu
+    Prune {
+        #[command(flatten)]
+        input: Input,
+        /// The file to write.
+        output: PathBuf,
+        /// Keep the first N words (the most frequent in GloVe and word2vec
+        /// files, which are in frequency order).
+        #[arg(long, value_name = "N", required_unless_present = "vocab_from")]
+        top: Option<usize>,
+        /// Keep the words (and their lowercased forms) that this CSV, TSV or
+        /// JSONL corpus uses; with fastText vectors, unknown corpus words
+        /// keep their subword vectors.
+        #[arg(long, value_name = "TEXTS", conflicts_with = "top")]
+        vocab_from: Option<PathBuf>,
+        /// The text column of --vocab-from, by name or 0-based index.
+        #[arg(long, default_value = "text")]
+        text_column: Column,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// The words nearest to WORD by cosine similarity.
+    ///
+    /// Example: embed-tl vectors similar embeddings/glove.6B.50d.top50k.fifu king
+    Similar {
+        #[command(flatten)]
+        input: Input,
+        /// The query word.
+        word: String,
+        /// How many neighbours.
+        #[arg(short, default_value_t = 10)]
+        k: usize,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The words nearest to A - B + C (king man woman: queen).
+    ///
+    /// Example: embed-tl vectors analogy embeddings/glove.6B.50d.top50k.fifu king man woman
+    Analogy {
+        #[command(flatten)]
+        input: Input,
+        /// The word to start from (king).
+        a: String,
+        /// The word to subtract (man).
+        b: String,
+        /// The word to add (woman).
+        c: String,
+        /// How many answers.
+        #[arg(short, default_value_t = 10)]
+        k: usize,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A vector file to read.
+#[derive(Debug, Args)]
+pub struct Input {
+    /// The vector file: finalfusion, fastText .bin/.vec, word2vec binary or
+    /// text, GloVe text; optionally .gz or .bz2. The format is sniffed from
+    /// the content.
+    file: PathBuf,
+    /// Read as this format instead of sniffing: fifu, fasttext,
+    /// word2vec-bin, word2vec-text, glove.
+    #[arg(long, value_name = "FORMAT")]
+    format: Option<Format>,
+    /// Replace invalid UTF-8 in words instead of failing.
+    #[arg(long)]
+    lossy: bool,
+}
+
+/// The format to write.
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Write this format: fifu, word2vec-bin, word2vec-text, glove. Default:
+    /// from the output's extension (.fifu, .bin, .vec, .txt), else fifu.
+    #[arg(long, value_name = "FORMAT")]
+    to: Option<Format>,
+}
+
+impl Target {
+    fn resolve(&self, output: &Path) -> Result<Format> {
+        if let Some(format) = self.to {
+            if format == Format::FastText {
+                bail!("cannot write fastText .bin: choose fifu (keeps subwords), word2vec-bin, word2vec-text or glove");
+            }
+            return Ok(format);
+        }
+        let name = output.to_string_lossy().to_ascii_lowercase();
+        Ok(if name.ends_with(".bin") {
+            Format::Word2VecBinary
+        } else if name.ends_with(".vec") {
+            Format::Word2VecText
+        } else if name.ends_with(".txt") {
+            Format::Glove
+        } else {
+            Format::Finalfusion
+        })
+    }
+}
+
+impl Input {
+    fn open(&self, ui: Ui) -> Result<Vectors> {
+        let spinner = ui.spinner(format!("reading {}", self.file.display()));
+        let options = OpenOptions {
+            format: self.format,
+            lossy: self.lossy,
+        };
+        let vectors = Vectors::open_with(&self.file, &options)?;
+        spinner.finish_and_clear();
+        let report = vectors.report();
+        if let Some((word, at)) = &report.first_duplicate {
+            let place = if vectors.format() == Format::Word2VecBinary {
+                format!("byte {at}")
+            } else {
+                format!("line {at}")
+            };
+            ui.warn(format!(
+                "{}: {} duplicate word{} dropped, the first occurrence kept (first: '{word}' at {place})",
+                self.file.display(),
+                report.duplicates,
+                if report.duplicates == 1 { "" } else { "s" },
+            ));
+        }
+        if report.lossy_words > 0 {
+            ui.warn(format!(
+                "{}: invalid UTF-8 replaced in {} words",
+                self.file.display(),
+                report.lossy_words
+            ));
+        }
+        Ok(vectors)
+    }
+}
+
+pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
+    match cmd {
+        VectorsCommand::Info { input, json } => info(&input, json, ui),
+        VectorsCommand::Convert {
+            input,
+            output,
+            target,
+        } => {
+            let format = target.resolve(&output)?;
+            let start = Instant::now();
+            let vectors = input.open(ui)?;
+            write_vectors(&vectors, &output, format)?;
+            ui.info(format!(
+                "wrote {} words x {} dims as {format} to {} in {:.2}s",
+                vectors.len(),
+                vectors.dims(),
+                output.display(),
+                start.elapsed().as_secs_f64()
+            ));
+            Ok(())
+        }
+        VectorsCommand::Prune {
+            input,
+            output,
+            top,
+            vocab_from,
+            text_column,
+            target,
+        } => {
+            let format = target.resolve(&output)?;
+            let vectors = input.open(ui)?;
+            let pruned = match (top, vocab_from) {
+                (Some(n), _) => vectors.top(n),
+                (None, Some(corpus)) => {
+                    let texts = read_texts(&corpus, &text_column)?;
+                    let words = corpus_words(&vectors, &texts);
+                    vectors.subset(words.iter().map(String::as_str))
+                }
+                (None, None) => bail!("give --top N or --vocab-from TEXTS"),
+            };
+            write_vectors(&pruned, &output, format)?;
+            ui.info(format!(
+                "kept {} of {} words; wrote {} as {format}",
+                pruned.len(),
+                vectors.len(),
+                output.display()
+            ));
+            Ok(())
+        }
+        VectorsCommand::Similar {
+            input,
+            word,
+            k,
+            json,
+        } => {
+            let vectors = input.open(ui)?;
+            let neighbours = vectors.similar(&word, k)?;
+            print_neighbours(&word, &neighbours, json)
+        }
+        VectorsCommand::Analogy {
+            input,
+            a,
+            b,
+            c,
+            k,
+            json,
+        } => {
+            let vectors = input.open(ui)?;
+            let answers = vectors.analogy(&a, &b, &c, k)?;
+            print_neighbours(&format!("{a} - {b} + {c}"), &answers, json)
+        }
+    }
+}
+
+fn info(input: &Input, json: bool, ui: Ui) -> Result<()> {
+    let start = Instant::now();
+    let vectors = input.open(ui)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let stats = vectors.norm_stats();
+    let report = vectors.report();
+    let mut out = stdout();
+    if json {
+        let value = serde_json::json!({
+            "file": input.file,
+            "format": vectors.format(),
+            "compression": vectors.compression(),
+            "words": vectors.len(),
+            "dims": vectors.dims(),
+            "subwords": vectors.has_subwords(),
+            "norms": stats,
+            "duplicates": report.duplicates,
+            "words_with_spaces": report.words_with_spaces,
+            "lossy_words": report.lossy_words,
+            "load_seconds": seconds,
+        });
+        writeln!(out, "{value}")?;
+    } else {
+        writeln!(out, "file:        {}", input.file.display())?;
+        writeln!(
+            out,
+            "format:      {} ({:?} compression)",
+            vectors.format(),
+            vectors.compression()
+        )?;
+        writeln!(out, "words:       {}", vectors.len())?;
+        writeln!(out, "dims:        {}", vectors.dims())?;
+        writeln!(
+            out,
+            "subwords:    {}",
+            if vectors.has_subwords() {
+                "yes (unknown words get n-gram vectors)"
+            } else {
+                "no (unknown words have no vector)"
+            }
+        )?;
+        if let Some(s) = stats {
+            writeln!(
+                out,
+                "norms:       min {:.4}  median {:.4}  mean {:.4}  max {:.4}",
+                s.min, s.median, s.mean, s.max
+            )?;
+        }
+        if report.duplicates > 0 {
+            writeln!(
+                out,
+                "duplicates:  {} dropped (first kept)",
+                report.duplicates
+            )?;
+        }
+        if report.words_with_spaces > 0 {
+            writeln!(
+                out,
+                "spaces:      {} words contain spaces",
+                report.words_with_spaces
+            )?;
+        }
+        writeln!(out, "loaded in:   {seconds:.3}s")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn print_neighbours(query: &str, neighbours: &[(String, f32)], json: bool) -> Result<()> {
+    let mut out = stdout();
+    if json {
+        let items: Vec<_> = neighbours
+            .iter()
+            .map(|(w, s)| serde_json::json!({"word": w, "cosine": s}))
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"query": query, "neighbours": items})
+        )?;
+    } else {
+        for (word, similarity) in neighbours {
+            writeln!(out, "{similarity:.4}\t{word}")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn write_vectors(vectors: &Vectors, output: &Path, format: Format) -> Result<()> {
+    atomic_write(output, |out| {
+        vectors
+            .write(out, format)
+            .with_context(|| format!("writing {}", output.display()))
+    })
+}
+
+/// The corpus words to keep: tokens and their lowercased forms that have a
+/// vector; known words first in file order, then subword-only words.
+fn corpus_words(vectors: &Vectors, texts: &[String]) -> Vec<String> {
+    let tokenizer = Tokenizer::default();
+    let mut wanted: HashSet<String> = HashSet::new();
+    let mut order: Vec<String> = Vec::new();
+    for text in texts {
+        for token in tokenizer.tokenize(text) {
+            let lower = token.to_lowercase();
+            for form in [token, lower] {
+                if wanted.insert(form.clone()) {
+                    order.push(form);
+                }
+            }
+        }
+    }
+    let mut known: Vec<(usize, String)> = Vec::new();
+    let mut rest = Vec::new();
+    for word in order {
+        match vectors.index(&word) {
+            Some(idx) => known.push((idx, word)),
+            None if vectors.has_subwords() => rest.push(word),
+            None => {}
+        }
+    }
+    known.sort_unstable();
+    known.into_iter().map(|(_, w)| w).chain(rest).collect()
+}

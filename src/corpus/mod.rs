@@ -1,0 +1,219 @@
+//! Reading texts (and, later, labels) from CSV, TSV and JSONL files.
+//!
+//! ```
+//! use embed_tl::corpus::{read_texts, Column};
+//!
+//! let texts = read_texts("corpora/reviews.csv", &Column::Name("text".into()))?;
+//! assert_eq!(texts.len(), 3000);
+//! # Ok::<(), embed_tl::Error>(())
+//! ```
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use crate::error::{Error, Location, Result};
+
+/// A column chosen by header name or 0-based index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// The column with this header name.
+    Name(String),
+    /// The column at this 0-based position.
+    Index(usize),
+}
+
+impl std::str::FromStr for Column {
+    type Err = std::convert::Infallible;
+
+    /// A number is an index; anything else a name.
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(match s.parse::<usize>() {
+            Ok(i) => Column::Index(i),
+            Err(_) => Column::Name(s.to_string()),
+        })
+    }
+}
+
+impl std::fmt::Display for Column {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Column::Name(n) => write!(f, "'{n}'"),
+            Column::Index(i) => write!(f, "#{i}"),
+        }
+    }
+}
+
+/// The layout of a corpus file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CorpusFormat {
+    /// Comma-separated, with a header row.
+    Csv,
+    /// Tab-separated, with a header row.
+    Tsv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl CorpusFormat {
+    /// Guess from the file name: `.tsv`/`.tab` is TSV, `.jsonl`/`.ndjson`
+    /// is JSONL, anything else CSV.
+    pub fn from_path(path: &Path) -> CorpusFormat {
+        let name = path.to_string_lossy().to_ascii_lowercase();
+        if name.ends_with(".tsv") || name.ends_with(".tab") {
+            CorpusFormat::Tsv
+        } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+            CorpusFormat::Jsonl
+        } else {
+            CorpusFormat::Csv
+        }
+    }
+}
+
+/// All values of `column` in a corpus file, in file order.
+pub fn read_texts(path: impl AsRef<Path>, column: &Column) -> Result<Vec<String>> {
+    let path = path.as_ref();
+    let format = CorpusFormat::from_path(path);
+    let file = File::open(path).map_err(|e| Error::io(e).with_path(path))?;
+    let result = match format {
+        CorpusFormat::Csv | CorpusFormat::Tsv => read_delimited(
+            BufReader::new(file),
+            if format == CorpusFormat::Tsv {
+                b'\t'
+            } else {
+                b','
+            },
+            column,
+        ),
+        CorpusFormat::Jsonl => read_jsonl(BufReader::new(file), column),
+    };
+    result.map_err(|e| e.with_path(path))
+}
+
+fn read_delimited<R: std::io::Read>(
+    reader: R,
+    delimiter: u8,
+    column: &Column,
+) -> Result<Vec<String>> {
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .from_reader(reader);
+    let headers = csv.headers().map_err(csv_error)?.clone();
+    let index = match column {
+        Column::Name(name) => headers.iter().position(|h| h == name),
+        Column::Index(i) => (*i < headers.len()).then_some(*i),
+    }
+    .ok_or_else(|| {
+        let found: Vec<&str> = headers.iter().collect();
+        Error::malformed(
+            Location::Line(1),
+            format!("no column {column}; columns found: {}", found.join(", ")),
+        )
+    })?;
+    let mut texts = Vec::new();
+    for record in csv.records() {
+        let record = record.map_err(csv_error)?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let field = record.get(index).ok_or_else(|| {
+            Error::malformed(
+                Location::Line(line),
+                format!("expected {} fields, found {}", headers.len(), record.len()),
+            )
+        })?;
+        texts.push(field.to_string());
+    }
+    Ok(texts)
+}
+
+fn csv_error(e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line()).unwrap_or(0);
+    let location = if line > 0 {
+        Location::Line(line)
+    } else {
+        Location::None
+    };
+    match e.kind() {
+        csv::ErrorKind::Io(_) => Error::io(std::io::Error::other(e.to_string())),
+        csv::ErrorKind::Utf8 { .. } => Error::malformed(location, "invalid UTF-8"),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => Error::malformed(
+            location,
+            format!("expected {expected_len} fields, found {len}"),
+        ),
+        _ => Error::malformed(location, e.to_string()),
+    }
+}
+
+fn read_jsonl<R: BufRead>(reader: R, column: &Column) -> Result<Vec<String>> {
+    let Column::Name(name) = column else {
+        return Err(Error::InvalidInput(
+            "JSONL fields are chosen by name, not index".into(),
+        ));
+    };
+    let mut texts = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line_no = i as u64 + 1;
+        let line = line.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                Error::malformed(Location::Line(line_no), "invalid UTF-8")
+            } else {
+                Error::io(e)
+            }
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(&line)
+            .map_err(|e| Error::malformed(Location::Line(line_no), format!("invalid JSON: {e}")))?;
+        let text = match value.get(name) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) if !other.is_null() => other.to_string(),
+            _ => {
+                return Err(Error::malformed(
+                    Location::Line(line_no),
+                    format!("no field '{name}'"),
+                ))
+            }
+        };
+        texts.push(text);
+    }
+    Ok(texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_columns_by_name_and_index() {
+        let data = "id,text\n1,hello\n2,\"a, b\"\n";
+        let by_name = read_delimited(data.as_bytes(), b',', &Column::Name("text".into())).unwrap();
+        let by_index = read_delimited(data.as_bytes(), b',', &Column::Index(1)).unwrap();
+        assert_eq!(by_name, ["hello", "a, b"]);
+        assert_eq!(by_name, by_index);
+    }
+
+    #[test]
+    fn bad_corpora_say_where() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "id,body\n1,x\n",
+                "line 1: no column 'text'; columns found: id, body",
+            ),
+            ("id,text\n1,x\n2\n", "line 3: expected 2 fields, found 1"),
+        ];
+        for (data, expected) in cases {
+            let err =
+                read_delimited(data.as_bytes(), b',', &Column::Name("text".into())).unwrap_err();
+            assert!(err.to_string().contains(expected), "{err}");
+        }
+        let err = read_jsonl(
+            "{\"text\": \"a\"}\n{oops\n".as_bytes(),
+            &Column::Name("text".into()),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("line 2: invalid JSON"), "{err}");
+    }
+}

@@ -1,0 +1,577 @@
+//! Text vector formats: GloVe (no header), word2vec text and fastText `.vec`
+//! (a `words dims` header line).
+//!
+//! The reader takes any [`BufRead`] and parses blocks of lines in parallel
+//! on all cores: a block is read, cut at its last newline, split into
+//! sub-chunks, and each sub-chunk is parsed by a rayon task. Memory stays at
+//! the matrix plus the vocabulary plus one block.
+//!
+//! Real-world quirks handled on purpose: CRLF line ends, trailing spaces,
+//! a UTF-8 byte-order mark, a missing final newline, blank lines, and words
+//! that contain spaces (GloVe 840B has `. . .`): the last `dims` fields of a
+//! line are the vector and everything before them is the word.
+
+use std::io::{BufRead, Read};
+
+use finalfusion::embeddings::Embeddings;
+use finalfusion::storage::NdArray;
+use finalfusion::vocab::SimpleVocab;
+use rayon::prelude::*;
+
+use super::build::{finish, RawRows};
+use super::{LoadReport, MAX_DIMS};
+use crate::error::{Error, Location, Result};
+
+/// Bytes read per block; each block is parsed in parallel.
+const BLOCK: usize = 8 << 20;
+/// The longest line we accept (1,000,000 dims of long floats fit).
+const MAX_LINE: usize = 64 << 20;
+
+/// How to read a text vector file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    /// The first line is a `words dims` header (word2vec text, fastText
+    /// `.vec`); otherwise dims are taken from the first row (GloVe).
+    pub header: bool,
+    /// Replace invalid UTF-8 in words by U+FFFD instead of failing.
+    pub lossy: bool,
+}
+
+/// Read a text vector file.
+///
+/// Rows are L2-normalised; the original norms are kept in the result.
+/// Duplicate words keep their first row and are counted in the report.
+pub fn read_text<R: BufRead>(
+    mut reader: R,
+    options: TextOptions,
+) -> Result<(Embeddings<SimpleVocab, NdArray>, LoadReport)> {
+    let mut report = LoadReport::default();
+    let mut line_no: u64 = 0;
+    let mut header_rows = None;
+    let mut dims = None;
+
+    strip_bom(&mut reader)?;
+    if options.header {
+        let mut line = Vec::new();
+        let n = (&mut reader)
+            .take(1024)
+            .read_until(b'\n', &mut line)
+            .map_err(Error::io)?;
+        if n == 0 {
+            return Err(Error::malformed(Location::None, "empty file"));
+        }
+        line_no = 1;
+        let (rows, d) = parse_header(&line).map_err(|m| Error::malformed(Location::Line(1), m))?;
+        header_rows = Some(rows);
+        dims = Some(d);
+    }
+
+    let mut raw = RawRows::default();
+    if let Some(rows) = header_rows {
+        // Trust the header only as far as memory goes: a lying header must
+        // not make us allocate without bound.
+        let reserve = rows.min(1 << 20) as usize;
+        raw.words.reserve(reserve);
+        raw.positions.reserve(reserve);
+    }
+
+    let mut block: Vec<u8> = Vec::with_capacity(BLOCK);
+    let mut eof = false;
+    while !eof {
+        eof = fill_block(&mut reader, &mut block)?;
+        let end = if eof {
+            block.len()
+        } else {
+            match memchr_last(b'\n', &block) {
+                Some(pos) => pos + 1,
+                None => {
+                    if block.len() >= MAX_LINE {
+                        return Err(Error::malformed(
+                            Location::Line(line_no + 1),
+                            format!("line longer than {MAX_LINE} bytes"),
+                        ));
+                    }
+                    // A line longer than the block: read more before parsing.
+                    block.reserve(BLOCK);
+                    continue;
+                }
+            }
+        };
+        if dims.is_none() {
+            dims = first_row_dims(&block[..end]);
+        }
+        if let Some(d) = dims {
+            if d == 0 || d > MAX_DIMS {
+                let loc = Location::Line(if options.header { 1 } else { line_no + 1 });
+                return Err(Error::malformed(
+                    loc,
+                    format!("{d} dimensions: expected between 1 and {MAX_DIMS}"),
+                ));
+            }
+            line_no = parse_block(
+                &block[..end],
+                line_no,
+                d,
+                options.lossy,
+                &mut raw,
+                &mut report,
+            )?;
+        }
+        block.drain(..end);
+    }
+
+    let Some(dims) = dims else {
+        return Err(Error::malformed(
+            Location::None,
+            "no vectors found (empty file or only blank lines)",
+        ));
+    };
+    raw.dims = dims;
+    if let Some(expected) = header_rows {
+        let found = raw.words.len() as u64;
+        if found != expected {
+            let hint = if found < expected {
+                " (truncated file?)"
+            } else {
+                ""
+            };
+            return Err(Error::malformed(
+                Location::Line(1),
+                format!("header promises {expected} words, file has {found}{hint}"),
+            ));
+        }
+    }
+    if raw.words.is_empty() {
+        return Err(Error::malformed(Location::None, "no vectors found"));
+    }
+    Ok((finish(raw, &mut report), report))
+}
+
+/// Parse a `words dims` header line.
+pub(crate) fn parse_header(line: &[u8]) -> std::result::Result<(u64, usize), String> {
+    let text = std::str::from_utf8(line)
+        .map_err(|_| "header is not text: expected `<words> <dims>`".to_string())?;
+    let fields: Vec<&str> = text.split_ascii_whitespace().collect();
+    match fields.as_slice() {
+        [rows, dims] => {
+            let rows = rows
+                .parse::<u64>()
+                .map_err(|_| format!("header word count '{rows}' is not a whole number"))?;
+            let dims = dims
+                .parse::<usize>()
+                .map_err(|_| format!("header dimension '{dims}' is not a whole number"))?;
+            if dims == 0 || dims > MAX_DIMS {
+                return Err(format!(
+                    "header says {dims} dimensions: expected between 1 and {MAX_DIMS}"
+                ));
+            }
+            Ok((rows, dims))
+        }
+        _ => Err(format!(
+            "expected a header `<words> <dims>`, found {} fields",
+            fields.len()
+        )),
+    }
+}
+
+fn strip_bom<R: BufRead>(reader: &mut R) -> Result<()> {
+    let buf = reader.fill_buf().map_err(Error::io)?;
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(())
+}
+
+/// Append up to BLOCK bytes to `block`; returns true at end of input.
+fn fill_block<R: Read>(reader: &mut R, block: &mut Vec<u8>) -> Result<bool> {
+    let target = block.len() + BLOCK;
+    while block.len() < target {
+        let start = block.len();
+        block.resize(target, 0);
+        let n = loop {
+            match reader.read(&mut block[start..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    block.truncate(start);
+                    return Err(Error::io(e));
+                }
+            }
+        };
+        block.truncate(start + n);
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn memchr_last(needle: u8, haystack: &[u8]) -> Option<usize> {
+    memchr::memrchr(needle, haystack)
+}
+
+/// Dimensions of a header-less file: the numbers that end the first
+/// non-blank line (a word may contain spaces, but is never all numbers).
+fn first_row_dims(text: &[u8]) -> Option<usize> {
+    let line = text
+        .split(|&b| b == b'\n')
+        .map(trim_line)
+        .find(|l| !l.is_empty())?;
+    let fields: Vec<&[u8]> = line
+        .split(|&b| is_space(b))
+        .filter(|f| !f.is_empty())
+        .collect();
+    let numeric = fields
+        .iter()
+        .rev()
+        .take_while(|f| parse_f32(f).is_some())
+        .count();
+    Some(numeric.min(fields.len().saturating_sub(1)))
+}
+
+fn trim_line(line: &[u8]) -> &[u8] {
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b'\r' | b' ' | b'\t') {
+        end -= 1;
+    }
+    &line[..end]
+}
+
+/// The parsed rows of one sub-chunk.
+#[derive(Default)]
+struct Chunk {
+    words: Vec<String>,
+    values: Vec<f32>,
+    /// Line offsets (0-based within the chunk) of each row.
+    rows_at: Vec<u32>,
+    lines: u64,
+    spaces: usize,
+    lossy: usize,
+}
+
+/// Parse one block of whole lines in parallel; returns the last line number.
+fn parse_block(
+    text: &[u8],
+    first_line: u64,
+    dims: usize,
+    lossy: bool,
+    raw: &mut RawRows,
+    report: &mut LoadReport,
+) -> Result<u64> {
+    let pieces = split_at_lines(text, rayon::current_num_threads() * 4);
+    let parsed: Vec<std::result::Result<Chunk, (u64, String)>> = pieces
+        .par_iter()
+        .map(|piece| parse_chunk(piece, dims, lossy))
+        .collect();
+    let mut line = first_line;
+    for result in parsed {
+        match result {
+            Ok(chunk) => {
+                for offset in &chunk.rows_at {
+                    raw.positions.push(line + 1 + u64::from(*offset));
+                }
+                raw.words.extend(chunk.words);
+                raw.values.extend_from_slice(&chunk.values);
+                report.words_with_spaces += chunk.spaces;
+                report.lossy_words += chunk.lossy;
+                line += chunk.lines;
+            }
+            Err((offset, message)) => {
+                return Err(Error::malformed(Location::Line(line + 1 + offset), message));
+            }
+        }
+    }
+    Ok(line)
+}
+
+/// Split `text` into about `n` pieces, each ending after a newline.
+fn split_at_lines(text: &[u8], n: usize) -> Vec<&[u8]> {
+    let target = (text.len() / n.max(1)).max(64 << 10);
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > target {
+        match memchr::memchr(b'\n', &rest[target..]) {
+            Some(pos) => {
+                let (head, tail) = rest.split_at(target + pos + 1);
+                pieces.push(head);
+                rest = tail;
+            }
+            None => break,
+        }
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}
+
+fn parse_chunk(text: &[u8], dims: usize, lossy: bool) -> std::result::Result<Chunk, (u64, String)> {
+    let mut chunk = Chunk::default();
+    let rows_guess = text.len() / (dims * 8 + 8) + 1;
+    chunk.values.reserve(rows_guess * dims);
+    chunk.words.reserve(rows_guess);
+    let mut offset: u64 = 0;
+    let mut start = 0;
+    while start < text.len() {
+        let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |p| start + p);
+        let line = trim_line(&text[start..end]);
+        if !line.is_empty() {
+            parse_line(line, dims, lossy, &mut chunk).map_err(|m| (offset, m))?;
+            chunk.rows_at.push(offset as u32);
+        }
+        offset += 1;
+        start = end + 1;
+    }
+    chunk.lines = offset;
+    Ok(chunk)
+}
+
+fn parse_line(
+    line: &[u8],
+    dims: usize,
+    lossy: bool,
+    chunk: &mut Chunk,
+) -> std::result::Result<(), String> {
+    let start = chunk.values.len();
+    chunk.values.resize(start + dims, 0.0);
+    // Walk fields from the right: the last `dims` are the vector.
+    let mut end = line.len();
+    for k in (0..dims).rev() {
+        while end > 0 && is_space(line[end - 1]) {
+            end -= 1;
+        }
+        let mut begin = end;
+        while begin > 0 && !is_space(line[begin - 1]) {
+            begin -= 1;
+        }
+        if begin == end {
+            chunk.values.truncate(start);
+            return Err(too_few(line, dims));
+        }
+        let field = &line[begin..end];
+        match parse_f32(field) {
+            Some(v) if v.is_finite() => chunk.values[start + k] = v,
+            Some(_) => {
+                chunk.values.truncate(start);
+                return Err(format!(
+                    "value {} is not a finite number: '{}'",
+                    k + 1,
+                    String::from_utf8_lossy(field)
+                ));
+            }
+            None => {
+                chunk.values.truncate(start);
+                if begin == 0 {
+                    return Err(too_few(line, dims));
+                }
+                return Err(format!(
+                    "value {} is not a number: '{}' (expected {dims} numbers after the word)",
+                    k + 1,
+                    String::from_utf8_lossy(field)
+                ));
+            }
+        }
+        end = begin;
+    }
+    while end > 0 && is_space(line[end - 1]) {
+        end -= 1;
+    }
+    let word = &line[..end];
+    if word.is_empty() {
+        chunk.values.truncate(start);
+        return Err(too_few(line, dims));
+    }
+    if let Some(space) = word.iter().rposition(|&b| is_space(b)) {
+        // A word with spaces inside (GloVe 840B `. . .`), unless what sits
+        // before the vector is one more number: then the row is too long.
+        if parse_f32(&word[space + 1..]).is_some() {
+            chunk.values.truncate(start);
+            let fields = line
+                .split(|&b| is_space(b))
+                .filter(|f| !f.is_empty())
+                .count();
+            return Err(format!(
+                "expected {dims} values after the word, found {}",
+                fields - 1
+            ));
+        }
+        chunk.spaces += 1;
+    }
+    let word = match std::str::from_utf8(word) {
+        Ok(w) => w.to_string(),
+        Err(e) if lossy => {
+            let _ = e;
+            chunk.lossy += 1;
+            String::from_utf8_lossy(word).into_owned()
+        }
+        Err(e) => {
+            chunk.values.truncate(start);
+            return Err(format!(
+                "invalid UTF-8 in the word at byte {} of the line (use --lossy to replace it)",
+                e.valid_up_to()
+            ));
+        }
+    };
+    chunk.words.push(word);
+    Ok(())
+}
+
+fn too_few(line: &[u8], dims: usize) -> String {
+    let fields = line
+        .split(|&b| is_space(b))
+        .filter(|f| !f.is_empty())
+        .count();
+    format!(
+        "expected a word and {dims} values, found {} value{}",
+        fields.saturating_sub(1),
+        if fields == 2 { "" } else { "s" }
+    )
+}
+
+#[inline]
+fn is_space(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+#[inline]
+fn parse_f32(field: &[u8]) -> Option<f32> {
+    // fast-float2 parses bytes directly (no UTF-8 pass) and rejects
+    // anything but a complete number.
+    fast_float2::parse(field).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use finalfusion::vocab::Vocab;
+
+    fn read(text: &str, header: bool) -> Result<(Embeddings<SimpleVocab, NdArray>, LoadReport)> {
+        read_text(
+            text.as_bytes(),
+            TextOptions {
+                header,
+                lossy: false,
+            },
+        )
+    }
+
+    #[test]
+    fn quirks_are_accepted() {
+        // (input, header, words, dims)
+        let cases: &[(&str, bool, &[&str], usize)] = &[
+            ("a 1 0\nb 0 1\n", false, &["a", "b"], 2),
+            ("a 1 0\r\nb 0 1\r\n", false, &["a", "b"], 2),
+            ("a 1 0 \nb 0 1 \n", false, &["a", "b"], 2),
+            ("\u{feff}a 1 0\nb 0 1", false, &["a", "b"], 2),
+            ("2 2\na 1 0\nb 0 1\n", true, &["a", "b"], 2),
+            ("a 1 0\n\nb 0 1\n\n", false, &["a", "b"], 2),
+            (". . . 1 0\nb 0 1\n", false, &[". . .", "b"], 2),
+            ("a 1 0\na 0 1\nc 1 1\n", false, &["a", "c"], 2),
+        ];
+        for (input, header, words, dims) in cases {
+            let (emb, _) = read(input, *header).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+            assert_eq!(emb.vocab().words(), *words, "{input:?}");
+            assert_eq!(emb.dims(), *dims, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn bad_rows_name_the_line() {
+        let cases: &[(&str, bool, &str)] = &[
+            (
+                "a 1 0\nb 0\n",
+                false,
+                "line 2: expected a word and 2 values, found 1 value",
+            ),
+            (
+                "a 1 0\nb 0 x\n",
+                false,
+                "line 2: value 2 is not a number: 'x'",
+            ),
+            (
+                "a 1 0\nb 0 nan\n",
+                false,
+                "line 2: value 2 is not a finite number: 'nan'",
+            ),
+            (
+                "a 1 0\nb 0 inf\n",
+                false,
+                "line 2: value 2 is not a finite number: 'inf'",
+            ),
+            (
+                "a 1 0\nb 0 1 2\n",
+                false,
+                "line 2: expected 2 values after the word, found 3",
+            ),
+            (
+                "3 2\na 1 0\nb 0 1\n",
+                true,
+                "line 1: header promises 3 words, file has 2",
+            ),
+            (
+                "2 3\na 1 0\nb 0 1\n",
+                true,
+                "line 2: expected a word and 3 values, found 2 values",
+            ),
+            (
+                "x y\na 1 0\n",
+                true,
+                "line 1: header word count 'x' is not a whole number",
+            ),
+            ("", false, "no vectors found"),
+            ("\n\n", false, "no vectors found"),
+            ("", true, "empty file"),
+            ("a\n", false, "dimensions: expected between 1"),
+        ];
+        for (input, header, expected) in cases {
+            let err = read(input, *header)
+                .err()
+                .unwrap_or_else(|| panic!("{input:?} parsed"));
+            assert!(
+                err.to_string().contains(expected),
+                "{input:?}: got '{err}', expected '{expected}'"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_fails_unless_lossy() {
+        let input = b"ab\xff 1 0\n";
+        let err = read_text(&input[..], TextOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("line 1: invalid UTF-8"), "{err}");
+        let (emb, report) = read_text(
+            &input[..],
+            TextOptions {
+                header: false,
+                lossy: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(emb.vocab().words(), &["ab\u{fffd}"]);
+        assert_eq!(report.lossy_words, 1);
+    }
+
+    #[test]
+    fn line_numbers_survive_block_splits() {
+        let mut text = String::new();
+        for i in 0..200_000 {
+            text.push_str(&format!("w{i} 1 2 3\n"));
+        }
+        text.push_str("bad 1 2\n");
+        let err = read(&text, false).unwrap_err();
+        assert!(err.to_string().contains("line 200001:"), "{err}");
+    }
+
+    #[test]
+    fn many_rows_round_trip_in_order() {
+        let mut text = String::new();
+        for i in 0..100_000 {
+            text.push_str(&format!("w{i} {i} 1\n"));
+        }
+        let (emb, _) = read(&text, false).unwrap();
+        assert_eq!(emb.len(), 100_000);
+        assert_eq!(emb.vocab().words()[77_777], "w77777");
+        let e = emb.embedding_with_norm("w77777").unwrap();
+        assert!((e.embedding[0] * e.norm - 77_777.0).abs() < 1e-2);
+    }
+}

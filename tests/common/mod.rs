@@ -1,0 +1,44 @@
+//! Shared helpers for integration tests: paths to committed fixtures and a
+//! runner for the real `embed-tl` binary in a temporary directory.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// A file under `tests/data`.
+pub fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
+}
+
+/// A file relative to the repository root.
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The shipped default vectors.
+pub fn default_vectors() -> PathBuf {
+    repo("embeddings/glove.6B.50d.top50k.fifu")
+}
+
+/// `embed-tl` as a command, run inside `dir`.
+pub fn embed_tl(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("embed-tl").expect("binary is built");
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Parse `word v1 v2 ...` lines (as fastText prints them).
+pub fn read_word_vectors(path: &Path) -> Vec<(String, Vec<f32>)> {
+    let text = std::fs::read_to_string(path).expect("fixture is readable");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let mut fields = line.split_whitespace();
+            let word = fields.next().expect("a word").to_string();
+            let values = fields.map(|v| v.parse().expect("a number")).collect();
+            (word, values)
+        })
+        .collect()
+}
