@@ -2,20 +2,27 @@
 //!
 //! People with a few hundred or a few thousand labelled texts reuse what
 //! pretrained Word2Vec, GloVe or fastText vectors learned elsewhere, kept
-//! **frozen** as a feature layer. `embed_tl` opens those vector files fast
-//! and safely ([`vectors`]), turns texts into tokens that match them
-//! ([`text`]), and reads labelled corpora ([`corpus`]).
+//! **frozen** as a feature layer. The data flows one way:
+//!
+//! 1. [`vectors`]: open a vector file of any common format, fast and safely.
+//! 2. [`text`]: tokenise texts the way the vectors were trained.
+//! 3. [`pool`]: combine a text's word vectors into one document vector.
+//! 4. [`features`]: the fitted tokenizer + pooler, texts in, matrix out.
+//! 5. [`corpus`]: read texts (and labels) from CSV, TSV or JSONL.
 //!
 //! ```
-//! use embed_tl::text::Tokenizer;
-//! use embed_tl::vectors::{Scale, Vectors};
+//! use embed_tl::features::FeaturizerParams;
+//! use embed_tl::pool::PoolParams;
+//! use embed_tl::Vectors;
 //!
 //! // The shipped default: GloVe 6B 50d, the 50,000 most frequent words.
 //! let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu")?;
-//! let tokens = Tokenizer { lowercase: true }.tokenize("The Queen spoke.");
-//! let (matrix, found) = vectors.embedding_batch(&tokens, Scale::Unit);
-//! assert_eq!(matrix.shape(), &[4, 50]);
-//! assert_eq!(found, [true, true, true, true]);
+//! let train = ["Great phone, great battery.", "It broke after a week.", "Don't buy it!"];
+//! let featurizer = FeaturizerParams::default()
+//!     .pool("pmeans".parse::<PoolParams>()?) // min, mean and max, concatenated
+//!     .fit(&vectors, &train)?;
+//! let x = featurizer.transform(&vectors, &train)?; // ndarray::Array2<f32>, ready for linfa
+//! assert_eq!(x.shape(), &[3, 150]);
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 //!
@@ -26,6 +33,8 @@
 
 pub mod corpus;
 mod error;
+pub mod features;
+pub mod pool;
 pub mod text;
 pub mod vectors;
 

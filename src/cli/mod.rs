@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod embed;
 mod output;
 mod vectors;
 
@@ -26,6 +27,8 @@ enum Command {
     /// Inspect, convert, prune and query pretrained vector files.
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
+    /// Turn texts into document vectors (one feature row per text).
+    Embed(embed::EmbedArgs),
 }
 
 /// What every subcommand gets besides its own flags.
@@ -73,6 +76,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Vectors(cmd) => vectors::run(cmd, ui),
+        Command::Embed(args) => embed::run(args, ui),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

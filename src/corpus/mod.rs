@@ -72,6 +72,13 @@ impl CorpusFormat {
 
 /// All values of `column` in a corpus file, in file order.
 pub fn read_texts(path: impl AsRef<Path>, column: &Column) -> Result<Vec<String>> {
+    let mut columns = read_columns(path, std::slice::from_ref(column))?;
+    Ok(columns.pop().unwrap_or_default())
+}
+
+/// The values of several columns, one `Vec` per requested column, in file
+/// order. A missing column is an error that lists the columns found.
+pub fn read_columns(path: impl AsRef<Path>, columns: &[Column]) -> Result<Vec<Vec<String>>> {
     let path = path.as_ref();
     let format = CorpusFormat::from_path(path);
     let file = File::open(path).map_err(|e| Error::io(e).with_path(path))?;
@@ -83,9 +90,45 @@ pub fn read_texts(path: impl AsRef<Path>, column: &Column) -> Result<Vec<String>
             } else {
                 b','
             },
-            column,
+            columns,
         ),
-        CorpusFormat::Jsonl => read_jsonl(BufReader::new(file), column),
+        CorpusFormat::Jsonl => read_jsonl(BufReader::new(file), columns),
+    };
+    result.map_err(|e| e.with_path(path))
+}
+
+/// The column names of a CSV/TSV file (its header row); for JSONL, the
+/// keys of the first record.
+pub fn column_names(path: impl AsRef<Path>) -> Result<Vec<String>> {
+    let path = path.as_ref();
+    let file = File::open(path).map_err(|e| Error::io(e).with_path(path))?;
+    let result = match CorpusFormat::from_path(path) {
+        CorpusFormat::Jsonl => {
+            let mut line = String::new();
+            BufReader::new(file)
+                .read_line(&mut line)
+                .map_err(Error::io)?;
+            match serde_json::from_str::<serde_json::Value>(&line) {
+                Ok(serde_json::Value::Object(map)) => Ok(map.keys().cloned().collect()),
+                _ => Err(Error::malformed(
+                    Location::Line(1),
+                    "expected a JSON object",
+                )),
+            }
+        }
+        format => {
+            let delimiter = if format == CorpusFormat::Tsv {
+                b'\t'
+            } else {
+                b','
+            };
+            let mut csv = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .from_reader(BufReader::new(file));
+            csv.headers()
+                .map(|h| h.iter().map(str::to_string).collect())
+                .map_err(csv_error)
+        }
     };
     result.map_err(|e| e.with_path(path))
 }
@@ -93,37 +136,50 @@ pub fn read_texts(path: impl AsRef<Path>, column: &Column) -> Result<Vec<String>
 fn read_delimited<R: std::io::Read>(
     reader: R,
     delimiter: u8,
-    column: &Column,
-) -> Result<Vec<String>> {
+    columns: &[Column],
+) -> Result<Vec<Vec<String>>> {
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .from_reader(reader);
     let headers = csv.headers().map_err(csv_error)?.clone();
-    let index = match column {
-        Column::Name(name) => headers.iter().position(|h| h == name),
-        Column::Index(i) => (*i < headers.len()).then_some(*i),
+    let found: Vec<&str> = headers.iter().collect();
+    if found.is_empty() || found == [""] {
+        return Err(Error::malformed(
+            Location::None,
+            "empty file: expected a header row",
+        ));
     }
-    .ok_or_else(|| {
-        let found: Vec<&str> = headers.iter().collect();
-        Error::malformed(
-            Location::Line(1),
-            format!("no column {column}; columns found: {}", found.join(", ")),
-        )
-    })?;
-    let mut texts = Vec::new();
+    let indices = columns
+        .iter()
+        .map(|column| {
+            match column {
+                Column::Name(name) => headers.iter().position(|h| h == name),
+                Column::Index(i) => (*i < headers.len()).then_some(*i),
+            }
+            .ok_or_else(|| {
+                Error::malformed(
+                    Location::Line(1),
+                    format!("no column {column}; columns found: {}", found.join(", ")),
+                )
+            })
+        })
+        .collect::<Result<Vec<usize>>>()?;
+    let mut out: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
     for record in csv.records() {
         let record = record.map_err(csv_error)?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let field = record.get(index).ok_or_else(|| {
-            Error::malformed(
-                Location::Line(line),
-                format!("expected {} fields, found {}", headers.len(), record.len()),
-            )
-        })?;
-        texts.push(field.to_string());
+        for (values, &index) in out.iter_mut().zip(&indices) {
+            let field = record.get(index).ok_or_else(|| {
+                Error::malformed(
+                    Location::Line(line),
+                    format!("expected {} fields, found {}", headers.len(), record.len()),
+                )
+            })?;
+            values.push(field.to_string());
+        }
     }
-    Ok(texts)
+    Ok(out)
 }
 
 fn csv_error(e: csv::Error) -> Error {
@@ -146,13 +202,17 @@ fn csv_error(e: csv::Error) -> Error {
     }
 }
 
-fn read_jsonl<R: BufRead>(reader: R, column: &Column) -> Result<Vec<String>> {
-    let Column::Name(name) = column else {
-        return Err(Error::InvalidInput(
-            "JSONL fields are chosen by name, not index".into(),
-        ));
-    };
-    let mut texts = Vec::new();
+fn read_jsonl<R: BufRead>(reader: R, columns: &[Column]) -> Result<Vec<Vec<String>>> {
+    let names = columns
+        .iter()
+        .map(|c| match c {
+            Column::Name(name) => Ok(name.as_str()),
+            Column::Index(i) => Err(Error::InvalidInput(format!(
+                "JSONL fields are chosen by name, not index (#{i})"
+            ))),
+        })
+        .collect::<Result<Vec<&str>>>()?;
+    let mut out: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
     for (i, line) in reader.lines().enumerate() {
         let line_no = i as u64 + 1;
         let line = line.map_err(|e| {
@@ -167,19 +227,21 @@ fn read_jsonl<R: BufRead>(reader: R, column: &Column) -> Result<Vec<String>> {
         }
         let value: serde_json::Value = serde_json::from_str(&line)
             .map_err(|e| Error::malformed(Location::Line(line_no), format!("invalid JSON: {e}")))?;
-        let text = match value.get(name) {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(other) if !other.is_null() => other.to_string(),
-            _ => {
-                return Err(Error::malformed(
-                    Location::Line(line_no),
-                    format!("no field '{name}'"),
-                ))
-            }
-        };
-        texts.push(text);
+        for (values, name) in out.iter_mut().zip(&names) {
+            let text = match value.get(name) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) if !other.is_null() => other.to_string(),
+                _ => {
+                    return Err(Error::malformed(
+                        Location::Line(line_no),
+                        format!("no field '{name}'"),
+                    ))
+                }
+            };
+            values.push(text);
+        }
     }
-    Ok(texts)
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -189,9 +251,10 @@ mod tests {
     #[test]
     fn csv_columns_by_name_and_index() {
         let data = "id,text\n1,hello\n2,\"a, b\"\n";
-        let by_name = read_delimited(data.as_bytes(), b',', &Column::Name("text".into())).unwrap();
-        let by_index = read_delimited(data.as_bytes(), b',', &Column::Index(1)).unwrap();
-        assert_eq!(by_name, ["hello", "a, b"]);
+        let by_name =
+            read_delimited(data.as_bytes(), b',', &[Column::Name("text".into())]).unwrap();
+        let by_index = read_delimited(data.as_bytes(), b',', &[Column::Index(1)]).unwrap();
+        assert_eq!(by_name, [["hello", "a, b"]]);
         assert_eq!(by_name, by_index);
     }
 
@@ -206,12 +269,12 @@ mod tests {
         ];
         for (data, expected) in cases {
             let err =
-                read_delimited(data.as_bytes(), b',', &Column::Name("text".into())).unwrap_err();
+                read_delimited(data.as_bytes(), b',', &[Column::Name("text".into())]).unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");
         }
         let err = read_jsonl(
             "{\"text\": \"a\"}\n{oops\n".as_bytes(),
-            &Column::Name("text".into()),
+            &[Column::Name("text".into())],
         )
         .unwrap_err();
         assert!(err.to_string().contains("line 2: invalid JSON"), "{err}");
