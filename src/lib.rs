@@ -8,7 +8,12 @@
 //! 2. [`text`]: tokenise texts the way the vectors were trained.
 //! 3. [`pool`]: combine a text's word vectors into one document vector.
 //! 4. [`features`]: the fitted tokenizer + pooler, texts in, matrix out.
-//! 5. [`corpus`]: read texts (and labels) from CSV, TSV or JSONL.
+//! 5. [`ngrams`]: the from-scratch channel, word and bigram TF-IDF.
+//! 6. [`model`]: logistic regression on dense + sparse features.
+//! 7. [`pipeline`]: features + classifier as one fitted, saveable object.
+//! 8. [`eval`]: stratified folds, metrics, cross-validation.
+//!
+//! [`corpus`] reads texts and labels from CSV, TSV or JSONL.
 //!
 //! ```
 //! use embed_tl::features::FeaturizerParams;
@@ -33,7 +38,11 @@
 
 pub mod corpus;
 mod error;
+pub mod eval;
 pub mod features;
+pub mod model;
+pub mod ngrams;
+pub mod pipeline;
 pub mod pool;
 pub mod text;
 pub mod vectors;

@@ -68,7 +68,7 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
     };
     let mut wanted = vec![args.text_column.clone()];
     wanted.extend(id_column.clone());
-    let mut columns = read_columns(&args.input, &wanted)?;
+    let mut columns = read_columns(&args.input, &wanted)?.columns;
     let ids = (columns.len() > 1).then(|| columns.pop().unwrap_or_default());
     let texts = columns.pop().unwrap_or_default();
 

@@ -6,8 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod classify;
 mod embed;
 mod output;
+mod predict;
 mod vectors;
 
 /// Transfer learning with frozen pretrained word vectors.
@@ -27,8 +29,12 @@ enum Command {
     /// Inspect, convert, prune and query pretrained vector files.
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
+    /// Train, cross-validate, save and apply a text classifier.
+    Classify(classify::ClassifyArgs),
     /// Turn texts into document vectors (one feature row per text).
     Embed(embed::EmbedArgs),
+    /// Label texts with a saved model.
+    Predict(predict::PredictArgs),
 }
 
 /// What every subcommand gets besides its own flags.
@@ -76,7 +82,9 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Vectors(cmd) => vectors::run(cmd, ui),
+        Command::Classify(args) => classify::run(args, ui),
         Command::Embed(args) => embed::run(args, ui),
+        Command::Predict(args) => predict::run(args, ui),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

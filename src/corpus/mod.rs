@@ -72,13 +72,22 @@ impl CorpusFormat {
 
 /// All values of `column` in a corpus file, in file order.
 pub fn read_texts(path: impl AsRef<Path>, column: &Column) -> Result<Vec<String>> {
-    let mut columns = read_columns(path, std::slice::from_ref(column))?;
-    Ok(columns.pop().unwrap_or_default())
+    let mut table = read_columns(path, std::slice::from_ref(column))?;
+    Ok(table.columns.pop().unwrap_or_default())
+}
+
+/// Columns read from a corpus file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    /// One `Vec` per requested column, values in file order.
+    pub columns: Vec<Vec<String>>,
+    /// The 1-based line each row starts on.
+    pub lines: Vec<u64>,
 }
 
 /// The values of several columns, one `Vec` per requested column, in file
 /// order. A missing column is an error that lists the columns found.
-pub fn read_columns(path: impl AsRef<Path>, columns: &[Column]) -> Result<Vec<Vec<String>>> {
+pub fn read_columns(path: impl AsRef<Path>, columns: &[Column]) -> Result<Table> {
     let path = path.as_ref();
     let format = CorpusFormat::from_path(path);
     let file = File::open(path).map_err(|e| Error::io(e).with_path(path))?;
@@ -133,11 +142,7 @@ pub fn column_names(path: impl AsRef<Path>) -> Result<Vec<String>> {
     result.map_err(|e| e.with_path(path))
 }
 
-fn read_delimited<R: std::io::Read>(
-    reader: R,
-    delimiter: u8,
-    columns: &[Column],
-) -> Result<Vec<Vec<String>>> {
+fn read_delimited<R: std::io::Read>(reader: R, delimiter: u8, columns: &[Column]) -> Result<Table> {
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
@@ -166,9 +171,11 @@ fn read_delimited<R: std::io::Read>(
         })
         .collect::<Result<Vec<usize>>>()?;
     let mut out: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+    let mut lines = Vec::new();
     for record in csv.records() {
         let record = record.map_err(csv_error)?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
+        lines.push(line);
         for (values, &index) in out.iter_mut().zip(&indices) {
             let field = record.get(index).ok_or_else(|| {
                 Error::malformed(
@@ -179,7 +186,10 @@ fn read_delimited<R: std::io::Read>(
             values.push(field.to_string());
         }
     }
-    Ok(out)
+    Ok(Table {
+        columns: out,
+        lines,
+    })
 }
 
 fn csv_error(e: csv::Error) -> Error {
@@ -202,7 +212,7 @@ fn csv_error(e: csv::Error) -> Error {
     }
 }
 
-fn read_jsonl<R: BufRead>(reader: R, columns: &[Column]) -> Result<Vec<Vec<String>>> {
+fn read_jsonl<R: BufRead>(reader: R, columns: &[Column]) -> Result<Table> {
     let names = columns
         .iter()
         .map(|c| match c {
@@ -213,6 +223,7 @@ fn read_jsonl<R: BufRead>(reader: R, columns: &[Column]) -> Result<Vec<Vec<Strin
         })
         .collect::<Result<Vec<&str>>>()?;
     let mut out: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+    let mut lines = Vec::new();
     for (i, line) in reader.lines().enumerate() {
         let line_no = i as u64 + 1;
         let line = line.map_err(|e| {
@@ -227,6 +238,7 @@ fn read_jsonl<R: BufRead>(reader: R, columns: &[Column]) -> Result<Vec<Vec<Strin
         }
         let value: serde_json::Value = serde_json::from_str(&line)
             .map_err(|e| Error::malformed(Location::Line(line_no), format!("invalid JSON: {e}")))?;
+        lines.push(line_no);
         for (values, name) in out.iter_mut().zip(&names) {
             let text = match value.get(name) {
                 Some(serde_json::Value::String(s)) => s.clone(),
@@ -241,7 +253,95 @@ fn read_jsonl<R: BufRead>(reader: R, columns: &[Column]) -> Result<Vec<Vec<Strin
             values.push(text);
         }
     }
-    Ok(out)
+    Ok(Table {
+        columns: out,
+        lines,
+    })
+}
+
+/// Labelled texts: labels are indices into `classes` (sorted label names).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Labelled {
+    /// The texts, in file order.
+    pub texts: Vec<String>,
+    /// The class index of each text.
+    pub labels: Vec<usize>,
+    /// The label names.
+    pub classes: Vec<String>,
+}
+
+impl Labelled {
+    /// Number of texts of each class.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes.len()];
+        self.labels.iter().for_each(|&l| counts[l] += 1);
+        counts
+    }
+}
+
+/// Read texts and labels. With `classes` (e.g. a model's), labels must be
+/// among them; otherwise the classes are the sorted distinct labels.
+///
+/// Blank labels and empty texts are errors naming the line.
+pub fn read_labelled(
+    path: impl AsRef<Path>,
+    text: &Column,
+    label: &Column,
+    classes: Option<&[String]>,
+) -> Result<Labelled> {
+    let path = path.as_ref();
+    let mut table = read_columns(path, &[text.clone(), label.clone()])?;
+    let labels = table.columns.pop().unwrap_or_default();
+    let texts = table.columns.pop().unwrap_or_default();
+    let at = |row: usize| Location::Line(table.lines.get(row).copied().unwrap_or(0));
+    if texts.is_empty() {
+        return Err(Error::malformed(Location::None, "no rows after the header").with_path(path));
+    }
+    for (row, (t, l)) in texts.iter().zip(&labels).enumerate() {
+        if l.trim().is_empty() {
+            return Err(
+                Error::malformed(at(row), format!("blank label in column {label}")).with_path(path),
+            );
+        }
+        if t.trim().is_empty() {
+            return Err(Error::malformed(
+                at(row),
+                format!("empty text in column {text}: remove the row or give it text"),
+            )
+            .with_path(path));
+        }
+    }
+    let classes: Vec<String> = match classes {
+        Some(c) => c.to_vec(),
+        None => {
+            let mut c: Vec<String> = labels.iter().map(|l| l.trim().to_string()).collect();
+            c.sort_unstable();
+            c.dedup();
+            c
+        }
+    };
+    let mut indices = Vec::with_capacity(labels.len());
+    for (row, l) in labels.iter().enumerate() {
+        match classes.iter().position(|c| c == l.trim()) {
+            Some(i) => indices.push(i),
+            None => {
+                return Err(Error::malformed(
+                    at(row),
+                    format!(
+                        "label '{}' is not one of the model's classes: {}",
+                        l.trim(),
+                        classes.join(", ")
+                    ),
+                )
+                .with_path(path))
+            }
+        }
+    }
+    Ok(Labelled {
+        texts,
+        labels: indices,
+        classes,
+    })
 }
 
 #[cfg(test)]
@@ -254,7 +354,8 @@ mod tests {
         let by_name =
             read_delimited(data.as_bytes(), b',', &[Column::Name("text".into())]).unwrap();
         let by_index = read_delimited(data.as_bytes(), b',', &[Column::Index(1)]).unwrap();
-        assert_eq!(by_name, [["hello", "a, b"]]);
+        assert_eq!(by_name.columns, [["hello", "a, b"]]);
+        assert_eq!(by_name.lines, [2, 3]);
         assert_eq!(by_name, by_index);
     }
 

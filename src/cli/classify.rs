@@ -1,0 +1,427 @@
+//! `embed-tl classify`: train, cross-validate, save and apply a classifier
+//! on frozen word-vector features.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use embed_tl::corpus::{column_names, read_columns, read_labelled, Column};
+use embed_tl::eval::{cross_validate, CvReport, Metrics};
+use embed_tl::features::{Coverage, FeaturizerParams};
+use embed_tl::model::LogisticParams;
+use embed_tl::pipeline::{FeatureSet, Pipeline, PipelineParams};
+use embed_tl::pool::PoolParams;
+use embed_tl::vectors::{Format, OpenOptions, Scale, Vectors};
+
+use super::output::{atomic_write, stdout};
+use super::Ui;
+
+/// Train a classifier on labelled texts, estimate its accuracy by
+/// stratified cross-validation, and optionally save it and label new texts.
+///
+/// Example: embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu --train corpora/reviews.csv
+///
+/// Example: embed-tl classify --vectors V --train corpora/trec-train.csv --test corpora/trec-test.csv --save trec.etl
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// The vector file (any format `embed-tl vectors info` reads). Not
+    /// needed with --features ngrams.
+    #[arg(long, value_name = "FILE")]
+    vectors: Option<PathBuf>,
+    /// Read the vectors as this format instead of sniffing.
+    #[arg(long, value_name = "FORMAT")]
+    vectors_format: Option<Format>,
+    /// Labelled training texts: CSV, TSV (.tsv) or JSONL (.jsonl).
+    #[arg(long, value_name = "FILE")]
+    train: PathBuf,
+    /// A labelled held-out file to score (then CV is skipped unless --cv).
+    #[arg(long, value_name = "FILE")]
+    test: Option<PathBuf>,
+    /// Run cross-validation even with --test.
+    #[arg(long)]
+    cv: bool,
+    /// The text column, by name or 0-based index.
+    #[arg(long, default_value = "text")]
+    text_column: Column,
+    /// The label column, by name or 0-based index.
+    #[arg(long, default_value = "label")]
+    label_column: Column,
+    /// Features: vectors (frozen pooled vectors), ngrams (word + bigram
+    /// TF-IDF from the labels alone), both (one linear model, the vector
+    /// channel's weight chosen by inner CV).
+    #[arg(long, default_value = "both", value_name = "SET")]
+    features: FeatureSet,
+    /// Pooling of the vector channel: mean, max, min, pmeans[:POWERS],
+    /// idf, sif[:A].
+    #[arg(long, default_value = "pmeans", value_name = "STRATEGY")]
+    pool: PoolParams,
+    /// Pool unit-length word vectors instead of the file's originals.
+    #[arg(long)]
+    unit: bool,
+    /// Folds of the cross-validation estimate.
+    #[arg(long, default_value_t = 10)]
+    folds: usize,
+    /// Folds of the inner CV that picks the L2 strength (and channel weight).
+    #[arg(long, default_value_t = 3)]
+    inner_folds: usize,
+    /// Candidate L2 strengths C (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100")]
+    c: Vec<f64>,
+    /// Candidate weights of the vector channel with --features both.
+    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1")]
+    beta: Vec<f32>,
+    /// L-BFGS iteration limit per fit.
+    #[arg(long, default_value_t = 300)]
+    max_iter: u64,
+    /// Seed of every shuffle: same inputs and seed, same report and model.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Save the model fitted on all training texts to this file.
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Label the texts of this file (its text column) with the fitted model.
+    #[arg(long, value_name = "FILE", requires = "output")]
+    predict: Option<PathBuf>,
+    /// Where --predict writes its CSV (- for stdout).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Report format: text for people, json for scripts (one object).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+}
+
+pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
+    let start = Instant::now();
+    if args.folds < 2 {
+        bail!("--folds must be at least 2");
+    }
+    let train = read_labelled(&args.train, &args.text_column, &args.label_column, None)?;
+    let counts = train.class_counts();
+    if train.classes.len() < 2 {
+        bail!(
+            "{}: every text has the label '{}': a classifier needs at least 2 classes",
+            args.train.display(),
+            train.classes[0]
+        );
+    }
+    let vectors = match (&args.vectors, args.features.uses_vectors()) {
+        (Some(path), _) => {
+            let spinner = ui.spinner(format!("reading {}", path.display()));
+            let options = OpenOptions {
+                format: args.vectors_format,
+                lossy: false,
+            };
+            let v = Vectors::open_with(path, &options)?;
+            spinner.finish_and_clear();
+            Some(v)
+        }
+        (None, true) => bail!(
+            "--features {} needs --vectors FILE (or use --features ngrams)",
+            args.features
+        ),
+        (None, false) => None,
+    };
+    let params = PipelineParams::default()
+        .features(args.features)
+        .featurizer(
+            FeaturizerParams::default()
+                .pool(args.pool.clone())
+                .scale(if args.unit {
+                    Scale::Unit
+                } else {
+                    Scale::Original
+                }),
+        )
+        .cs(args.c.clone())
+        .betas(args.beta.clone())
+        .inner_folds(args.inner_folds)
+        .seed(args.seed)
+        .logistic(LogisticParams::default().max_iterations(args.max_iter));
+    params.check()?;
+
+    let coverage = vectors.as_ref().map(|v| {
+        let tokenizer = embed_tl::text::Tokenizer::for_vectors(v);
+        Coverage::measure(v, &tokenizer, &train.texts)
+    });
+
+    let mut report = Report {
+        train: args.train.display().to_string(),
+        rows: train.texts.len(),
+        classes: train.classes.clone(),
+        class_counts: counts.clone(),
+        features: args.features.to_string(),
+        pool: args.features.uses_vectors().then(|| args.pool.to_string()),
+        coverage,
+        cv: None,
+        test: None,
+        model: None,
+        seconds: 0.0,
+    };
+
+    let run_cv = args.test.is_none() || args.cv;
+    if run_cv {
+        let smallest = counts.iter().copied().min().unwrap_or(0);
+        if smallest < args.folds {
+            let (class, _) = counts
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, &n)| n)
+                .unwrap_or((0, &0));
+            bail!(
+                "{}: class '{}' has {smallest} examples, fewer than --folds {}: lower --folds to at most {smallest}, or add examples",
+                args.train.display(),
+                train.classes[class],
+                args.folds
+            );
+        }
+        let spinner = ui.spinner(format!("{}-fold cross-validation", args.folds));
+        let cv = cross_validate(
+            &params,
+            vectors.as_ref(),
+            &train.texts,
+            &train.labels,
+            &train.classes,
+            args.folds,
+            args.seed,
+        )?;
+        spinner.finish_and_clear();
+        if cv.unconverged > 0 {
+            ui.warn(format!(
+                "{} fits stopped at the iteration limit (--max-iter {}) before converging",
+                cv.unconverged, args.max_iter
+            ));
+        }
+        report.cv = Some(cv);
+    }
+
+    let needs_model = args.test.is_some() || args.save.is_some() || args.predict.is_some();
+    if needs_model {
+        let spinner = ui.spinner("fitting on all training texts".into());
+        let model = params.fit(
+            vectors.as_ref(),
+            &train.texts,
+            &train.labels,
+            &train.classes,
+        )?;
+        spinner.finish_and_clear();
+        if !model.model().converged() {
+            ui.warn(format!(
+                "the final fit stopped at the iteration limit (--max-iter {}) before converging",
+                args.max_iter
+            ));
+        }
+        report.model = Some(ModelSummary {
+            c: model.selection().c,
+            beta: model.selection().beta,
+            iterations: model.model().iterations(),
+            converged: model.model().converged(),
+        });
+        if let Some(test_path) = &args.test {
+            let test = read_labelled(
+                test_path,
+                &args.text_column,
+                &args.label_column,
+                Some(model.classes()),
+            )?;
+            let predicted = model.predict(vectors.as_ref(), &test.texts)?;
+            report.test = Some(TestReport {
+                file: test_path.display().to_string(),
+                rows: test.texts.len(),
+                metrics: Metrics::new(&test.labels, &predicted, model.classes().len()),
+            });
+        }
+        if let Some(path) = &args.save {
+            atomic_write(path, |out| {
+                model
+                    .save(out)
+                    .with_context(|| format!("writing {}", path.display()))
+            })?;
+            ui.info(format!("saved the model to {}", path.display()));
+        }
+        if let (Some(input), Some(output)) = (&args.predict, &args.output) {
+            predict_file(&model, vectors.as_ref(), input, &args.text_column, output)?;
+        }
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+
+    let mut out = stdout();
+    if args.format == "json" {
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        report.write_text(&mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Label the texts of `input` and write `id, label, p_<class>...` rows.
+pub fn predict_file(
+    model: &Pipeline,
+    vectors: Option<&Vectors>,
+    input: &Path,
+    text_column: &Column,
+    output: &Path,
+) -> Result<()> {
+    let has_id = column_names(input)?.iter().any(|c| c == "id");
+    let mut wanted = vec![text_column.clone()];
+    if has_id {
+        wanted.push(Column::Name("id".into()));
+    }
+    let mut table = read_columns(input, &wanted)?;
+    let ids = has_id.then(|| table.columns.pop().unwrap_or_default());
+    let texts = table.columns.pop().unwrap_or_default();
+    let proba = model.predict_proba(vectors, &texts)?;
+    let write = |out: &mut dyn Write| -> Result<()> {
+        let mut csv = csv::Writer::from_writer(out);
+        let mut header = vec![
+            if has_id { "id" } else { "row" }.to_string(),
+            "label".to_string(),
+        ];
+        header.extend(model.classes().iter().map(|c| format!("p_{c}")));
+        csv.write_record(&header)?;
+        for (i, row) in proba.rows().into_iter().enumerate() {
+            let best = embed_tl::model::argmax(row.as_slice().unwrap_or(&[]));
+            let mut record = vec![
+                ids.as_ref()
+                    .map_or_else(|| (i + 1).to_string(), |ids| ids[i].clone()),
+                model.classes()[best].clone(),
+            ];
+            record.extend(row.iter().map(|p| format!("{p:.6}")));
+            csv.write_record(&record)?;
+        }
+        csv.flush()?;
+        Ok(())
+    };
+    if output == Path::new("-") {
+        write(&mut stdout())
+    } else {
+        atomic_write(output, |out| write(out))
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Report {
+    train: String,
+    rows: usize,
+    classes: Vec<String>,
+    class_counts: Vec<usize>,
+    features: String,
+    pool: Option<String>,
+    coverage: Option<Coverage>,
+    cv: Option<CvReport>,
+    test: Option<TestReport>,
+    model: Option<ModelSummary>,
+    seconds: f64,
+}
+
+#[derive(serde::Serialize)]
+struct TestReport {
+    file: String,
+    rows: usize,
+    metrics: Metrics,
+}
+
+#[derive(serde::Serialize)]
+struct ModelSummary {
+    c: f64,
+    beta: f32,
+    iterations: u64,
+    converged: bool,
+}
+
+impl Report {
+    fn write_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let counts: Vec<String> = self
+            .classes
+            .iter()
+            .zip(&self.class_counts)
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        writeln!(
+            out,
+            "train:     {} ({} texts; {})",
+            self.train,
+            self.rows,
+            counts.join(", ")
+        )?;
+        match &self.pool {
+            Some(pool) => writeln!(out, "features:  {} (pooling {pool})", self.features)?,
+            None => writeln!(out, "features:  {}", self.features)?,
+        }
+        if let Some(c) = &self.coverage {
+            writeln!(
+                out,
+                "coverage:  {:.1}% of tokens, {:.1}% of distinct words have vectors",
+                100.0 * c.token_rate(),
+                100.0 * c.type_rate()
+            )?;
+        }
+        if let Some(cv) = &self.cv {
+            writeln!(
+                out,
+                "\n{}-fold stratified cross-validation (hyperparameters chosen inside each fold):",
+                cv.folds
+            )?;
+            writeln!(
+                out,
+                "  accuracy  {:.2}% ± {:.2} (mean ± sd over folds)",
+                100.0 * cv.accuracy_mean,
+                100.0 * cv.accuracy_std
+            )?;
+            writeln!(out, "  macro-F1  {:.2}%", 100.0 * cv.pooled.macro_f1)?;
+            write_metrics(out, &cv.pooled, &self.classes)?;
+        }
+        if let Some(test) = &self.test {
+            writeln!(out, "\nheld-out test: {} ({} texts):", test.file, test.rows)?;
+            writeln!(out, "  accuracy  {:.2}%", 100.0 * test.metrics.accuracy)?;
+            writeln!(out, "  macro-F1  {:.2}%", 100.0 * test.metrics.macro_f1)?;
+            write_metrics(out, &test.metrics, &self.classes)?;
+        }
+        if let Some(m) = &self.model {
+            writeln!(
+                out,
+                "\nmodel: C = {}, vector-channel weight = {}, {} L-BFGS iterations{}",
+                m.c,
+                m.beta,
+                m.iterations,
+                if m.converged { "" } else { " (not converged)" }
+            )?;
+        }
+        writeln!(out, "time: {:.2}s", self.seconds)
+    }
+}
+
+fn write_metrics(out: &mut dyn Write, m: &Metrics, classes: &[String]) -> std::io::Result<()> {
+    let width = classes.iter().map(|c| c.len()).max().unwrap_or(5).max(5);
+    writeln!(
+        out,
+        "  {:width$}  precision  recall     F1  support",
+        "class"
+    )?;
+    for (c, cm) in classes.iter().zip(&m.per_class) {
+        writeln!(
+            out,
+            "  {c:width$}  {:>9.3}  {:>6.3}  {:>5.3}  {:>7}",
+            cm.precision, cm.recall, cm.f1, cm.support
+        )?;
+    }
+    if classes.len() <= 12 {
+        writeln!(out, "  confusion (rows: true, columns: predicted)")?;
+        write!(out, "  {:width$}", "")?;
+        for c in classes {
+            write!(out, " {c:>8}")?;
+        }
+        writeln!(out)?;
+        for (c, row) in classes.iter().zip(&m.confusion) {
+            write!(out, "  {c:width$}")?;
+            for n in row {
+                write!(out, " {n:>8}")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! Design matrices: a dense block (pooled word vectors) and a sparse block
+//! (n-gram counts) side by side, one row per document.
+
+use crate::error::{Error, Result};
+
+/// A sparse matrix in compressed-row form, built row by row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Csr {
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+    cols: usize,
+}
+
+impl Csr {
+    /// An empty matrix with `cols` columns and no rows.
+    pub fn new(cols: usize) -> Self {
+        Csr {
+            indptr: vec![0],
+            indices: Vec::new(),
+            values: Vec::new(),
+            cols,
+        }
+    }
+
+    /// Append a row from `(column, value)` entries (columns < `cols`).
+    ///
+    /// # Panics
+    /// When a column is out of range (a bug in the caller).
+    pub fn push_row(&mut self, entries: impl IntoIterator<Item = (u32, f32)>) {
+        for (col, value) in entries {
+            assert!((col as usize) < self.cols, "column {col} out of range");
+            self.indices.push(col);
+            self.values.push(value);
+        }
+        self.indptr.push(self.indices.len());
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// The entries of row `i`.
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        (&self.indices[a..b], &self.values[a..b])
+    }
+}
+
+/// Features of `rows` documents: `dense_cols` dense values then a sparse
+/// block, per row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Design {
+    rows: usize,
+    dense: Vec<f32>,
+    dense_cols: usize,
+    sparse: Csr,
+}
+
+impl Design {
+    /// Put a dense `rows x dense_cols` block (row-major) beside a sparse
+    /// block; either may have zero columns.
+    pub fn new(dense: Vec<f32>, dense_cols: usize, sparse: Csr) -> Result<Design> {
+        let rows = sparse.rows();
+        if dense.len() != rows * dense_cols {
+            return Err(Error::InvalidInput(format!(
+                "dense block has {} values, expected {rows} x {dense_cols}",
+                dense.len()
+            )));
+        }
+        Ok(Design {
+            rows,
+            dense,
+            dense_cols,
+            sparse,
+        })
+    }
+
+    /// A design with only a dense block.
+    pub fn dense(x: &ndarray::Array2<f32>) -> Design {
+        let (rows, cols) = x.dim();
+        let mut sparse = Csr::new(0);
+        (0..rows).for_each(|_| sparse.push_row([]));
+        Design {
+            rows,
+            dense: x.iter().copied().collect(),
+            dense_cols: cols,
+            sparse,
+        }
+    }
+
+    /// Number of rows (documents).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns (dense + sparse).
+    pub fn cols(&self) -> usize {
+        self.dense_cols + self.sparse.cols()
+    }
+
+    /// Columns of the dense block.
+    pub fn dense_cols(&self) -> usize {
+        self.dense_cols
+    }
+
+    /// The rows at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> Design {
+        let d = self.dense_cols;
+        let mut dense = Vec::with_capacity(indices.len() * d);
+        let mut sparse = Csr::new(self.sparse.cols());
+        for &i in indices {
+            dense.extend_from_slice(&self.dense[i * d..(i + 1) * d]);
+            let (idx, val) = self.sparse.row(i);
+            sparse.push_row(idx.iter().copied().zip(val.iter().copied()));
+        }
+        Design {
+            rows: indices.len(),
+            dense,
+            dense_cols: d,
+            sparse,
+        }
+    }
+
+    /// Scale the dense block by `factor` (the weight of the vector channel).
+    pub fn scale_dense(&mut self, factor: f32) {
+        self.dense.iter_mut().for_each(|v| *v *= factor);
+    }
+
+    /// The dense block as a `rows x dense_cols` view.
+    pub(crate) fn dense_view(&self) -> ndarray::ArrayView2<'_, f32> {
+        ndarray::ArrayView2::from_shape((self.rows, self.dense_cols), &self.dense)
+            .expect("dense block is rows x dense_cols")
+    }
+
+    /// The sparse block.
+    pub(crate) fn sparse(&self) -> &Csr {
+        &self.sparse
+    }
+
+    /// `w . x_i` over the first `cols()` entries of `w`.
+    #[inline]
+    pub(crate) fn dot(&self, i: usize, w: &[f64]) -> f64 {
+        let d = self.dense_cols;
+        let row = &self.dense[i * d..(i + 1) * d];
+        let mut sum: f64 = row.iter().zip(w).map(|(&x, &w)| f64::from(x) * w).sum();
+        let (idx, val) = self.sparse.row(i);
+        let ws = &w[d..];
+        for (&j, &v) in idx.iter().zip(val) {
+            sum += f64::from(v) * ws[j as usize];
+        }
+        sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_and_axpy_cover_both_blocks() {
+        let mut sparse = Csr::new(3);
+        sparse.push_row([(2, 5.0)]);
+        sparse.push_row([(0, 1.0), (1, -1.0)]);
+        let x = Design::new(vec![1.0, 2.0, 3.0, 4.0], 2, sparse).unwrap();
+        assert_eq!(x.cols(), 5);
+        let w = [1.0, 1.0, 10.0, 100.0, 1000.0];
+        assert_eq!(x.dot(0, &w), 3.0 + 5000.0);
+        assert_eq!(x.dot(1, &w), 7.0 + 10.0 - 100.0);
+        let s = x.select(&[1]);
+        assert_eq!(s.rows(), 1);
+        assert_eq!(s.dot(0, &w), x.dot(1, &w));
+    }
+
+    #[test]
+    fn shapes_must_agree() {
+        let mut sparse = Csr::new(1);
+        sparse.push_row([]);
+        assert!(Design::new(vec![1.0, 2.0, 3.0], 2, sparse).is_err());
+    }
+}

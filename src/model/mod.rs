@@ -1,0 +1,21 @@
+//! Classifiers on top of the frozen features.
+//!
+//! Hyperparameters ([`LogisticParams`], a checked consuming builder) are
+//! separate from the fitted model ([`FittedLogistic`]), which alone
+//! predicts and serialises, as in linfa.
+//!
+//! ```
+//! use embed_tl::model::{Design, LogisticParams};
+//!
+//! let x = ndarray::array![[1.0f32, 2.0], [2.0, 1.0], [-1.0, -2.0], [-2.0, -1.0]];
+//! let y = [1, 1, 0, 0];
+//! let model = LogisticParams::default().c(10.0).fit(&Design::dense(&x), &y, 2, None)?;
+//! assert_eq!(model.predict(&Design::dense(&x))?, y);
+//! # Ok::<(), embed_tl::Error>(())
+//! ```
+
+mod design;
+mod logistic;
+
+pub use design::{Csr, Design};
+pub use logistic::{argmax, FittedLogistic, LogisticParams};

@@ -1,0 +1,277 @@
+//! The from-scratch channel: word and word-bigram TF-IDF features learned
+//! from the labelled texts alone, with no pretrained knowledge.
+//!
+//! ```
+//! use embed_tl::ngrams::NgramParams;
+//!
+//! let train = ["not good at all", "very good", "not bad"];
+//! let ngrams = NgramParams::default().min_df(1).fit(&train);
+//! let x = ngrams.transform(&["good, not bad"]);
+//! assert_eq!(x.rows(), 1);
+//! assert_eq!(x.nnz(), 4); // good, not, bad, "not bad"
+//! ```
+//!
+//! Terms are lowercased tokens (the same splitting as [`Tokenizer`]) and
+//! pairs of adjacent tokens. The vocabulary keeps terms seen in at least
+//! `min_df` training texts, at most `max_features` of them (the most
+//! frequent by document frequency), so memory is bounded whatever the
+//! corpus. Rows are `(1 + ln tf) * idf`, L2-normalised, with scikit-learn's
+//! smoothed IDF.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::model::Csr;
+use crate::text::Tokenizer;
+
+/// N-gram settings (a consuming builder).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NgramParams {
+    max_n: usize,
+    min_df: u64,
+    max_features: usize,
+}
+
+impl Default for NgramParams {
+    fn default() -> Self {
+        NgramParams {
+            max_n: 2,
+            min_df: 2,
+            max_features: 200_000,
+        }
+    }
+}
+
+impl NgramParams {
+    /// Longest n-gram (1: words only; 2: words and bigrams, the default).
+    pub fn max_n(mut self, n: usize) -> Self {
+        self.max_n = n.clamp(1, 3);
+        self
+    }
+
+    /// Keep terms seen in at least this many training texts. Default 2.
+    pub fn min_df(mut self, df: u64) -> Self {
+        self.min_df = df.max(1);
+        self
+    }
+
+    /// Keep at most this many terms (by document frequency). Default 200,000.
+    pub fn max_features(mut self, n: usize) -> Self {
+        self.max_features = n.max(1);
+        self
+    }
+
+    /// Learn the vocabulary and IDF weights from training texts.
+    pub fn fit<T: AsRef<str> + Sync>(&self, texts: &[T]) -> NgramVocab {
+        let tokenizer = ngram_tokenizer();
+        let doc_freq = texts
+            .par_chunks(512)
+            .map(|chunk| {
+                let mut df: HashMap<String, u64> = HashMap::new();
+                let mut terms = Terms::default();
+                for text in chunk {
+                    terms.collect(&tokenizer, text.as_ref(), self.max_n);
+                    terms.list.sort_unstable();
+                    terms.list.dedup();
+                    for term in &terms.list {
+                        match df.get_mut(term.as_str()) {
+                            Some(c) => *c += 1,
+                            None => {
+                                df.insert(term.clone(), 1);
+                            }
+                        }
+                    }
+                }
+                df
+            })
+            .reduce(HashMap::new, |mut a, b| {
+                for (k, v) in b {
+                    *a.entry(k).or_default() += v;
+                }
+                a
+            });
+        let mut kept: Vec<(String, u64)> = doc_freq
+            .into_iter()
+            .filter(|(_, df)| *df >= self.min_df)
+            .collect();
+        // Most frequent first; ties by the term, so the vocabulary is the
+        // same on every run.
+        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        kept.truncate(self.max_features);
+        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let n = texts.len() as f64;
+        let idf = kept
+            .iter()
+            .map(|(_, df)| (((1.0 + n) / (1.0 + *df as f64)).ln() + 1.0) as f32)
+            .collect();
+        NgramVocab {
+            max_n: self.max_n,
+            terms: kept.into_iter().map(|(t, _)| t).collect(),
+            idf,
+            index: HashMap::new(),
+        }
+        .indexed()
+    }
+}
+
+/// The tokenizer of the n-gram channel: lowercased, punctuation and
+/// clitics split.
+fn ngram_tokenizer() -> Tokenizer {
+    Tokenizer {
+        lowercase: true,
+        ..Tokenizer::default()
+    }
+}
+
+/// Reusable buffers for the terms of one text.
+#[derive(Default)]
+struct Terms {
+    scratch: String,
+    tokens: Vec<String>,
+    list: Vec<String>,
+}
+
+impl Terms {
+    fn collect(&mut self, tokenizer: &Tokenizer, text: &str, max_n: usize) {
+        self.tokens.clear();
+        self.list.clear();
+        let tokens = &mut self.tokens;
+        tokenizer.for_each_token(text, &mut self.scratch, |t| tokens.push(t.to_string()));
+        for n in 1..=max_n {
+            for window in self.tokens.windows(n) {
+                self.list.push(window.join(" "));
+            }
+        }
+    }
+}
+
+/// A fitted n-gram vocabulary with IDF weights.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct NgramVocab {
+    max_n: usize,
+    /// Terms in sorted order; a term's column is its position.
+    terms: Vec<String>,
+    idf: Vec<f32>,
+    #[serde(skip)]
+    index: HashMap<String, u32>,
+}
+
+impl PartialEq for NgramVocab {
+    fn eq(&self, other: &Self) -> bool {
+        self.max_n == other.max_n && self.terms == other.terms && self.idf == other.idf
+    }
+}
+
+impl NgramVocab {
+    /// Build the term index (after fitting or deserialising).
+    pub fn indexed(mut self) -> Self {
+        self.index = self
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        self
+    }
+
+    /// Number of terms (columns).
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// True when no term was kept.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// TF-IDF rows of `texts`, in order.
+    pub fn transform<T: AsRef<str> + Sync>(&self, texts: &[T]) -> Csr {
+        let tokenizer = ngram_tokenizer();
+        let rows: Vec<Vec<(u32, f32)>> = texts
+            .par_chunks(512)
+            .flat_map_iter(|chunk| {
+                let mut terms = Terms::default();
+                chunk
+                    .iter()
+                    .map(|text| {
+                        terms.collect(&tokenizer, text.as_ref(), self.max_n);
+                        self.row(&terms.list)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let mut csr = Csr::new(self.len());
+        for row in rows {
+            csr.push_row(row);
+        }
+        csr
+    }
+
+    fn row(&self, terms: &[String]) -> Vec<(u32, f32)> {
+        let mut ids: Vec<u32> = terms
+            .iter()
+            .filter_map(|t| self.index.get(t.as_str()).copied())
+            .collect();
+        ids.sort_unstable();
+        let mut row: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
+        for id in ids {
+            match row.last_mut() {
+                Some((last, count)) if *last == id => *count += 1.0,
+                _ => row.push((id, 1.0)),
+            }
+        }
+        for (id, v) in row.iter_mut() {
+            *v = (1.0 + v.ln()) * self.idf[*id as usize];
+        }
+        let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            row.iter_mut().for_each(|(_, v)| *v /= norm);
+        }
+        row
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vocabulary_respects_min_df_and_cap() {
+        let train = ["a b c", "a b", "a d"];
+        let v = NgramParams::default().fit(&train);
+        // df >= 2: "a" (3), "b" (2), "a b" (2).
+        assert_eq!(v.terms, ["a", "a b", "b"]);
+        let capped = NgramParams::default().max_features(1).fit(&train);
+        assert_eq!(capped.terms, ["a"]);
+    }
+
+    #[test]
+    fn rows_are_tfidf_and_unit_length() {
+        let train = ["x y", "x z", "x"];
+        let v = NgramParams::default().min_df(1).max_n(1).fit(&train);
+        let m = v.transform(&["y y x", "nothing known"]);
+        let (idx, val) = m.row(0);
+        assert_eq!(idx.len(), 2);
+        let norm: f32 = val.iter().map(|v| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-6);
+        // x: tf 1, idf ln(4/4)+1 = 1; y: tf 2 -> 1 + ln 2, idf ln(4/2)+1.
+        let x = 1.0f32;
+        let y = (1.0 + 2f32.ln()) * (2f32.ln() + 1.0);
+        let n = (x * x + y * y).sqrt();
+        let col_x = v.index["x"];
+        let at = |c: u32| val[idx.iter().position(|&i| i == c).unwrap()];
+        assert!((at(col_x) - x / n).abs() < 1e-6);
+        assert!((at(v.index["y"]) - y / n).abs() < 1e-6);
+        assert_eq!(m.row(1).0.len(), 0);
+    }
+
+    #[test]
+    fn serialised_vocab_reindexes() {
+        let v = NgramParams::default().min_df(1).fit(&["a b"]);
+        let json = serde_json::to_string(&v).unwrap();
+        let w: NgramVocab = serde_json::from_str::<NgramVocab>(&json).unwrap().indexed();
+        assert_eq!(v, w);
+        assert_eq!(v.transform(&["a b"]), w.transform(&["a b"]));
+    }
+}

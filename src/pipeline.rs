@@ -1,0 +1,695 @@
+//! The whole classifier as one fitted, saveable object: frozen-vector
+//! features and/or from-scratch n-grams, a linear model on top, label
+//! names, and a fingerprint of the vectors it was trained with.
+//!
+//! ```
+//! use embed_tl::pipeline::{FeatureSet, PipelineParams};
+//! use embed_tl::Vectors;
+//!
+//! let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu")?;
+//! let texts: Vec<String> = ["great phone", "love it", "works great", "awful",
+//!     "broke fast", "waste of money"].map(String::from).to_vec();
+//! let labels = [1, 1, 1, 0, 0, 0];
+//! let classes = vec!["neg".to_string(), "pos".to_string()];
+//! let params = PipelineParams::default().features(FeatureSet::Vectors).inner_folds(3);
+//! let model = params.fit(Some(&vectors), &texts, &labels, &classes)?;
+//! let predicted = model.predict(Some(&vectors), &["I love this great phone"])?;
+//! assert_eq!(model.classes()[predicted[0]], "pos");
+//! # Ok::<(), embed_tl::Error>(())
+//! ```
+//!
+//! Fitting chooses the L2 strength `C` (and, for [`FeatureSet::Both`], the
+//! weight `beta` of the standardised vector channel beside the n-grams) by
+//! stratified inner k-fold cross-validation on the training texts, then
+//! refits on all of them.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::str::FromStr;
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Location, Result};
+use crate::eval::{stratified_folds, training_rows};
+use crate::features::{Featurizer, FeaturizerParams};
+use crate::model::{Csr, Design, FittedLogistic, LogisticParams};
+use crate::ngrams::{NgramParams, NgramVocab};
+use crate::vectors::{Format, Vectors};
+
+/// The model file's format name and version.
+pub const MODEL_FORMAT: &str = "embed-tl-model";
+/// The model file version this build reads and writes.
+pub const MODEL_VERSION: u32 = 1;
+
+/// Which features the classifier sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureSet {
+    /// Pooled frozen word vectors only (transfer).
+    Vectors,
+    /// Word and bigram TF-IDF learned from the labels alone (no transfer).
+    Ngrams,
+    /// Both in one linear model, the vector channel's weight chosen by CV.
+    Both,
+}
+
+impl FeatureSet {
+    /// True when the vectors are needed.
+    pub fn uses_vectors(self) -> bool {
+        self != FeatureSet::Ngrams
+    }
+
+    /// True when n-grams are used.
+    pub fn uses_ngrams(self) -> bool {
+        self != FeatureSet::Vectors
+    }
+}
+
+impl FromStr for FeatureSet {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "vectors" => Ok(FeatureSet::Vectors),
+            "ngrams" => Ok(FeatureSet::Ngrams),
+            "both" => Ok(FeatureSet::Both),
+            _ => Err(Error::InvalidInput(format!(
+                "unknown feature set '{s}': expected vectors, ngrams or both"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for FeatureSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FeatureSet::Vectors => "vectors",
+            FeatureSet::Ngrams => "ngrams",
+            FeatureSet::Both => "both",
+        })
+    }
+}
+
+/// Pipeline settings (a consuming builder).
+#[derive(Clone, Debug)]
+pub struct PipelineParams {
+    featurizer: FeaturizerParams,
+    features: FeatureSet,
+    ngrams: NgramParams,
+    cs: Vec<f64>,
+    betas: Vec<f32>,
+    inner_folds: usize,
+    seed: u64,
+    logistic: LogisticParams,
+}
+
+impl Default for PipelineParams {
+    fn default() -> Self {
+        PipelineParams {
+            featurizer: FeaturizerParams::default(),
+            features: FeatureSet::Both,
+            ngrams: NgramParams::default(),
+            cs: vec![0.01, 0.1, 1.0, 10.0, 100.0],
+            betas: vec![0.03, 0.1, 0.3, 1.0],
+            inner_folds: 3,
+            seed: 42,
+            logistic: LogisticParams::default(),
+        }
+    }
+}
+
+impl PipelineParams {
+    /// How texts become pooled vectors. Default: [`FeaturizerParams::default`].
+    pub fn featurizer(mut self, p: FeaturizerParams) -> Self {
+        self.featurizer = p;
+        self
+    }
+
+    /// Which features to use. Default: [`FeatureSet::Both`].
+    pub fn features(mut self, f: FeatureSet) -> Self {
+        self.features = f;
+        self
+    }
+
+    /// The n-gram channel's settings. Default: [`NgramParams::default`].
+    pub fn ngrams(mut self, p: NgramParams) -> Self {
+        self.ngrams = p;
+        self
+    }
+
+    /// Candidate L2 strengths `C`. Default: 0.01, 0.1, 1, 10, 100.
+    pub fn cs(mut self, cs: Vec<f64>) -> Self {
+        self.cs = cs;
+        self
+    }
+
+    /// Candidate weights of the vector channel in [`FeatureSet::Both`].
+    /// Default: 0.03, 0.1, 0.3, 1.
+    pub fn betas(mut self, betas: Vec<f32>) -> Self {
+        self.betas = betas;
+        self
+    }
+
+    /// Folds of the inner cross-validation that picks `C` and `beta`.
+    /// Default 3.
+    pub fn inner_folds(mut self, k: usize) -> Self {
+        self.inner_folds = k;
+        self
+    }
+
+    /// Seed of every shuffle. Default 42.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Solver settings (its `C` is replaced by the chosen one).
+    pub fn logistic(mut self, p: LogisticParams) -> Self {
+        self.logistic = p;
+        self
+    }
+
+    /// The feature set.
+    pub fn get_features(&self) -> FeatureSet {
+        self.features
+    }
+
+    /// Fail on settings that cannot work.
+    pub fn check(&self) -> Result<()> {
+        if self.cs.is_empty() || self.cs.iter().any(|c| !(*c > 0.0 && c.is_finite())) {
+            return Err(Error::InvalidInput(
+                "C candidates must be positive numbers".into(),
+            ));
+        }
+        if self.betas.is_empty() || self.betas.iter().any(|b| !(*b > 0.0 && b.is_finite())) {
+            return Err(Error::InvalidInput(
+                "beta candidates must be positive numbers".into(),
+            ));
+        }
+        if self.inner_folds < 2 {
+            return Err(Error::InvalidInput("inner folds must be at least 2".into()));
+        }
+        self.logistic.check()
+    }
+
+    /// Fit on labelled texts (`labels[i]` indexes `classes`). `vectors` is
+    /// needed unless the feature set is [`FeatureSet::Ngrams`].
+    pub fn fit<T: AsRef<str> + Sync>(
+        &self,
+        vectors: Option<&Vectors>,
+        texts: &[T],
+        labels: &[usize],
+        classes: &[String],
+    ) -> Result<Pipeline> {
+        self.check()?;
+        if texts.len() != labels.len() {
+            return Err(Error::InvalidInput(format!(
+                "{} texts but {} labels",
+                texts.len(),
+                labels.len()
+            )));
+        }
+        let present = {
+            let mut seen = vec![false; classes.len()];
+            labels.iter().for_each(|&l| seen[l] = true);
+            seen.iter().filter(|&&s| s).count()
+        };
+        if present < 2 {
+            return Err(Error::InvalidInput(format!(
+                "the training texts have {present} class; a classifier needs at least 2"
+            )));
+        }
+        let vectors = match (self.features.uses_vectors(), vectors) {
+            (true, None) => {
+                return Err(Error::InvalidInput(format!(
+                    "features '{}' need word vectors",
+                    self.features
+                )))
+            }
+            (true, v) => v,
+            (false, _) => None,
+        };
+        let channels = Channels::fit(self, vectors, texts)?;
+        let base = channels.design(vectors, texts, 1.0)?;
+        let selection = self.select(&base, labels, classes.len())?;
+        let mut design = base;
+        design.scale_dense(selection.beta);
+        let model =
+            self.logistic
+                .clone()
+                .c(selection.c)
+                .fit(&design, labels, classes.len(), None)?;
+        Ok(Pipeline {
+            format: MODEL_FORMAT.to_string(),
+            version: MODEL_VERSION,
+            classes: classes.to_vec(),
+            features: self.features,
+            channels: Channels {
+                beta: selection.beta,
+                ..channels
+            },
+            model,
+            selection,
+            vectors: vectors.map(Fingerprint::of),
+        })
+    }
+
+    /// Choose `C` and `beta` by stratified inner k-fold CV on `base` (the
+    /// design with `beta` = 1). Folds run in parallel; each walks the `C`
+    /// path upwards with warm starts.
+    fn select(&self, base: &Design, labels: &[usize], classes: usize) -> Result<Selection> {
+        let betas = if self.features == FeatureSet::Both {
+            self.betas.clone()
+        } else {
+            vec![1.0]
+        };
+        let mut cs = self.cs.clone();
+        cs.sort_by(f64::total_cmp);
+        if betas.len() * cs.len() == 1 {
+            return Ok(Selection {
+                c: cs[0],
+                beta: betas[0],
+                grid: Vec::new(),
+                unconverged: 0,
+            });
+        }
+        let smallest = (0..classes)
+            .map(|c| labels.iter().filter(|&&l| l == c).count())
+            .filter(|&n| n > 0)
+            .min()
+            .unwrap_or(0);
+        let k = self.inner_folds.min(smallest);
+        if k < 2 {
+            return Err(Error::InvalidInput(format!(
+                "a class has {smallest} example: too few to choose the regularisation by cross-validation"
+            )));
+        }
+        let folds = stratified_folds(labels, k, self.seed)?;
+        let mut grid = Vec::new();
+        let mut unconverged = 0;
+        for &beta in &betas {
+            let mut design = base.clone();
+            design.scale_dense(beta);
+            let per_fold: Vec<Result<(Vec<f64>, usize)>> = (0..k)
+                .into_par_iter()
+                .map(|f| {
+                    let train = training_rows(&folds, f, labels.len());
+                    let held = &folds[f];
+                    let x = design.select(&train);
+                    let y: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+                    let xh = design.select(held);
+                    let mut warm: Option<FittedLogistic> = None;
+                    let mut accuracies = Vec::new();
+                    let mut bad = 0;
+                    for &c in &cs {
+                        let model =
+                            self.logistic
+                                .clone()
+                                .c(c)
+                                .fit(&x, &y, classes, warm.as_ref())?;
+                        bad += usize::from(!model.converged());
+                        let predicted = model.predict(&xh)?;
+                        let right = predicted
+                            .iter()
+                            .zip(held)
+                            .filter(|(p, &i)| **p == labels[i])
+                            .count();
+                        accuracies.push(right as f64 / held.len() as f64);
+                        warm = Some(model);
+                    }
+                    Ok((accuracies, bad))
+                })
+                .collect();
+            let mut sums = vec![0.0; cs.len()];
+            for result in per_fold {
+                let (accuracies, bad) = result?;
+                unconverged += bad;
+                sums.iter_mut().zip(accuracies).for_each(|(s, a)| *s += a);
+            }
+            for (&c, s) in cs.iter().zip(sums) {
+                grid.push(GridPoint {
+                    c,
+                    beta,
+                    accuracy: s / k as f64,
+                });
+            }
+        }
+        // Best mean accuracy; ties go to the earlier point (smaller beta,
+        // then smaller C: the simpler model).
+        let best = grid
+            .iter()
+            .fold(None::<&GridPoint>, |best, p| match best {
+                Some(b) if b.accuracy >= p.accuracy => Some(b),
+                _ => Some(p),
+            })
+            .cloned()
+            .ok_or_else(|| Error::InvalidInput("empty hyperparameter grid".into()))?;
+        Ok(Selection {
+            c: best.c,
+            beta: best.beta,
+            grid,
+            unconverged,
+        })
+    }
+}
+
+/// The outcome of choosing hyperparameters by inner cross-validation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Selection {
+    /// The chosen L2 strength.
+    pub c: f64,
+    /// The chosen weight of the vector channel (1 unless both channels).
+    pub beta: f32,
+    /// Mean inner-CV accuracy of every point tried (empty: nothing tried).
+    pub grid: Vec<GridPoint>,
+    /// Inner fits that stopped at the iteration limit.
+    pub unconverged: usize,
+}
+
+/// One point of the hyperparameter grid.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GridPoint {
+    /// L2 strength.
+    pub c: f64,
+    /// Vector-channel weight.
+    pub beta: f32,
+    /// Mean accuracy over the inner folds.
+    pub accuracy: f64,
+}
+
+/// The fitted feature extractors.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Channels {
+    featurizer: Option<Featurizer>,
+    scaler: Option<Standardizer>,
+    ngrams: Option<NgramVocab>,
+    beta: f32,
+}
+
+impl Channels {
+    fn fit<T: AsRef<str> + Sync>(
+        params: &PipelineParams,
+        vectors: Option<&Vectors>,
+        texts: &[T],
+    ) -> Result<Channels> {
+        let (featurizer, scaler) = match vectors {
+            Some(v) if params.features.uses_vectors() => {
+                let featurizer = params.featurizer.fit(v, texts)?;
+                let pooled = featurizer.transform(v, texts)?;
+                let scaler = Standardizer::fit(&pooled);
+                (Some(featurizer), Some(scaler))
+            }
+            _ => (None, None),
+        };
+        let ngrams = params
+            .features
+            .uses_ngrams()
+            .then(|| params.ngrams.fit(texts));
+        Ok(Channels {
+            featurizer,
+            scaler,
+            ngrams,
+            beta: 1.0,
+        })
+    }
+
+    fn design<T: AsRef<str> + Sync>(
+        &self,
+        vectors: Option<&Vectors>,
+        texts: &[T],
+        beta: f32,
+    ) -> Result<Design> {
+        let (dense, cols) = match (&self.featurizer, &self.scaler) {
+            (Some(f), Some(s)) => {
+                let v = vectors.ok_or_else(|| {
+                    Error::InvalidInput(
+                        "this model needs the word vectors it was trained with".into(),
+                    )
+                })?;
+                let mut pooled = f.transform(v, texts)?;
+                s.apply(&mut pooled, beta);
+                let cols = pooled.ncols();
+                (pooled.into_raw_vec_and_offset().0, cols)
+            }
+            _ => (Vec::new(), 0),
+        };
+        let sparse = match &self.ngrams {
+            Some(n) => n.transform(texts),
+            None => {
+                let mut empty = Csr::new(0);
+                texts.iter().for_each(|_| empty.push_row([]));
+                empty
+            }
+        };
+        Design::new(dense, cols, sparse)
+    }
+}
+
+/// Per-column standardisation fitted on training features.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Standardizer {
+    mean: Vec<f32>,
+    scale: Vec<f32>,
+}
+
+impl Standardizer {
+    fn fit(x: &ndarray::Array2<f32>) -> Standardizer {
+        let n = x.nrows().max(1) as f64;
+        let mut mean = Vec::with_capacity(x.ncols());
+        let mut scale = Vec::with_capacity(x.ncols());
+        for col in x.columns() {
+            let m = col.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+            let var = col.iter().map(|&v| (f64::from(v) - m).powi(2)).sum::<f64>() / n;
+            let sd = var.sqrt();
+            mean.push(m as f32);
+            scale.push(if sd > 1e-12 { sd as f32 } else { 1.0 });
+        }
+        Standardizer { mean, scale }
+    }
+
+    fn apply(&self, x: &mut ndarray::Array2<f32>, beta: f32) {
+        for mut row in x.rows_mut() {
+            for ((v, m), s) in row.iter_mut().zip(&self.mean).zip(&self.scale) {
+                *v = beta * (*v - m) / s;
+            }
+        }
+    }
+}
+
+/// What identifies a set of vectors: shape and a hash of sampled rows
+/// (independent of the file format, so a converted file still matches).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Fingerprint {
+    /// The format of the file the model was trained with (informative).
+    pub format: Format,
+    /// Dimensions.
+    pub dims: usize,
+    /// Number of words.
+    pub words: usize,
+    /// Whether unknown words get subword vectors.
+    pub subwords: bool,
+    /// SHA-256 over 64 evenly spaced rows (word, unit vector, norm).
+    pub sample_sha256: String,
+}
+
+impl Fingerprint {
+    /// The fingerprint of `vectors`.
+    pub fn of(vectors: &Vectors) -> Fingerprint {
+        let mut hash = Sha256::new();
+        let n = vectors.len();
+        let samples = n.min(64);
+        for j in 0..samples {
+            let i = j * n / samples;
+            hash.update(vectors.words()[i].as_bytes());
+            hash.update([0u8]);
+            for v in vectors.row(i) {
+                hash.update(v.to_le_bytes());
+            }
+            hash.update(vectors.norm(i).to_le_bytes());
+        }
+        let digest = hash.finalize();
+        Fingerprint {
+            format: vectors.format(),
+            dims: vectors.dims(),
+            words: n,
+            subwords: vectors.has_subwords(),
+            sample_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
+    /// Ok when `other` is the same set of vectors; else what differs.
+    pub fn check(&self, other: &Fingerprint) -> Result<()> {
+        let mut diffs = Vec::new();
+        if self.dims != other.dims {
+            diffs.push(format!("{} dimensions, not {}", other.dims, self.dims));
+        }
+        if self.words != other.words {
+            diffs.push(format!("{} words, not {}", other.words, self.words));
+        }
+        if self.subwords != other.subwords {
+            diffs.push(
+                if other.subwords {
+                    "subwords"
+                } else {
+                    "no subwords"
+                }
+                .to_string(),
+            );
+        }
+        if diffs.is_empty() && self.sample_sha256 != other.sample_sha256 {
+            diffs.push("the same shape but different vectors (sampled rows differ)".into());
+        }
+        if diffs.is_empty() {
+            return Ok(());
+        }
+        Err(Error::InvalidInput(format!(
+            "these vectors are not the ones the model was trained with ({} {}-d words, {}): they have {}",
+            self.words,
+            self.dims,
+            self.format,
+            diffs.join(", ")
+        )))
+    }
+}
+
+/// A fitted pipeline: features, classifier, label names, vector
+/// fingerprint. Saves to a versioned, self-describing JSON file.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Pipeline {
+    format: String,
+    version: u32,
+    classes: Vec<String>,
+    features: FeatureSet,
+    channels: Channels,
+    model: FittedLogistic,
+    selection: Selection,
+    vectors: Option<Fingerprint>,
+}
+
+impl Pipeline {
+    /// The label names, in class order.
+    pub fn classes(&self) -> &[String] {
+        &self.classes
+    }
+
+    /// The feature set.
+    pub fn features(&self) -> FeatureSet {
+        self.features
+    }
+
+    /// How `C` and `beta` were chosen.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
+    }
+
+    /// The fitted linear model.
+    pub fn model(&self) -> &FittedLogistic {
+        &self.model
+    }
+
+    /// The featurizer of the vector channel, if any.
+    pub fn featurizer(&self) -> Option<&Featurizer> {
+        self.channels.featurizer.as_ref()
+    }
+
+    /// The fingerprint of the training vectors, if the model uses vectors.
+    pub fn fingerprint(&self) -> Option<&Fingerprint> {
+        self.vectors.as_ref()
+    }
+
+    /// Check that `vectors` are the ones the model was trained with.
+    pub fn check_vectors(&self, vectors: Option<&Vectors>) -> Result<()> {
+        match (&self.vectors, vectors) {
+            (Some(expected), Some(v)) => expected.check(&Fingerprint::of(v)),
+            (Some(expected), None) => Err(Error::InvalidInput(format!(
+                "this model needs the {}-d word vectors it was trained with ({} words, {})",
+                expected.dims, expected.words, expected.format
+            ))),
+            (None, _) => Ok(()),
+        }
+    }
+
+    /// Class probabilities (`texts x classes`).
+    pub fn predict_proba<T: AsRef<str> + Sync>(
+        &self,
+        vectors: Option<&Vectors>,
+        texts: &[T],
+    ) -> Result<ndarray::Array2<f32>> {
+        self.check_vectors(vectors)?;
+        let design = self.channels.design(vectors, texts, self.channels.beta)?;
+        self.model.predict_proba(&design)
+    }
+
+    /// The most probable class of each text.
+    pub fn predict<T: AsRef<str> + Sync>(
+        &self,
+        vectors: Option<&Vectors>,
+        texts: &[T],
+    ) -> Result<Vec<usize>> {
+        let proba = self.predict_proba(vectors, texts)?;
+        Ok(proba
+            .rows()
+            .into_iter()
+            .map(|r| crate::model::argmax(r.as_slice().unwrap_or(&[])))
+            .collect())
+    }
+
+    /// Write the model as JSON.
+    pub fn save<W: Write>(&self, mut out: W) -> Result<()> {
+        serde_json::to_writer(&mut out, self).map_err(|e| Error::io(std::io::Error::other(e)))?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Read a model written by [`Pipeline::save`]; a truncated file, a file
+    /// of another version or one that is not a model gets a clear error.
+    pub fn load<R: Read>(mut input: R) -> Result<Pipeline> {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::malformed(
+                Location::None,
+                "empty file: not an embed-tl model",
+            ));
+        }
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+            if e.is_eof() {
+                Error::malformed(Location::None, "the model file ends early (truncated?)")
+            } else {
+                Error::malformed(
+                    Location::Line(e.line() as u64),
+                    "not an embed-tl model (not JSON)",
+                )
+            }
+        })?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(MODEL_FORMAT) {
+            return Err(Error::malformed(
+                Location::None,
+                "not an embed-tl model file",
+            ));
+        }
+        match value.get("version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(MODEL_VERSION) => {}
+            Some(v) => {
+                return Err(Error::malformed(
+                    Location::None,
+                    format!(
+                        "model format version {v}; this embed-tl reads version {MODEL_VERSION}"
+                    ),
+                ))
+            }
+            None => {
+                return Err(Error::malformed(
+                    Location::None,
+                    "model file has no version",
+                ))
+            }
+        }
+        let mut pipeline: Pipeline = serde_json::from_value(value)
+            .map_err(|e| Error::malformed(Location::None, format!("damaged model file: {e}")))?;
+        pipeline.channels.ngrams = pipeline.channels.ngrams.take().map(NgramVocab::indexed);
+        Ok(pipeline)
+    }
+}

@@ -1,0 +1,317 @@
+//! `embed-tl classify` and `embed-tl predict`, run as a user would: train,
+//! cross-validate, save, reload, predict, and the bad inputs.
+
+mod common;
+
+use std::path::Path;
+
+use common::{default_vectors, embed_tl, repo};
+use predicates::prelude::*;
+
+/// The first `n` rows of the shipped review sentences.
+fn small_reviews(dir: &Path, n: usize) {
+    let text = std::fs::read_to_string(repo("corpora/reviews.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let mut out = format!("{header}\n");
+    for line in lines.take(n) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    std::fs::write(dir.join("train.csv"), out).unwrap();
+}
+
+/// Fast settings for tests (the defaults are for real use).
+const FAST: [&str; 6] = ["--folds", "3", "--c", "1,10", "--beta", "0.1,1"];
+
+fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn classify_reports_cross_validation() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 300);
+    embed_tl(dir.path())
+        .args(["classify", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "train.csv"])
+        .args(FAST)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "train:     train.csv (300 texts; neg",
+        ))
+        .stdout(predicate::str::contains(
+            "3-fold stratified cross-validation",
+        ))
+        .stdout(predicate::str::contains("accuracy"))
+        .stdout(predicate::str::contains(
+            "confusion (rows: true, columns: predicted)",
+        ));
+}
+
+#[test]
+fn classify_json_report_is_one_object() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 200);
+    let out = embed_tl(dir.path())
+        .args([
+            "classify",
+            "--features",
+            "ngrams",
+            "--train",
+            "train.csv",
+            "--format",
+            "json",
+        ])
+        .args(FAST)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["rows"], 200);
+    assert_eq!(v["cv"]["folds"], 3);
+    let acc = v["cv"]["accuracy_mean"].as_f64().unwrap();
+    assert!(acc > 0.5 && acc <= 1.0, "{acc}");
+    assert_eq!(v["cv"]["pooled"]["confusion"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn train_save_reload_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 300);
+    std::fs::write(
+        dir.path().join("new.csv"),
+        "id,text\na1,\"Great phone, works perfectly, I love it.\"\na2,\"Terrible. It broke after a day, waste of money.\"\n",
+    )
+    .unwrap();
+    embed_tl(dir.path())
+        .args(["classify", "--vectors"])
+        .arg(default_vectors())
+        .args([
+            "--train",
+            "train.csv",
+            "--save",
+            "m.etl",
+            "--predict",
+            "new.csv",
+            "--output",
+            "p1.csv",
+        ])
+        .args(FAST)
+        .assert()
+        .success();
+    embed_tl(dir.path())
+        .args(["predict", "--model", "m.etl", "--vectors"])
+        .arg(default_vectors())
+        .args(["--input", "new.csv", "--output", "p2.csv"])
+        .assert()
+        .success();
+    let p1 = std::fs::read_to_string(dir.path().join("p1.csv")).unwrap();
+    let p2 = std::fs::read_to_string(dir.path().join("p2.csv")).unwrap();
+    assert_eq!(p1, p2, "the reloaded model predicts what the fresh one did");
+    let lines: Vec<&str> = p2.lines().collect();
+    assert_eq!(lines[0], "id,label,p_neg,p_pos");
+    assert!(lines[1].starts_with("a1,pos,"), "{}", lines[1]);
+    assert!(lines[2].starts_with("a2,neg,"), "{}", lines[2]);
+    for line in &lines[1..] {
+        let p: f64 = line
+            .split(',')
+            .skip(2)
+            .map(|v| v.parse::<f64>().unwrap())
+            .sum();
+        assert!((p - 1.0).abs() < 1e-5, "{line}");
+    }
+    assert_eq!(
+        files(dir.path()),
+        ["m.etl", "new.csv", "p1.csv", "p2.csv", "train.csv"]
+    );
+}
+
+#[test]
+fn same_seed_same_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 200);
+    for name in ["a.etl", "b.etl"] {
+        embed_tl(dir.path())
+            .args(["classify", "--vectors"])
+            .arg(default_vectors())
+            .args([
+                "--train",
+                "train.csv",
+                "--test",
+                "train.csv",
+                "--seed",
+                "5",
+                "--save",
+                name,
+            ])
+            .args(FAST)
+            .assert()
+            .success();
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("a.etl")).unwrap(),
+        std::fs::read(dir.path().join("b.etl")).unwrap()
+    );
+}
+
+#[test]
+fn predict_with_other_vectors_says_what_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 200);
+    embed_tl(dir.path())
+        .args(["classify", "--features", "vectors", "--vectors"])
+        .arg(default_vectors())
+        .args([
+            "--train",
+            "train.csv",
+            "--test",
+            "train.csv",
+            "--save",
+            "m.etl",
+        ])
+        .args(FAST)
+        .assert()
+        .success();
+    embed_tl(dir.path())
+        .args(["predict", "--model", "m.etl", "--vectors"])
+        .arg(common::data("original-tools/glove_c_tiny.txt"))
+        .args(["--input", "train.csv", "--output", "out.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "not the ones the model was trained with",
+        ))
+        .stderr(predicate::str::contains("8 dimensions, not 50"));
+    assert!(!dir.path().join("out.csv").exists());
+}
+
+/// Each bad input: non-zero exit, a message naming the file and what is
+/// wrong, and no output file left behind.
+#[test]
+fn bad_inputs_fail_clearly_without_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_reviews(d, 200);
+    std::fs::write(d.join("empty.csv"), "").unwrap();
+    std::fs::write(d.join("header-only.csv"), "text,label\n").unwrap();
+    std::fs::write(d.join("one-class.csv"), "text,label\na,x\nb,x\nc,x\n").unwrap();
+    std::fs::write(
+        d.join("tiny-class.csv"),
+        "text,label\na,x\nb,x\nc,x\nd,y\ne,y\nf,x\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("empty-text.csv"), "text,label\nfine,x\n,y\n").unwrap();
+    std::fs::write(
+        d.join("blank-label.csv"),
+        "text,label\nfine,x\nalso fine, \n",
+    )
+    .unwrap();
+    std::fs::write(d.join("ragged.csv"), "text,label\nfine,x\nbad,y,extra\n").unwrap();
+    std::fs::write(d.join("cols.csv"), "body,class\nfine,x\n").unwrap();
+    std::fs::write(d.join("bad-utf8.csv"), b"text,label\nfine,x\nb\xff,y\n").unwrap();
+    let model = std::fs::read(repo("tests/data/README.md")).unwrap();
+    std::fs::write(d.join("not-a-model.etl"), &model).unwrap();
+    std::fs::write(
+        d.join("truncated.etl"),
+        "{\"format\":\"embed-tl-model\",\"version\":1,\"cla",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("v2.etl"),
+        "{\"format\":\"embed-tl-model\",\"version\":2}",
+    )
+    .unwrap();
+    let before = files(d);
+
+    let classify = |train: &str| -> Vec<String> {
+        let mut args: Vec<String> = ["classify", "--features", "ngrams", "--train", train]
+            .map(String::from)
+            .to_vec();
+        args.extend(FAST.map(String::from));
+        args.extend(["--save", "out.etl"].map(String::from));
+        args
+    };
+    let predict = |model: &str| -> Vec<String> {
+        [
+            "predict",
+            "--model",
+            model,
+            "--input",
+            "train.csv",
+            "--output",
+            "out.csv",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (classify("missing.csv"), "missing.csv: No such file"),
+        (
+            classify("empty.csv"),
+            "empty.csv: empty file: expected a header row",
+        ),
+        (
+            classify("header-only.csv"),
+            "header-only.csv: no rows after the header",
+        ),
+        (
+            classify("one-class.csv"),
+            "one-class.csv: every text has the label 'x'",
+        ),
+        (
+            classify("tiny-class.csv"),
+            "tiny-class.csv: class 'y' has 2 examples, fewer than --folds 3",
+        ),
+        (
+            classify("empty-text.csv"),
+            "empty-text.csv: line 3: empty text in column 'text'",
+        ),
+        (
+            classify("blank-label.csv"),
+            "blank-label.csv: line 3: blank label in column 'label'",
+        ),
+        (
+            classify("ragged.csv"),
+            "ragged.csv: line 3: expected 2 fields, found 3",
+        ),
+        (
+            classify("cols.csv"),
+            "cols.csv: line 1: no column 'text'; columns found: body, class",
+        ),
+        (
+            classify("bad-utf8.csv"),
+            "bad-utf8.csv: line 3: invalid UTF-8",
+        ),
+        (predict("missing.etl"), "missing.etl: No such file"),
+        (
+            predict("not-a-model.etl"),
+            "not-a-model.etl: line 1: not an embed-tl model (not JSON)",
+        ),
+        (
+            predict("truncated.etl"),
+            "truncated.etl: the model file ends early (truncated?)",
+        ),
+        (
+            predict("v2.etl"),
+            "v2.etl: model format version 2; this embed-tl reads version 1",
+        ),
+    ];
+    for (args, expected) in cases {
+        embed_tl(d)
+            .args(&args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(expected));
+        assert_eq!(files(d), before, "{args:?} left a file behind");
+    }
+}
