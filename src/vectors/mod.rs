@@ -19,18 +19,18 @@
 //!
 //! | format | reader | notes |
 //! |---|---|---|
-//! | finalfusion (`.fifu`) | finalfusion, memory-mapped | opens in milliseconds |
+//! | finalfusion (`.fifu`) | memory-mapped in place (other layouts: finalfusion) | opens in milliseconds |
 //! | fastText `.bin` | finalfusion | subword vectors for unknown words, averaged as fastText does |
-//! | word2vec binary | [`word2vec`] | with or without a newline after each vector |
-//! | word2vec text, fastText `.vec` | [`text`] | `<words> <dims>` header, parsed in parallel |
-//! | GloVe text | [`text`] | no header, parsed in parallel |
+//! | word2vec binary | ours | with or without a newline after each vector |
+//! | word2vec text, fastText `.vec` | ours | `<words> <dims>` header, parsed in parallel |
+//! | GloVe text | ours | no header, parsed in parallel |
 //!
 //! Like finalfusion, vectors are stored L2-normalised with their original
 //! norms kept: ask for [`Scale::Unit`] or [`Scale::Original`] vectors.
 
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Cursor, Read, Seek, Write};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -38,20 +38,23 @@ use finalfusion::compat::fasttext::ReadFastText;
 use finalfusion::compat::text::{WriteText, WriteTextDims};
 use finalfusion::compat::word2vec::WriteWord2Vec;
 use finalfusion::embeddings::Embeddings;
-use finalfusion::io::{MmapEmbeddings, ReadEmbeddings, WriteEmbeddings};
+use finalfusion::io::{ReadEmbeddings, WriteEmbeddings};
 use finalfusion::norms::NdNorms;
-use finalfusion::similarity::{Analogy, WordSimilarity};
-use finalfusion::storage::{NdArray, StorageView, StorageViewWrap};
+use finalfusion::storage::{NdArray, Storage, StorageWrap};
 use finalfusion::vocab::{
-    FastTextSubwordVocab, SimpleVocab, SubwordIndices, Vocab, VocabWrap, WordIndex,
+    FastTextSubwordVocab, SimpleVocab, SubwordIndices, Vocab as _, VocabWrap, WordIndex,
 };
+use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 
 mod build;
+mod fifu;
 mod sniff;
-pub mod text;
-pub mod word2vec;
+mod text;
+mod word2vec;
+
+use build::{Finished, Vocab};
 
 /// The most dimensions a vector file may declare.
 pub const MAX_DIMS: usize = 100_000;
@@ -183,13 +186,41 @@ pub struct NormStats {
 
 /// A frozen, read-only set of pretrained word vectors.
 ///
-/// Wraps a finalfusion `Embeddings` whose rows are unit vectors with their
-/// original norms kept. Cheap to share across threads (`Sync`).
+/// Rows are stored L2-normalised with their original norms kept, as in
+/// finalfusion; a finalfusion file is used in place through a memory map.
+/// Cheap to share across threads (`Sync`).
 pub struct Vectors {
-    embeddings: Embeddings<VocabWrap, StorageViewWrap>,
+    vocab: Vocab,
+    matrix: Matrix,
+    norms: Vec<f32>,
+    dims: usize,
+    /// Subword vocabulary (fastText, finalfusion): rows after the words are
+    /// n-gram buckets.
+    subwords: Option<VocabWrap>,
     format: Format,
     compression: Compression,
     report: LoadReport,
+}
+
+/// The matrix: owned, or a range of a memory-mapped file.
+enum Matrix {
+    Owned(Vec<f32>),
+    Mapped {
+        map: memmap2::Mmap,
+        offset: usize,
+        len: usize,
+    },
+}
+
+impl Matrix {
+    fn as_slice(&self) -> &[f32] {
+        match self {
+            Matrix::Owned(v) => v,
+            Matrix::Mapped { map, offset, len } => {
+                bytemuck::cast_slice(&map[*offset..*offset + len * 4])
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Vectors {
@@ -218,13 +249,25 @@ impl Vectors {
     /// Read vectors of a known `format` from any reader (no sniffing, no
     /// decompression, no memory map).
     pub fn read<R: BufRead>(reader: R, format: Format, lossy: bool) -> Result<Vectors> {
-        let (embeddings, report) = read_format(reader, format, lossy)?;
-        Ok(Vectors {
-            embeddings,
+        read_format(reader, format, lossy, Compression::None)
+    }
+
+    fn from_finished(
+        f: Finished,
+        format: Format,
+        compression: Compression,
+        report: LoadReport,
+    ) -> Vectors {
+        Vectors {
+            vocab: f.vocab,
+            matrix: Matrix::Owned(f.values),
+            norms: f.norms,
+            dims: f.dims,
+            subwords: None,
             format,
-            compression: Compression::None,
+            compression,
             report,
-        })
+        }
     }
 
     /// The format the vectors were read from.
@@ -244,12 +287,12 @@ impl Vectors {
 
     /// Number of dimensions.
     pub fn dims(&self) -> usize {
-        self.embeddings.dims()
+        self.dims
     }
 
     /// Number of words (subword n-gram buckets are not counted).
     pub fn len(&self) -> usize {
-        self.embeddings.len()
+        self.vocab.len()
     }
 
     /// True when there are no words.
@@ -259,45 +302,34 @@ impl Vectors {
 
     /// True when unknown words get vectors from their character n-grams.
     pub fn has_subwords(&self) -> bool {
-        !matches!(self.embeddings.vocab(), VocabWrap::SimpleVocab(_))
+        self.subwords.is_some()
     }
 
     /// The words, in file order (GloVe and word2vec: most frequent first).
     pub fn words(&self) -> &[String] {
-        self.embeddings.vocab().words()
+        self.vocab.words()
     }
 
     /// The row of a known word, or `None` (subwords are not consulted).
+    #[inline]
     pub fn index(&self, word: &str) -> Option<usize> {
-        match self.embeddings.vocab().idx(word)? {
-            WordIndex::Word(idx) => Some(idx),
-            WordIndex::Subword(_) => None,
-        }
+        self.vocab.get(word)
     }
 
     /// The unit vector of row `idx` (a word index from [`Vectors::index`]).
     ///
     /// # Panics
     /// When `idx >= self.len()`.
+    #[inline]
     pub fn row(&self, idx: usize) -> &[f32] {
         assert!(idx < self.len(), "row {idx} out of range");
-        let dims = self.dims();
-        &self.matrix()[idx * dims..(idx + 1) * dims]
+        &self.matrix.as_slice()[idx * self.dims..(idx + 1) * self.dims]
     }
 
     /// The original norm of row `idx`.
+    #[inline]
     pub fn norm(&self, idx: usize) -> f32 {
-        self.embeddings.norms().map(|n| n[idx]).unwrap_or(1.0)
-    }
-
-    /// The whole storage as one row-major slice (words, then any n-gram
-    /// buckets).
-    fn matrix(&self) -> &[f32] {
-        self.embeddings
-            .storage()
-            .view()
-            .to_slice()
-            .expect("finalfusion storage we build or map is contiguous")
+        self.norms[idx]
     }
 
     /// Write the vector of `word` into `out`; false (and `out` untouched)
@@ -309,38 +341,42 @@ impl Vectors {
     /// # Panics
     /// When `out.len() != self.dims()`.
     pub fn embedding_into(&self, word: &str, scale: Scale, out: &mut [f32]) -> bool {
-        assert_eq!(out.len(), self.dims(), "output has the wrong length");
-        match self.embeddings.vocab().idx(word) {
-            None => false,
-            Some(WordIndex::Word(idx)) => {
-                out.copy_from_slice(self.row(idx));
-                if scale == Scale::Original {
-                    let norm = self.norm(idx);
-                    out.iter_mut().for_each(|v| *v *= norm);
-                }
-                true
+        assert_eq!(out.len(), self.dims, "output has the wrong length");
+        if let Some(idx) = self.index(word) {
+            out.copy_from_slice(self.row(idx));
+            if scale == Scale::Original {
+                let norm = self.norm(idx);
+                out.iter_mut().for_each(|v| *v *= norm);
             }
-            Some(WordIndex::Subword(indices)) => {
-                let dims = self.dims();
-                let matrix = self.matrix();
-                out.fill(0.0);
-                for &i in &indices {
-                    let row = &matrix[i * dims..(i + 1) * dims];
-                    out.iter_mut().zip(row).for_each(|(o, r)| *o += r);
-                }
-                let n = indices.len() as f32;
-                out.iter_mut().for_each(|v| *v /= n);
-                if scale == Scale::Unit {
-                    build::normalize(out);
-                }
-                true
-            }
+            return true;
         }
+        let Some(subwords) = &self.subwords else {
+            return false;
+        };
+        let Some(WordIndex::Subword(indices)) = subwords.idx(word) else {
+            return false;
+        };
+        if indices.is_empty() {
+            return false;
+        }
+        let dims = self.dims;
+        let matrix = self.matrix.as_slice();
+        out.fill(0.0);
+        for &i in &indices {
+            let row = &matrix[i * dims..(i + 1) * dims];
+            out.iter_mut().zip(row).for_each(|(o, r)| *o += r);
+        }
+        let n = indices.len() as f32;
+        out.iter_mut().for_each(|v| *v /= n);
+        if scale == Scale::Unit {
+            build::normalize(out);
+        }
+        true
     }
 
     /// The vector of `word`, if it has one (see [`Vectors::embedding_into`]).
     pub fn embedding(&self, word: &str, scale: Scale) -> Option<Vec<f32>> {
-        let mut out = vec![0.0; self.dims()];
+        let mut out = vec![0.0; self.dims];
         self.embedding_into(word, scale, &mut out).then_some(out)
     }
 
@@ -351,8 +387,7 @@ impl Vectors {
         words: &[impl AsRef<str>],
         scale: Scale,
     ) -> (ndarray::Array2<f32>, Vec<bool>) {
-        let dims = self.dims();
-        let mut matrix = ndarray::Array2::zeros((words.len(), dims));
+        let mut matrix = ndarray::Array2::zeros((words.len(), self.dims));
         let mut found = Vec::with_capacity(words.len());
         for (word, mut row) in words.iter().zip(matrix.rows_mut()) {
             let row = row.as_slice_mut().expect("fresh arrays are contiguous");
@@ -363,8 +398,7 @@ impl Vectors {
 
     /// Norm statistics of the known words' original vectors.
     pub fn norm_stats(&self) -> Option<NormStats> {
-        let norms = self.embeddings.norms()?;
-        let mut sorted: Vec<f32> = norms.iter().copied().collect();
+        let mut sorted = self.norms.clone();
         if sorted.is_empty() {
             return None;
         }
@@ -387,35 +421,52 @@ impl Vectors {
     /// The `k` words nearest to `word` by cosine similarity (the word itself
     /// excluded).
     pub fn similar(&self, word: &str, k: usize) -> Result<Vec<(String, f32)>> {
-        let results = self
-            .embeddings
-            .word_similarity(word, k, None)
+        let query = self
+            .embedding(word, Scale::Unit)
             .ok_or_else(|| self.unknown_word(word))?;
-        Ok(results
-            .into_iter()
-            .map(|r| (r.word().to_string(), r.cosine_similarity()))
-            .collect())
+        Ok(self.nearest(&query, k, &[word]))
     }
 
     /// The `k` words nearest to `a - b + c` (e.g. king - man + woman),
     /// excluding the three query words.
     pub fn analogy(&self, a: &str, b: &str, c: &str, k: usize) -> Result<Vec<(String, f32)>> {
-        // finalfusion's query [x, y, z] is "x is to y as z is to ?" = y - x + z.
-        match self.embeddings.analogy([b, a, c], k, None) {
-            Ok(results) => Ok(results
-                .into_iter()
-                .map(|r| (r.word().to_string(), r.cosine_similarity()))
-                .collect()),
-            Err(found) => {
-                let missing: Vec<&str> = [b, a, c]
-                    .iter()
-                    .zip(found)
-                    .filter(|(_, f)| !f)
-                    .map(|(w, _)| *w)
-                    .collect();
-                Err(self.unknown_word(&missing.join("', '")))
-            }
+        let missing: Vec<&str> = [a, b, c]
+            .into_iter()
+            .filter(|w| self.embedding(w, Scale::Unit).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(self.unknown_word(&missing.join("', '")));
         }
+        let unit = |w: &str| self.embedding(w, Scale::Unit).unwrap_or_default();
+        let (va, vb, vc) = (unit(a), unit(b), unit(c));
+        let mut query: Vec<f32> = (0..self.dims).map(|i| va[i] - vb[i] + vc[i]).collect();
+        build::normalize(&mut query);
+        Ok(self.nearest(&query, k, &[a, b, c]))
+    }
+
+    /// The `k` words with the largest dot product with the unit `query`.
+    fn nearest(&self, query: &[f32], k: usize, exclude: &[&str]) -> Vec<(String, f32)> {
+        let dims = self.dims;
+        let words = &self.matrix.as_slice()[..self.len() * dims];
+        let skip: Vec<usize> = exclude.iter().filter_map(|w| self.index(w)).collect();
+        let mut scored: Vec<(f32, usize)> = words
+            .par_chunks(dims)
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i))
+            .map(|(i, row)| (row.iter().zip(query).map(|(a, b)| a * b).sum::<f32>(), i))
+            .collect();
+        let by_score = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let k = k.min(scored.len());
+        if k == 0 {
+            return Vec::new();
+        }
+        scored.select_nth_unstable_by(k - 1, by_score);
+        scored.truncate(k);
+        scored.sort_unstable_by(by_score);
+        scored
+            .into_iter()
+            .map(|(s, i)| (self.words()[i].clone(), s))
+            .collect()
     }
 
     fn unknown_word(&self, word: &str) -> Error {
@@ -433,16 +484,29 @@ impl Vectors {
     /// Write the vectors in `format` (original scale for the text and
     /// word2vec formats). Subword n-grams survive only in finalfusion.
     pub fn write<W: Write + Seek>(&self, mut out: W, format: Format) -> Result<()> {
+        if format == Format::FastText {
+            return Err(Error::InvalidInput(
+                "writing fastText .bin is not supported: write fifu to keep subwords".into(),
+            ));
+        }
+        let matrix = self.matrix.as_slice().to_vec();
+        let rows = matrix.len() / self.dims.max(1);
+        let storage = NdArray::new(
+            ndarray15::Array2::from_shape_vec((rows, self.dims), matrix)
+                .map_err(|e| Error::InvalidInput(format!("matrix shape: {e}")))?,
+        );
+        let vocab: VocabWrap = match &self.subwords {
+            Some(v) => v.clone(),
+            None => SimpleVocab::new(self.words().to_vec()).into(),
+        };
+        let norms = NdNorms::new(ndarray15::Array1::from(self.norms.clone()));
+        let embeddings = Embeddings::new(None, vocab, storage, norms);
         let result = match format {
-            Format::Finalfusion => self.embeddings.write_embeddings(&mut out),
-            Format::Word2VecText => self.embeddings.write_text_dims(&mut out, true),
-            Format::Glove => self.embeddings.write_text(&mut out, true),
-            Format::Word2VecBinary => self.embeddings.write_word2vec_binary(&mut out, true),
-            Format::FastText => {
-                return Err(Error::InvalidInput(
-                    "writing fastText .bin is not supported: write fifu to keep subwords".into(),
-                ))
-            }
+            Format::Finalfusion => embeddings.write_embeddings(&mut out),
+            Format::Word2VecText => embeddings.write_text_dims(&mut out, true),
+            Format::Glove => embeddings.write_text(&mut out, true),
+            Format::Word2VecBinary => embeddings.write_word2vec_binary(&mut out, true),
+            Format::FastText => unreachable!("refused above"),
         };
         result.map_err(|e| match e {
             finalfusion::error::Error::Write { error, .. } => Error::io(error),
@@ -456,14 +520,13 @@ impl Vectors {
     /// vector: known words, or subword vectors in fastText files), in the
     /// order given, without subwords.
     pub fn subset<'a>(&self, words: impl IntoIterator<Item = &'a str>) -> Vectors {
-        let dims = self.dims();
-        let mut kept = Vec::new();
+        let dims = self.dims;
+        let mut vocab = Vocab::default();
         let mut values = Vec::new();
         let mut norms = Vec::new();
-        let mut seen = std::collections::HashSet::new();
         let mut row = vec![0.0; dims];
         for word in words {
-            if seen.contains(word) {
+            if vocab.get(word).is_some() {
                 continue;
             }
             if let Some(idx) = self.index(word) {
@@ -475,20 +538,14 @@ impl Vectors {
             } else {
                 continue;
             }
-            seen.insert(word);
-            kept.push(word.to_string());
+            vocab.push(word.to_string());
         }
-        let rows = kept.len();
-        let matrix = ndarray15::Array2::from_shape_vec((rows, dims), values)
-            .expect("rows x dims matches the values we collected");
-        let embeddings = Embeddings::new(
-            None,
-            SimpleVocab::new(kept),
-            NdArray::new(matrix),
-            NdNorms::new(ndarray15::Array1::from(norms)),
-        );
         Vectors {
-            embeddings: embeddings.into(),
+            vocab,
+            matrix: Matrix::Owned(values),
+            norms,
+            dims,
+            subwords: None,
             format: self.format,
             compression: self.compression,
             report: LoadReport::default(),
@@ -500,6 +557,55 @@ impl Vectors {
         let words: Vec<&str> = self.words().iter().take(n).map(String::as_str).collect();
         self.subset(words)
     }
+
+    /// Take over finalfusion embeddings (fastText, other fifu layouts).
+    fn from_finalfusion<S: Storage>(
+        embeddings: Embeddings<VocabWrap, S>,
+        format: Format,
+        compression: Compression,
+    ) -> Result<Vectors> {
+        let (_, vocab, storage, norms) = embeddings.into_parts();
+        let (rows, dims) = storage.shape();
+        let mut values = Vec::with_capacity(rows * dims);
+        for i in 0..rows {
+            values.extend(storage.embedding(i).iter());
+        }
+        Vectors::assemble(vocab, values, dims, norms, format, compression)
+    }
+
+    fn assemble(
+        vocab: VocabWrap,
+        values: Vec<f32>,
+        dims: usize,
+        norms: Option<NdNorms>,
+        format: Format,
+        compression: Compression,
+    ) -> Result<Vectors> {
+        let mut index = Vocab::with_capacity(vocab.words_len());
+        for word in vocab.words() {
+            if !index.push(word.clone()) {
+                return Err(Error::malformed(
+                    Location::None,
+                    format!("duplicate word '{word}' in the vocabulary"),
+                ));
+            }
+        }
+        let norms = match norms {
+            Some(n) => n.to_vec(),
+            None => vec![1.0; index.len()],
+        };
+        let subwords = (!matches!(vocab, VocabWrap::SimpleVocab(_))).then_some(vocab);
+        Ok(Vectors {
+            vocab: index,
+            matrix: Matrix::Owned(values),
+            norms,
+            dims,
+            subwords,
+            format,
+            compression,
+            report: LoadReport::default(),
+        })
+    }
 }
 
 fn open_path(path: &Path, options: &OpenOptions) -> Result<Vectors> {
@@ -510,27 +616,13 @@ fn open_path(path: &Path, options: &OpenOptions) -> Result<Vectors> {
     if compression == Compression::None {
         let format = match options.format {
             Some(f) => f,
-            None => sniff_format(&mut reader)?,
+            None => sniff::format(reader.fill_buf()?)
+                .map_err(|m| Error::malformed(Location::None, m))?,
         };
         if format == Format::Finalfusion {
-            reader.seek(SeekFrom::Start(0))?;
-            let embeddings = guard_finalfusion(|| {
-                Embeddings::<VocabWrap, StorageViewWrap>::mmap_embeddings(&mut reader)
-            })?;
-            return Ok(Vectors {
-                embeddings,
-                format,
-                compression,
-                report: LoadReport::default(),
-            });
+            return open_fifu(reader.into_inner(), options.lossy);
         }
-        let (embeddings, report) = read_format(reader, format, options.lossy)?;
-        return Ok(Vectors {
-            embeddings,
-            format,
-            compression,
-            report,
-        });
+        return read_format(reader, format, options.lossy, compression);
     }
 
     let inner: Box<dyn Read> = match compression {
@@ -547,34 +639,75 @@ fn open_path(path: &Path, options: &OpenOptions) -> Result<Vectors> {
         Some(f) => f,
         None => sniff::format(&prefix).map_err(|m| Error::malformed(Location::None, m))?,
     };
-    let reader = Cursor::new(prefix).chain(inner);
-    let (embeddings, report) = read_format(reader, format, options.lossy)?;
-    Ok(Vectors {
-        embeddings,
+    read_format(
+        Cursor::new(prefix).chain(inner),
         format,
+        options.lossy,
         compression,
-        report,
-    })
+    )
 }
 
 /// How many bytes the sniffer looks at: enough for two text rows of
 /// thousands of dimensions.
 const SNIFF_BYTES: u64 = 256 << 10;
 
-/// Sniff the format from the first bytes, leaving them in the reader.
-fn sniff_format<R: BufRead>(reader: &mut R) -> Result<Format> {
-    // A plain file fills the 1 MiB buffer in one read.
-    let prefix = reader.fill_buf()?;
-    sniff::format(prefix).map_err(|m| Error::malformed(Location::None, m))
+/// A finalfusion file: the simple layout is used in place from a memory
+/// map; other layouts go through finalfusion's reader.
+fn open_fifu(file: File, lossy: bool) -> Result<Vectors> {
+    // Safety: the map is read-only; like every memory-mapped reader
+    // (finalfusion's included) we rely on the file not being truncated
+    // while it is open.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    if let Some(simple) = fifu::parse(&map, lossy)? {
+        let len = simple.vocab.len() * simple.dims;
+        let aligned = cfg!(target_endian = "little")
+            && bytemuck::try_cast_slice::<u8, f32>(
+                &map[simple.matrix_offset..simple.matrix_offset + len * 4],
+            )
+            .is_ok();
+        let matrix = if aligned {
+            Matrix::Mapped {
+                map,
+                offset: simple.matrix_offset,
+                len,
+            }
+        } else {
+            let bytes = &map[simple.matrix_offset..simple.matrix_offset + len * 4];
+            Matrix::Owned(
+                bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+            )
+        };
+        let norms = simple
+            .norms
+            .unwrap_or_else(|| vec![1.0; simple.vocab.len()]);
+        return Ok(Vectors {
+            vocab: simple.vocab,
+            matrix,
+            norms,
+            dims: simple.dims,
+            subwords: None,
+            format: Format::Finalfusion,
+            compression: Compression::None,
+            report: LoadReport::default(),
+        });
+    }
+    let embeddings = guard_finalfusion(|| {
+        Embeddings::<VocabWrap, StorageWrap>::read_embeddings(&mut Cursor::new(&map[..]))
+    })?;
+    Vectors::from_finalfusion(embeddings, Format::Finalfusion, Compression::None)
 }
 
 fn read_format<R: BufRead>(
     mut reader: R,
     format: Format,
     lossy: bool,
-) -> Result<(Embeddings<VocabWrap, StorageViewWrap>, LoadReport)> {
+    compression: Compression,
+) -> Result<Vectors> {
     use text::{read_text, TextOptions};
-    let (simple, report) = match format {
+    let (finished, report) = match format {
         Format::Glove | Format::Word2VecText => read_text(
             reader,
             TextOptions {
@@ -590,61 +723,81 @@ fn read_format<R: BufRead>(
                 } else {
                     Embeddings::read_fasttext(&mut reader)
                 }
-                .map(fasttext_eos_fix)
             })?;
-            return Ok((embeddings, LoadReport::default()));
+            return from_fasttext(embeddings, compression);
         }
         Format::Finalfusion => {
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes)?;
             let embeddings = guard_finalfusion(|| {
-                Embeddings::<VocabWrap, StorageViewWrap>::read_embeddings(&mut Cursor::new(bytes))
+                Embeddings::<VocabWrap, StorageWrap>::read_embeddings(&mut Cursor::new(bytes))
             })?;
-            return Ok((embeddings, LoadReport::default()));
+            return Vectors::from_finalfusion(embeddings, format, compression);
         }
     };
-    Ok((simple.into(), report))
+    Ok(Vectors::from_finished(
+        finished,
+        format,
+        compression,
+        report,
+    ))
 }
 
+/// Take over a fastText model read by finalfusion, fixing `</s>`.
+///
 /// fastText gives its end-of-sentence token `</s>` no subwords, so its
 /// vector is its own input row; finalfusion 0.18 averages n-grams of
 /// `<</s>>` into it as for any word. Undo that average for `</s>`.
-fn fasttext_eos_fix(
+fn from_fasttext(
     embeddings: Embeddings<FastTextSubwordVocab, NdArray>,
-) -> Embeddings<FastTextSubwordVocab, NdArray> {
-    let (metadata, vocab, storage, norms) = embeddings.into_parts();
-    let mut norms = norms.expect("finalfusion's fastText reader always computes norms");
-    let (Some(WordIndex::Word(idx)), Some(ngrams)) =
-        (vocab.idx("</s>"), vocab.subword_indices("</s>"))
-    else {
-        return Embeddings::new(metadata, vocab, storage, norms);
+    compression: Compression,
+) -> Result<Vectors> {
+    let (_, vocab, storage, norms) = embeddings.into_parts();
+    let mut norms: Vec<f32> = norms.map(|n| n.to_vec()).unwrap_or_default();
+    let matrix: ndarray15::Array2<f32> = storage.into();
+    let dims = matrix.ncols();
+    let mut values = if matrix.is_standard_layout() {
+        matrix.into_raw_vec()
+    } else {
+        matrix.iter().copied().collect()
     };
-    let mut matrix: ndarray15::Array2<f32> = storage.into();
-    let n = ngrams.len() as f32 + 1.0;
-    let mut raw = matrix.row(idx).to_owned() * (norms[idx] * n);
-    for g in ngrams {
-        raw -= &matrix.row(g);
+    if let (Some(WordIndex::Word(idx)), Some(ngrams)) =
+        (vocab.idx("</s>"), vocab.subword_indices("</s>"))
+    {
+        if idx < norms.len() {
+            let n = ngrams.len() as f32 + 1.0;
+            let mut raw: Vec<f32> = values[idx * dims..(idx + 1) * dims]
+                .iter()
+                .map(|v| v * norms[idx] * n)
+                .collect();
+            for g in ngrams {
+                raw.iter_mut()
+                    .zip(&values[g * dims..(g + 1) * dims])
+                    .for_each(|(r, v)| *r -= v);
+            }
+            norms[idx] = build::normalize(&mut raw);
+            values[idx * dims..(idx + 1) * dims].copy_from_slice(&raw);
+        }
     }
-    let norm = raw.dot(&raw).sqrt();
-    if norm > 0.0 {
-        raw /= norm;
-    }
-    matrix.row_mut(idx).assign(&raw);
-    let mut values: ndarray15::Array1<f32> = (*norms).clone();
-    values[idx] = norm;
-    norms = NdNorms::new(values);
-    Embeddings::new(metadata, vocab, NdArray::new(matrix), norms)
+    let norms = (!norms.is_empty()).then(|| NdNorms::new(ndarray15::Array1::from(norms)));
+    Vectors::assemble(
+        vocab.into(),
+        values,
+        dims,
+        norms,
+        Format::FastText,
+        compression,
+    )
 }
 
 /// Run a finalfusion reader, turning its errors (and its panics on
 /// malformed input) into ours.
-fn guard_finalfusion<T, F>(read: F) -> Result<Embeddings<VocabWrap, StorageViewWrap>>
+fn guard_finalfusion<T, F>(read: F) -> Result<T>
 where
     F: FnOnce() -> std::result::Result<T, finalfusion::error::Error>,
-    T: Into<Embeddings<VocabWrap, StorageViewWrap>>,
 {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)) {
-        Ok(Ok(embeddings)) => Ok(embeddings.into()),
+        Ok(Ok(embeddings)) => Ok(embeddings),
         Ok(Err(finalfusion::error::Error::Read { error, .. }))
             if error.kind() == std::io::ErrorKind::UnexpectedEof =>
         {

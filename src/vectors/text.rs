@@ -13,12 +13,9 @@
 
 use std::io::{BufRead, Read};
 
-use finalfusion::embeddings::Embeddings;
-use finalfusion::storage::NdArray;
-use finalfusion::vocab::SimpleVocab;
 use rayon::prelude::*;
 
-use super::build::{finish, RawRows};
+use super::build::{finish, Finished, RawRows};
 use super::{LoadReport, MAX_DIMS};
 use crate::error::{Error, Location, Result};
 
@@ -29,7 +26,7 @@ const MAX_LINE: usize = 64 << 20;
 
 /// How to read a text vector file.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct TextOptions {
+pub(crate) struct TextOptions {
     /// The first line is a `words dims` header (word2vec text, fastText
     /// `.vec`); otherwise dims are taken from the first row (GloVe).
     pub header: bool,
@@ -41,10 +38,10 @@ pub struct TextOptions {
 ///
 /// Rows are L2-normalised; the original norms are kept in the result.
 /// Duplicate words keep their first row and are counted in the report.
-pub fn read_text<R: BufRead>(
+pub(crate) fn read_text<R: BufRead>(
     mut reader: R,
     options: TextOptions,
-) -> Result<(Embeddings<SimpleVocab, NdArray>, LoadReport)> {
+) -> Result<(Finished, LoadReport)> {
     let mut report = LoadReport::default();
     let mut line_no: u64 = 0;
     let mut header_rows = None;
@@ -443,9 +440,8 @@ fn parse_f32(field: &[u8]) -> Option<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use finalfusion::vocab::Vocab;
 
-    fn read(text: &str, header: bool) -> Result<(Embeddings<SimpleVocab, NdArray>, LoadReport)> {
+    fn read(text: &str, header: bool) -> Result<(Finished, LoadReport)> {
         read_text(
             text.as_bytes(),
             TextOptions {
@@ -470,8 +466,8 @@ mod tests {
         ];
         for (input, header, words, dims) in cases {
             let (emb, _) = read(input, *header).unwrap_or_else(|e| panic!("{input:?}: {e}"));
-            assert_eq!(emb.vocab().words(), *words, "{input:?}");
-            assert_eq!(emb.dims(), *dims, "{input:?}");
+            assert_eq!(emb.vocab.words(), *words, "{input:?}");
+            assert_eq!(emb.dims, *dims, "{input:?}");
         }
     }
 
@@ -547,7 +543,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(emb.vocab().words(), &["ab\u{fffd}"]);
+        assert_eq!(emb.vocab.words(), &["ab\u{fffd}"]);
         assert_eq!(report.lossy_words, 1);
     }
 
@@ -569,9 +565,9 @@ mod tests {
             text.push_str(&format!("w{i} {i} 1\n"));
         }
         let (emb, _) = read(&text, false).unwrap();
-        assert_eq!(emb.len(), 100_000);
-        assert_eq!(emb.vocab().words()[77_777], "w77777");
-        let e = emb.embedding_with_norm("w77777").unwrap();
-        assert!((e.embedding[0] * e.norm - 77_777.0).abs() < 1e-2);
+        assert_eq!(emb.vocab.len(), 100_000);
+        assert_eq!(emb.vocab.words()[77_777], "w77777");
+        let i = emb.vocab.get("w77777").unwrap();
+        assert!((emb.values[i * 2] * emb.norms[i] - 77_777.0).abs() < 1e-2);
     }
 }

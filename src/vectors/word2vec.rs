@@ -7,11 +7,7 @@
 
 use std::io::BufRead;
 
-use finalfusion::embeddings::Embeddings;
-use finalfusion::storage::NdArray;
-use finalfusion::vocab::SimpleVocab;
-
-use super::build::{finish, RawRows};
+use super::build::{finish, Finished, RawRows};
 use super::text::parse_header;
 use super::LoadReport;
 use crate::error::{Error, Location, Result};
@@ -22,10 +18,10 @@ const MAX_WORD: usize = 64 << 10;
 /// Read a binary word2vec file.
 ///
 /// Rows are L2-normalised; the original norms are kept in the result.
-pub fn read_word2vec_binary<R: BufRead>(
+pub(crate) fn read_word2vec_binary<R: BufRead>(
     mut reader: R,
     lossy: bool,
-) -> Result<(Embeddings<SimpleVocab, NdArray>, LoadReport)> {
+) -> Result<(Finished, LoadReport)> {
     let mut report = LoadReport::default();
     let mut offset: u64 = 0;
 
@@ -181,7 +177,6 @@ fn skip_whitespace<R: BufRead>(reader: &mut R) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use finalfusion::vocab::Vocab;
 
     fn file(rows: &[(&str, [f32; 2])], newline: bool, header: &str) -> Vec<u8> {
         let mut out = header.as_bytes().to_vec();
@@ -204,9 +199,8 @@ mod tests {
         for newline in [true, false] {
             let bytes = file(&rows, newline, "2 2\n");
             let (emb, _) = read_word2vec_binary(&bytes[..], false).unwrap();
-            assert_eq!(emb.vocab().words(), &["a", "b"]);
-            let a = emb.embedding_with_norm("a").unwrap();
-            assert_eq!(a.norm, 5.0);
+            assert_eq!(emb.vocab.words(), &["a", "b"]);
+            assert_eq!(emb.norms[0], 5.0);
         }
     }
 
