@@ -149,8 +149,9 @@ impl Design {
         &self.sparse
     }
 
-    /// `w . x_i` over the first `cols()` entries of `w`.
-    #[inline]
+    /// `w . x_i` over the first `cols()` entries of `w` (a reference for
+    /// tests of the solver's faster paths).
+    #[cfg(test)]
     pub(crate) fn dot(&self, i: usize, w: &[f64]) -> f64 {
         let d = self.dense_cols;
         let row = &self.dense[i * d..(i + 1) * d];

@@ -158,7 +158,9 @@ impl LogisticParams {
 pub struct FittedLogistic {
     classes: usize,
     cols: usize,
-    /// Per output: `cols` weights then the intercept.
+    /// Feature-major: `weights[j * outputs + o]` for feature `j` (the last
+    /// `j = cols` is the intercept) and output `o` (one output for two
+    /// classes, else one per class).
     weights: Vec<f64>,
     iterations: u64,
     converged: bool,
@@ -187,10 +189,18 @@ impl FittedLogistic {
 
     /// The weights of output `k` (class `k`, or the positive class of a
     /// binary model) and its intercept.
-    pub fn weights(&self, k: usize) -> (&[f64], f64) {
-        let stride = self.cols + 1;
-        let w = &self.weights[k * stride..(k + 1) * stride];
-        (&w[..self.cols], w[self.cols])
+    pub fn weights(&self, k: usize) -> (Vec<f64>, f64) {
+        let outputs = self.outputs();
+        let w = (0..self.cols).map(|j| self.weights[j * outputs + k]).collect();
+        (w, self.weights[self.cols * outputs + k])
+    }
+
+    fn outputs(&self) -> usize {
+        if self.classes == 2 {
+            1
+        } else {
+            self.classes
+        }
     }
 
     /// Class probabilities of each row (`rows x classes`).
@@ -202,13 +212,19 @@ impl FittedLogistic {
                 x.cols()
             )));
         }
+        let z = scores(x, &self.weights, self.outputs());
         let mut out = ndarray::Array2::zeros((x.rows(), self.classes));
-        let mut scores = vec![0.0; self.classes];
-        for (i, mut row) in out.rows_mut().into_iter().enumerate() {
-            self.probabilities(x, i, &mut scores);
-            row.iter_mut()
-                .zip(&scores)
-                .for_each(|(o, &p)| *o = p as f32);
+        let mut p = vec![0.0; self.classes];
+        for (zi, mut row) in z.outer_iter().zip(out.rows_mut()) {
+            if self.classes == 2 {
+                let q = sigmoid(zi[0]);
+                p[0] = 1.0 - q;
+                p[1] = q;
+            } else {
+                p.iter_mut().zip(zi.iter()).for_each(|(p, &z)| *p = z);
+                softmax(&mut p);
+            }
+            row.iter_mut().zip(&p).for_each(|(o, &v)| *o = v as f32);
         }
         Ok(out)
     }
@@ -222,22 +238,41 @@ impl FittedLogistic {
             .map(|r| argmax(r.as_slice().unwrap_or(&[])))
             .collect())
     }
+}
 
-    fn probabilities(&self, x: &Design, i: usize, out: &mut [f64]) {
-        let stride = self.cols + 1;
-        if self.classes == 2 {
-            let z = x.dot(i, &self.weights) + self.weights[stride - 1];
-            let p = sigmoid(z);
-            out[0] = 1.0 - p;
-            out[1] = p;
+/// Scores `x . W + b` (`rows x outputs`, f64) for feature-major weights.
+/// The dense block goes through one matrix product (matrixmultiply's
+/// SIMD kernels) when there are several outputs, else a matrix-vector
+/// product; the sparse block adds `v * W[j, :]` rows, contiguous.
+fn scores(x: &Design, w: &[f64], outputs: usize) -> ndarray::Array2<f64> {
+    let (n, d) = (x.rows(), x.dense_cols());
+    let cols = x.cols();
+    let dense = x.dense_view();
+    let mut z = ndarray::Array2::<f64>::zeros((n, outputs));
+    if d > 0 {
+        if outputs == 1 {
+            let wd: ndarray::Array1<f32> = w[..d].iter().map(|&v| v as f32).collect();
+            let zd = dense.dot(&wd);
+            z.column_mut(0).iter_mut().zip(zd.iter()).for_each(|(z, &v)| *z = f64::from(v));
         } else {
-            for (k, o) in out.iter_mut().enumerate() {
-                let w = &self.weights[k * stride..(k + 1) * stride];
-                *o = x.dot(i, w) + w[stride - 1];
-            }
-            softmax(out);
+            let wd = ndarray::Array2::from_shape_fn((d, outputs), |(j, o)| w[j * outputs + o] as f32);
+            let zd = dense.dot(&wd);
+            z.iter_mut().zip(zd.iter()).for_each(|(z, &v)| *z = f64::from(v));
         }
     }
+    let bias = &w[cols * outputs..(cols + 1) * outputs];
+    let sparse = x.sparse();
+    for (i, mut zi) in z.outer_iter_mut().enumerate() {
+        let zi = zi.as_slice_mut().expect("rows of a fresh array are contiguous");
+        let (idx, val) = sparse.row(i);
+        for (&j, &v) in idx.iter().zip(val) {
+            let wj = &w[(d + j as usize) * outputs..(d + j as usize + 1) * outputs];
+            let v = f64::from(v);
+            zi.iter_mut().zip(wj).for_each(|(z, w)| *z += v * w);
+        }
+        zi.iter_mut().zip(bias).for_each(|(z, b)| *z += b);
+    }
+    z
 }
 
 /// Index of the largest value (the first on ties).
@@ -306,74 +341,57 @@ impl Problem<'_> {
         (loss, grad)
     }
 
-    /// Loss and (optionally) gradient, row by row in a fixed order (so the
-    /// result does not depend on the number of threads). Dense dot products
-    /// and gradient updates are f32 (ndarray's unrolled, SIMD-friendly
-    /// loops); the sparse block, intercepts and sums are f64.
+    /// Loss and (optionally) gradient. Scores come from [`scores`]; the
+    /// gradient's dense block is one matrix product `Xd^T R`, its sparse
+    /// block adds `v * R[i, :]` rows. Every sum runs in a fixed order, so
+    /// the result does not depend on the number of threads.
     fn evaluate(&self, w: &[f64], with_gradient: bool) -> (f64, Vec<f64>) {
-        use ndarray::{Array1, Axis};
         let x = self.x;
-        let (n, d, k) = (x.rows(), x.dense_cols(), self.outputs);
-        let stride = x.cols() + 1;
-        let dense = x.dense_view();
-        let wd: Vec<Array1<f32>> = (0..k)
-            .map(|o| {
-                w[o * stride..o * stride + d]
-                    .iter()
-                    .map(|&v| v as f32)
-                    .collect()
-            })
-            .collect();
-        let mut gd: Vec<Array1<f32>> = vec![Array1::zeros(if with_gradient { d } else { 0 }); k];
-        let sparse = x.sparse();
+        let k = self.outputs;
+        let (n, d, cols) = (x.rows(), x.dense_cols(), x.cols());
+        let z = scores(x, w, k);
         let mut loss = 0.0;
-        let mut grad = vec![0.0; if with_gradient { w.len() } else { 0 }];
-        let mut z = vec![0.0f64; k];
-        let mut r = vec![0.0f64; k];
-        for (i, row) in dense.axis_iter(Axis(0)).enumerate() {
-            let (idx, val) = sparse.row(i);
-            for (o, zo) in z.iter_mut().enumerate() {
-                let wo = &w[o * stride..(o + 1) * stride];
-                let ws = &wo[d..stride - 1];
-                let mut s = f64::from(row.dot(&wd[o])) + wo[stride - 1];
-                for (&j, &v) in idx.iter().zip(val) {
-                    s += f64::from(v) * ws[j as usize];
-                }
-                *zo = s;
-            }
+        let mut residual = ndarray::Array2::<f32>::zeros((if with_gradient { n } else { 0 }, k));
+        for (i, zi) in z.outer_iter().enumerate() {
             let y = self.y[i];
             if k == 1 {
                 let t = if y == 1 { 1.0 } else { 0.0 };
                 // -log p(y) = softplus(z) - t z
-                loss += softplus(z[0]) - t * z[0];
-                r[0] = sigmoid(z[0]) - t;
-            } else {
-                let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
-                loss += max + sum.ln() - z[y];
-                for (o, ro) in r.iter_mut().enumerate() {
-                    *ro = (z[o] - max).exp() / sum - if o == y { 1.0 } else { 0.0 };
+                loss += softplus(zi[0]) - t * zi[0];
+                if with_gradient {
+                    residual[[i, 0]] = (sigmoid(zi[0]) - t) as f32;
                 }
-            }
-            if with_gradient {
-                for (o, &ro) in r.iter().enumerate() {
-                    if d > 0 {
-                        gd[o].scaled_add(ro as f32, &row);
+            } else {
+                let max = zi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let sum: f64 = zi.iter().map(|v| (v - max).exp()).sum();
+                loss += max + sum.ln() - zi[y];
+                if with_gradient {
+                    for (o, &zo) in zi.iter().enumerate() {
+                        let p = (zo - max).exp() / sum;
+                        residual[[i, o]] = (p - if o == y { 1.0 } else { 0.0 }) as f32;
                     }
-                    let g = &mut grad[o * stride..(o + 1) * stride];
-                    let gs = &mut g[d..stride - 1];
-                    for (&j, &v) in idx.iter().zip(val) {
-                        gs[j as usize] += ro * f64::from(v);
-                    }
-                    g[stride - 1] += ro;
                 }
             }
         }
+        let mut grad = vec![0.0; if with_gradient { w.len() } else { 0 }];
         if with_gradient {
-            for (o, g) in gd.iter().enumerate() {
-                for (j, &v) in g.iter().enumerate() {
-                    grad[o * stride + j] += f64::from(v);
+            if d > 0 {
+                let gd = x.dense_view().t().dot(&residual); // d x k
+                grad[..d * k]
+                    .iter_mut()
+                    .zip(gd.iter())
+                    .for_each(|(g, &v)| *g = f64::from(v));
+            }
+            let sparse = x.sparse();
+            for (i, ri) in residual.outer_iter().enumerate() {
+                let (idx, val) = sparse.row(i);
+                for (&j, &v) in idx.iter().zip(val) {
+                    let gj = &mut grad[(d + j as usize) * k..(d + j as usize + 1) * k];
+                    let v = f64::from(v);
+                    gj.iter_mut().zip(ri.iter()).for_each(|(g, &r)| *g += v * f64::from(r));
                 }
+                let gb = &mut grad[cols * k..(cols + 1) * k];
+                gb.iter_mut().zip(ri.iter()).for_each(|(g, &r)| *g += f64::from(r));
             }
         }
         if n == 0 {
@@ -382,15 +400,14 @@ impl Problem<'_> {
         let nf = n as f64;
         loss /= nf;
         grad.iter_mut().for_each(|g| *g /= nf);
-        for o in 0..k {
-            let wo = &w[o * stride..(o + 1) * stride - 1];
-            loss += 0.5 * self.lambda * wo.iter().map(|v| v * v).sum::<f64>();
-            if with_gradient {
-                let go = &mut grad[o * stride..(o + 1) * stride - 1];
-                go.iter_mut()
-                    .zip(wo)
-                    .for_each(|(g, w)| *g += self.lambda * w);
-            }
+        // L2 on every weight but the intercepts (the last k entries).
+        let weights = &w[..cols * k];
+        loss += 0.5 * self.lambda * weights.iter().map(|v| v * v).sum::<f64>();
+        if with_gradient {
+            grad[..cols * k]
+                .iter_mut()
+                .zip(weights)
+                .for_each(|(g, w)| *g += self.lambda * w);
         }
         (loss, grad)
     }
