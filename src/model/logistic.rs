@@ -191,7 +191,9 @@ impl FittedLogistic {
     /// binary model) and its intercept.
     pub fn weights(&self, k: usize) -> (Vec<f64>, f64) {
         let outputs = self.outputs();
-        let w = (0..self.cols).map(|j| self.weights[j * outputs + k]).collect();
+        let w = (0..self.cols)
+            .map(|j| self.weights[j * outputs + k])
+            .collect();
         (w, self.weights[self.cols * outputs + k])
     }
 
@@ -253,17 +255,25 @@ fn scores(x: &Design, w: &[f64], outputs: usize) -> ndarray::Array2<f64> {
         if outputs == 1 {
             let wd: ndarray::Array1<f32> = w[..d].iter().map(|&v| v as f32).collect();
             let zd = dense.dot(&wd);
-            z.column_mut(0).iter_mut().zip(zd.iter()).for_each(|(z, &v)| *z = f64::from(v));
+            z.column_mut(0)
+                .iter_mut()
+                .zip(zd.iter())
+                .for_each(|(z, &v)| *z = f64::from(v));
         } else {
-            let wd = ndarray::Array2::from_shape_fn((d, outputs), |(j, o)| w[j * outputs + o] as f32);
+            let wd =
+                ndarray::Array2::from_shape_fn((d, outputs), |(j, o)| w[j * outputs + o] as f32);
             let zd = dense.dot(&wd);
-            z.iter_mut().zip(zd.iter()).for_each(|(z, &v)| *z = f64::from(v));
+            z.iter_mut()
+                .zip(zd.iter())
+                .for_each(|(z, &v)| *z = f64::from(v));
         }
     }
     let bias = &w[cols * outputs..(cols + 1) * outputs];
     let sparse = x.sparse();
     for (i, mut zi) in z.outer_iter_mut().enumerate() {
-        let zi = zi.as_slice_mut().expect("rows of a fresh array are contiguous");
+        let zi = zi
+            .as_slice_mut()
+            .expect("rows of a fresh array are contiguous");
         let (idx, val) = sparse.row(i);
         for (&j, &v) in idx.iter().zip(val) {
             let wj = &w[(d + j as usize) * outputs..(d + j as usize + 1) * outputs];
@@ -388,10 +398,14 @@ impl Problem<'_> {
                 for (&j, &v) in idx.iter().zip(val) {
                     let gj = &mut grad[(d + j as usize) * k..(d + j as usize + 1) * k];
                     let v = f64::from(v);
-                    gj.iter_mut().zip(ri.iter()).for_each(|(g, &r)| *g += v * f64::from(r));
+                    gj.iter_mut()
+                        .zip(ri.iter())
+                        .for_each(|(g, &r)| *g += v * f64::from(r));
                 }
                 let gb = &mut grad[cols * k..(cols + 1) * k];
-                gb.iter_mut().zip(ri.iter()).for_each(|(g, &r)| *g += f64::from(r));
+                gb.iter_mut()
+                    .zip(ri.iter())
+                    .for_each(|(g, &r)| *g += f64::from(r));
             }
         }
         if n == 0 {
