@@ -501,7 +501,7 @@ impl Fingerprint {
         let samples = n.min(64);
         for j in 0..samples {
             let i = j * n / samples;
-            hash.update(vectors.words()[i].as_bytes());
+            hash.update(vectors.word(i).as_bytes());
             hash.update([0u8]);
             for v in vectors.row(i) {
                 hash.update(v.to_le_bytes());

@@ -214,13 +214,14 @@ fn normalize_into(text: &str, lowercase: bool, out: &mut String) {
 /// True when the most frequent words of `vectors` have no capitals (GloVe
 /// 6B, uncased models): then texts are lowercased before lookup.
 pub fn vocabulary_is_lowercased(vectors: &Vectors) -> bool {
-    let sample = &vectors.words()[..vectors.len().min(20_000)];
-    let cased = sample
-        .iter()
+    let sample = vectors.len().min(20_000);
+    let cased = vectors
+        .words()
+        .take(sample)
         .filter(|w| w.chars().any(char::is_uppercase))
         .count();
     // A few stray capitals (tags like <UNK>) do not make a cased vocabulary.
-    cased * 1000 <= sample.len()
+    cased * 1000 <= sample
 }
 
 #[cfg(test)]

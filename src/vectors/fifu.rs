@@ -5,7 +5,7 @@
 //! Files in other finalfusion layouts (subword vocabularies, quantized
 //! matrices) return `Ok(None)` and are read by finalfusion itself.
 
-use super::build::Vocab;
+use super::build::{Vocab, Words};
 use crate::error::{Error, Location, Result};
 
 const MAGIC: &[u8; 4] = b"FiFu";
@@ -209,30 +209,33 @@ fn read_vocab(c: &mut Cursor, lossy: bool) -> Result<Vocab> {
             format!("vocabulary claims {n} words, more than the file can hold"),
         ));
     }
-    let mut vocab = Vocab::with_capacity(n as usize);
+    let mut words = Words::with_capacity(n as usize, (n as usize) * 8);
+    let mut starts = Vec::with_capacity(n as usize);
     for i in 0..n {
         let at = c.pos;
+        starts.push(at);
         let len = c.u32("vocabulary")? as usize;
         let raw = c.take(len, "vocabulary")?;
-        let word = match std::str::from_utf8(raw) {
-            Ok(w) => w.to_string(),
-            Err(_) if lossy => String::from_utf8_lossy(raw).into_owned(),
+        match std::str::from_utf8(raw) {
+            Ok(w) => words.push(w),
+            Err(_) if lossy => words.push(&String::from_utf8_lossy(raw)),
             Err(_) => {
                 return Err(Error::malformed(
                     Location::Byte(at as u64),
                     format!("invalid UTF-8 in word {} (use --lossy)", i + 1),
                 ))
             }
-        };
-        if !vocab.push(word) {
-            return Err(Error::malformed(
-                Location::Byte(at as u64),
-                format!(
-                    "word {} is a duplicate: not a valid finalfusion vocabulary",
-                    i + 1
-                ),
-            ));
         }
+    }
+    let (vocab, duplicates, _) = Vocab::build(words);
+    if let Some(&i) = duplicates.first() {
+        return Err(Error::malformed(
+            Location::Byte(starts[i] as u64),
+            format!(
+                "word {} is a duplicate: not a valid finalfusion vocabulary",
+                i + 1
+            ),
+        ));
     }
     Ok(vocab)
 }

@@ -54,7 +54,7 @@ mod sniff;
 mod text;
 mod word2vec;
 
-use build::{Finished, Vocab};
+use build::{Finished, Vocab, Words};
 
 /// The most dimensions a vector file may declare.
 pub const MAX_DIMS: usize = 100_000;
@@ -306,8 +306,16 @@ impl Vectors {
     }
 
     /// The words, in file order (GloVe and word2vec: most frequent first).
-    pub fn words(&self) -> &[String] {
-        self.vocab.words()
+    pub fn words(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.vocab.words().iter()
+    }
+
+    /// Word `i` (a row from [`Vectors::index`]).
+    ///
+    /// # Panics
+    /// When `i >= self.len()`.
+    pub fn word(&self, i: usize) -> &str {
+        self.vocab.words().get(i)
     }
 
     /// The row of a known word, or `None` (subwords are not consulted).
@@ -465,7 +473,7 @@ impl Vectors {
         scored.sort_unstable_by(by_score);
         scored
             .into_iter()
-            .map(|(s, i)| (self.words()[i].clone(), s))
+            .map(|(s, i)| (self.word(i).to_string(), s))
             .collect()
     }
 
@@ -497,7 +505,7 @@ impl Vectors {
         );
         let vocab: VocabWrap = match &self.subwords {
             Some(v) => v.clone(),
-            None => SimpleVocab::new(self.words().to_vec()).into(),
+            None => SimpleVocab::new(self.words().map(str::to_string).collect::<Vec<_>>()).into(),
         };
         let norms = NdNorms::new(ndarray15::Array1::from(self.norms.clone()));
         let embeddings = Embeddings::new(None, vocab, storage, norms);
@@ -538,7 +546,7 @@ impl Vectors {
             } else {
                 continue;
             }
-            vocab.push(word.to_string());
+            vocab.push(word);
         }
         Vectors {
             vocab,
@@ -554,7 +562,7 @@ impl Vectors {
 
     /// The first `n` words (the most frequent, in GloVe and word2vec files).
     pub fn top(&self, n: usize) -> Vectors {
-        let words: Vec<&str> = self.words().iter().take(n).map(String::as_str).collect();
+        let words: Vec<&str> = self.words().take(n).collect();
         self.subset(words)
     }
 
@@ -581,14 +589,14 @@ impl Vectors {
         format: Format,
         compression: Compression,
     ) -> Result<Vectors> {
-        let mut index = Vocab::with_capacity(vocab.words_len());
-        for word in vocab.words() {
-            if !index.push(word.clone()) {
-                return Err(Error::malformed(
-                    Location::None,
-                    format!("duplicate word '{word}' in the vocabulary"),
-                ));
-            }
+        let mut words = Words::with_capacity(vocab.words_len(), vocab.words_len() * 8);
+        vocab.words().iter().for_each(|w| words.push(w));
+        let (index, _, duplicate) = Vocab::build(words);
+        if let Some(word) = duplicate {
+            return Err(Error::malformed(
+                Location::None,
+                format!("duplicate word '{word}' in the vocabulary"),
+            ));
         }
         let norms = match norms {
             Some(n) => n.to_vec(),

@@ -15,7 +15,7 @@ use std::io::{BufRead, Read};
 
 use rayon::prelude::*;
 
-use super::build::{finish, Finished, RawRows};
+use super::build::{finish, Finished, RawRows, Words};
 use super::{LoadReport, MAX_DIMS};
 use crate::error::{Error, Location, Result};
 
@@ -68,7 +68,7 @@ pub(crate) fn read_text<R: BufRead>(
         // Trust the header only as far as memory goes: a lying header must
         // not make us allocate without bound.
         let reserve = rows.min(1 << 20) as usize;
-        raw.words.reserve(reserve);
+        raw.words = Words::with_capacity(reserve, reserve * 8);
         raw.positions.reserve(reserve);
     }
 
@@ -237,7 +237,7 @@ fn trim_line(line: &[u8]) -> &[u8] {
 /// The parsed rows of one sub-chunk.
 #[derive(Default)]
 struct Chunk {
-    words: Vec<String>,
+    words: Words,
     values: Vec<f32>,
     /// Line offsets (0-based within the chunk) of each row.
     rows_at: Vec<u32>,
@@ -267,7 +267,7 @@ fn parse_block(
                 for offset in &chunk.rows_at {
                     raw.positions.push(line + 1 + u64::from(*offset));
                 }
-                raw.words.extend(chunk.words);
+                raw.words.extend(&chunk.words);
                 raw.values.extend_from_slice(&chunk.values);
                 report.words_with_spaces += chunk.spaces;
                 report.lossy_words += chunk.lossy;
@@ -306,7 +306,7 @@ fn parse_chunk(text: &[u8], dims: usize, lossy: bool) -> std::result::Result<Chu
     let mut chunk = Chunk::default();
     let rows_guess = text.len() / (dims * 8 + 8) + 1;
     chunk.values.reserve(rows_guess * dims);
-    chunk.words.reserve(rows_guess);
+    chunk.words = Words::with_capacity(rows_guess, rows_guess * 8);
     let mut offset: u64 = 0;
     let mut start = 0;
     while start < text.len() {
@@ -394,12 +394,11 @@ fn parse_line(
         }
         chunk.spaces += 1;
     }
-    let word = match std::str::from_utf8(word) {
-        Ok(w) => w.to_string(),
-        Err(e) if lossy => {
-            let _ = e;
+    match std::str::from_utf8(word) {
+        Ok(w) => chunk.words.push(w),
+        Err(_) if lossy => {
             chunk.lossy += 1;
-            String::from_utf8_lossy(word).into_owned()
+            chunk.words.push(&String::from_utf8_lossy(word));
         }
         Err(e) => {
             chunk.values.truncate(start);
@@ -408,8 +407,7 @@ fn parse_line(
                 e.valid_up_to()
             ));
         }
-    };
-    chunk.words.push(word);
+    }
     Ok(())
 }
 
@@ -466,7 +464,11 @@ mod tests {
         ];
         for (input, header, words, dims) in cases {
             let (emb, _) = read(input, *header).unwrap_or_else(|e| panic!("{input:?}: {e}"));
-            assert_eq!(emb.vocab.words(), *words, "{input:?}");
+            assert_eq!(
+                emb.vocab.words().iter().collect::<Vec<_>>(),
+                *words,
+                "{input:?}"
+            );
             assert_eq!(emb.dims, *dims, "{input:?}");
         }
     }
@@ -543,7 +545,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!(emb.vocab.words(), &["ab\u{fffd}"]);
+        assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), ["ab\u{fffd}"]);
         assert_eq!(report.lossy_words, 1);
     }
 
@@ -566,7 +568,7 @@ mod tests {
         }
         let (emb, _) = read(&text, false).unwrap();
         assert_eq!(emb.vocab.len(), 100_000);
-        assert_eq!(emb.vocab.words()[77_777], "w77777");
+        assert_eq!(emb.vocab.words().get(77_777), "w77777");
         let i = emb.vocab.get("w77777").unwrap();
         assert!((emb.values[i * 2] * emb.norms[i] - 77_777.0).abs() < 1e-2);
     }

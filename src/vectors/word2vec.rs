@@ -7,7 +7,7 @@
 
 use std::io::BufRead;
 
-use super::build::{finish, Finished, RawRows};
+use super::build::{finish, Finished, RawRows, Words};
 use super::text::parse_header;
 use super::LoadReport;
 use crate::error::{Error, Location, Result};
@@ -39,7 +39,7 @@ pub(crate) fn read_word2vec_binary<R: BufRead>(
     };
     // A header may lie: reserve for at most a million rows up front.
     let reserve = rows.min(1 << 20) as usize;
-    raw.words.reserve(reserve);
+    raw.words = Words::with_capacity(reserve, reserve * 8);
     raw.positions.reserve(reserve);
     raw.values.reserve(reserve * dims);
 
@@ -71,12 +71,12 @@ pub(crate) fn read_word2vec_binary<R: BufRead>(
         }
         word.pop();
         offset += n as u64;
-        let text = match std::str::from_utf8(&word) {
-            Ok(w) => w.to_string(),
+        let text: std::borrow::Cow<str> = match std::str::from_utf8(&word) {
+            Ok(w) => w.into(),
             Err(e) if lossy => {
                 let _ = e;
                 report.lossy_words += 1;
-                String::from_utf8_lossy(&word).into_owned()
+                String::from_utf8_lossy(&word).into_owned().into()
             }
             Err(e) => {
                 return Err(Error::malformed(
@@ -115,7 +115,7 @@ pub(crate) fn read_word2vec_binary<R: BufRead>(
         if text.contains(' ') {
             report.words_with_spaces += 1;
         }
-        raw.words.push(text);
+        raw.words.push(&text);
         raw.positions.push(at);
     }
     if raw.words.is_empty() {
@@ -199,7 +199,7 @@ mod tests {
         for newline in [true, false] {
             let bytes = file(&rows, newline, "2 2\n");
             let (emb, _) = read_word2vec_binary(&bytes[..], false).unwrap();
-            assert_eq!(emb.vocab.words(), &["a", "b"]);
+            assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), ["a", "b"]);
             assert_eq!(emb.norms[0], 5.0);
         }
     }
