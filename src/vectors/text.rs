@@ -323,7 +323,60 @@ fn parse_chunk(text: &[u8], dims: usize, lossy: bool) -> std::result::Result<Chu
     Ok(chunk)
 }
 
+/// Parse one row: the fast forward pass for the common case (a word
+/// without spaces, then exactly `dims` numbers), else the careful pass.
 fn parse_line(
+    line: &[u8],
+    dims: usize,
+    lossy: bool,
+    chunk: &mut Chunk,
+) -> std::result::Result<(), String> {
+    if let Some(word_end) = line.iter().position(|&b| is_space(b)) {
+        let start = chunk.values.len();
+        if parse_values_forward(&line[word_end..], dims, &mut chunk.values) {
+            if let Ok(word) = std::str::from_utf8(&line[..word_end]) {
+                chunk.words.push(word);
+                return Ok(());
+            }
+        }
+        chunk.values.truncate(start);
+    }
+    parse_line_careful(line, dims, lossy, chunk)
+}
+
+/// Append exactly `dims` finite values parsed left to right from `rest`;
+/// false (with values possibly appended: the caller truncates) when the
+/// row is anything else.
+#[inline]
+fn parse_values_forward(mut rest: &[u8], dims: usize, values: &mut Vec<f32>) -> bool {
+    for _ in 0..dims {
+        while let Some((&b, tail)) = rest.split_first() {
+            if !is_space(b) {
+                break;
+            }
+            rest = tail;
+        }
+        if let Some((v, used)) = short_decimal_field(rest) {
+            values.push(v);
+            rest = &rest[used..];
+            continue;
+        }
+        let end = rest.iter().position(|&b| is_space(b)).unwrap_or(rest.len());
+        if end == 0 {
+            return false;
+        }
+        match fast_float2::parse::<f32, _>(&rest[..end]) {
+            Ok(v) if v.is_finite() => values.push(v),
+            _ => return false,
+        }
+        rest = &rest[end..];
+    }
+    rest.iter().all(|&b| is_space(b))
+}
+
+/// The general row parser: fields are taken from the right, so a word may
+/// contain spaces; says precisely what is wrong with a bad row.
+fn parse_line_careful(
     line: &[u8],
     dims: usize,
     lossy: bool,
@@ -430,9 +483,64 @@ fn is_space(b: u8) -> bool {
 
 #[inline]
 fn parse_f32(field: &[u8]) -> Option<f32> {
-    // fast-float2 parses bytes directly (no UTF-8 pass) and rejects
-    // anything but a complete number.
-    fast_float2::parse(field).ok()
+    // Vector files write short decimals ("-0.41242"): those take an exact
+    // fast path; anything else (exponents, long mantissas, "nan") goes to
+    // fast-float2, which parses bytes directly and rejects anything but a
+    // complete number.
+    parse_short_decimal(field).or_else(|| fast_float2::parse(field).ok())
+}
+
+/// Powers of ten exactly representable in f32 (10^10 = 2^10 * 5^10, and
+/// 5^10 < 2^24).
+const POW10: [f32; 11] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
+
+/// `[-]digits[.digits]` with at most 7 significant digits and at most 10
+/// after the point; `None` for anything else. The mantissa (< 10^7 < 2^24)
+/// and the power of ten are exact in f32, so one division rounds
+/// correctly (Clinger's fast path): the result equals the general parser's.
+#[inline]
+fn parse_short_decimal(bytes: &[u8]) -> Option<f32> {
+    match short_decimal_field(bytes) {
+        Some((v, used)) if used == bytes.len() => Some(v),
+        _ => None,
+    }
+}
+
+/// [`parse_short_decimal`] on the field that starts `bytes` (up to a space,
+/// a tab or the end), in one pass: the value and the bytes it took.
+#[inline]
+fn short_decimal_field(bytes: &[u8]) -> Option<(f32, usize)> {
+    let negative = bytes.first() == Some(&b'-');
+    let mut i = usize::from(negative);
+    let mut mantissa: u32 = 0;
+    let mut significant = 0;
+    let mut any_digit = false;
+    let mut point = false;
+    let mut fraction = 0usize;
+    while let Some(&c) = bytes.get(i) {
+        match c {
+            b'0'..=b'9' => {
+                any_digit = true;
+                if mantissa > 0 || c != b'0' {
+                    significant += 1;
+                    if significant > 7 {
+                        return None;
+                    }
+                }
+                mantissa = mantissa * 10 + u32::from(c - b'0');
+                fraction += usize::from(point);
+            }
+            b'.' if !point => point = true,
+            b' ' | b'\t' => break,
+            _ => return None,
+        }
+        i += 1;
+    }
+    if !any_digit || fraction > 10 {
+        return None;
+    }
+    let value = mantissa as f32 / POW10[fraction];
+    Some((if negative { -value } else { value }, i))
 }
 
 #[cfg(test)]
@@ -547,6 +655,69 @@ mod tests {
         .unwrap();
         assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), ["ab\u{fffd}"]);
         assert_eq!(report.lossy_words, 1);
+    }
+
+    /// The fast path agrees bit for bit with the general parser.
+    #[test]
+    fn short_decimals_parse_exactly() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut checked = 0;
+        for _ in 0..300_000 {
+            let r = next();
+            let digits = 1 + (r % 9) as usize;
+            let point = (r >> 8) as usize % (digits + 1);
+            let lead = (r >> 16) % 3;
+            let mut text = String::new();
+            if (r >> 20) & 1 == 1 {
+                text.push('-');
+            }
+            for _ in 0..lead {
+                text.push('0');
+            }
+            let mut body: String = (0..digits)
+                .map(|i| char::from(b'0' + ((r >> (24 + 3 * i)) % 10) as u8))
+                .collect();
+            if point < digits {
+                body.insert(point, '.');
+            }
+            text.push_str(&body);
+            let general: f32 = fast_float2::parse(text.as_bytes()).unwrap();
+            if let Some(fast) = parse_short_decimal(text.as_bytes()) {
+                assert_eq!(fast.to_bits(), general.to_bits(), "{text}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000, "the fast path took only {checked} cases");
+        for (text, expected) in [
+            ("0.418", Some(0.418f32)),
+            ("-0.41242", Some(-0.41242)),
+            ("7", Some(7.0)),
+            (".5", Some(0.5)),
+            ("5.", Some(5.0)),
+        ] {
+            assert_eq!(parse_short_decimal(text.as_bytes()), expected, "{text}");
+        }
+        for text in [
+            "",
+            "-",
+            ".",
+            "1e5",
+            "nan",
+            "inf",
+            "1.2.3",
+            "12345678.9",
+            "0.12345678901",
+            "+1",
+            "1-",
+        ] {
+            assert_eq!(parse_short_decimal(text.as_bytes()), None, "{text}");
+        }
     }
 
     #[test]
