@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use embed_tl::corpus::{read_texts, Column};
 use embed_tl::text::Tokenizer;
-use embed_tl::vectors::{Format, OpenOptions, Vectors};
+use embed_tl::vectors::{Compression, Format, OpenOptions, Vectors};
 
 use super::output::{atomic_write, stdout};
 use super::Ui;
@@ -277,12 +277,12 @@ fn info(input: &Input, json: bool, ui: Ui) -> Result<()> {
         writeln!(out, "{value}")?;
     } else {
         writeln!(out, "file:        {}", input.file.display())?;
-        writeln!(
-            out,
-            "format:      {} ({:?} compression)",
-            vectors.format(),
-            vectors.compression()
-        )?;
+        let compression = match vectors.compression() {
+            Compression::None => "",
+            Compression::Gzip => ", gzip-compressed",
+            Compression::Bzip2 => ", bzip2-compressed",
+        };
+        writeln!(out, "format:      {}{compression}", vectors.format())?;
         writeln!(out, "words:       {}", vectors.len())?;
         writeln!(out, "dims:        {}", vectors.dims())?;
         writeln!(
