@@ -37,6 +37,9 @@ use crate::model::{Csr, Design, FittedLogistic, LogisticParams};
 use crate::ngrams::{NgramParams, NgramVocab};
 use crate::vectors::{Format, Vectors};
 
+/// Gradient tolerance of the inner-CV fits that rank hyperparameters.
+const INNER_TOLERANCE: f64 = 1e-3;
+
 /// The model file's format name and version.
 pub const MODEL_FORMAT: &str = "embed-tl-model";
 /// The model file version this build reads and writes.
@@ -286,28 +289,28 @@ impl PipelineParams {
             )));
         }
         let folds = stratified_folds(labels, k, self.seed)?;
-        let mut grid = Vec::new();
-        let mut unconverged = 0;
-        for &beta in &betas {
-            let mut design = base.clone();
-            design.scale_dense(beta);
-            let per_fold: Vec<Result<(Vec<f64>, usize)>> = (0..k)
-                .into_par_iter()
-                .map(|f| {
-                    let train = training_rows(&folds, f, labels.len());
-                    let held = &folds[f];
-                    let x = design.select(&train);
-                    let y: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-                    let xh = design.select(held);
-                    let mut warm: Option<FittedLogistic> = None;
-                    let mut accuracies = Vec::new();
-                    let mut bad = 0;
-                    for &c in &cs {
-                        let model =
-                            self.logistic
-                                .clone()
-                                .c(c)
-                                .fit(&x, &y, classes, warm.as_ref())?;
+        // Inner fits only rank the grid points: a looser tolerance than the
+        // final fit's is enough and saves most of the iterations.
+        let inner = self.logistic.clone().tolerance(INNER_TOLERANCE);
+        // Each fold walks the grid beta by beta and, within a beta, C
+        // upwards, warm-starting from the nearest point already fitted.
+        let per_fold: Vec<Result<(Vec<f64>, usize)>> = (0..k)
+            .into_par_iter()
+            .map(|f| {
+                let train = training_rows(&folds, f, labels.len());
+                let held = &folds[f];
+                let y: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+                let (x_base, xh_base) = (base.select(&train), base.select(held));
+                let mut accuracies = Vec::with_capacity(betas.len() * cs.len());
+                let mut bad = 0;
+                let mut first_of_previous_beta: Option<FittedLogistic> = None;
+                for &beta in &betas {
+                    let (mut x, mut xh) = (x_base.clone(), xh_base.clone());
+                    x.scale_dense(beta);
+                    xh.scale_dense(beta);
+                    let mut warm = first_of_previous_beta.take();
+                    for (j, &c) in cs.iter().enumerate() {
+                        let model = inner.clone().c(c).fit(&x, &y, classes, warm.as_ref())?;
                         bad += usize::from(!model.converged());
                         let predicted = model.predict(&xh)?;
                         let right = predicted
@@ -316,25 +319,32 @@ impl PipelineParams {
                             .filter(|(p, &i)| **p == labels[i])
                             .count();
                         accuracies.push(right as f64 / held.len() as f64);
+                        if j == 0 {
+                            first_of_previous_beta = Some(model.clone());
+                        }
                         warm = Some(model);
                     }
-                    Ok((accuracies, bad))
-                })
-                .collect();
-            let mut sums = vec![0.0; cs.len()];
-            for result in per_fold {
-                let (accuracies, bad) = result?;
-                unconverged += bad;
-                sums.iter_mut().zip(accuracies).for_each(|(s, a)| *s += a);
-            }
-            for (&c, s) in cs.iter().zip(sums) {
-                grid.push(GridPoint {
-                    c,
-                    beta,
-                    accuracy: s / k as f64,
-                });
-            }
+                }
+                Ok((accuracies, bad))
+            })
+            .collect();
+        let mut sums = vec![0.0; betas.len() * cs.len()];
+        let mut unconverged = 0;
+        for result in per_fold {
+            let (accuracies, bad) = result?;
+            unconverged += bad;
+            sums.iter_mut().zip(accuracies).for_each(|(s, a)| *s += a);
         }
+        let grid: Vec<GridPoint> = betas
+            .iter()
+            .flat_map(|&beta| cs.iter().map(move |&c| (beta, c)))
+            .zip(sums)
+            .map(|((beta, c), s)| GridPoint {
+                c,
+                beta,
+                accuracy: s / k as f64,
+            })
+            .collect();
         // Best mean accuracy; ties go to the earlier point (smaller beta,
         // then smaller C: the simpler model).
         let best = grid
