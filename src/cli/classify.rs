@@ -13,10 +13,10 @@ use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::model::LogisticParams;
 use embed_tl::pipeline::{FeatureSet, Pipeline, PipelineParams};
 use embed_tl::pool::PoolParams;
-use embed_tl::vectors::{Format, OpenOptions, Scale, Vectors};
+use embed_tl::vectors::{Format, Scale, Vectors};
 
 use super::output::{atomic_write, stdout};
-use super::Ui;
+use super::{open_vectors, Ui};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
 /// stratified cross-validation, and optionally save it and label new texts.
@@ -107,16 +107,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         );
     }
     let vectors = match (&args.vectors, args.features.uses_vectors()) {
-        (Some(path), _) => {
-            let spinner = ui.spinner(format!("reading {}", path.display()));
-            let options = OpenOptions {
-                format: args.vectors_format,
-                lossy: false,
-            };
-            let v = Vectors::open_with(path, &options)?;
-            spinner.finish_and_clear();
-            Some(v)
-        }
+        (Some(path), _) => Some(open_vectors(path, args.vectors_format, false, ui)?),
         (None, true) => bail!(
             "--features {} needs --vectors FILE (or use --features ngrams)",
             args.features

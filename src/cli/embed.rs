@@ -10,11 +10,11 @@ use embed_tl::corpus::{column_names, read_columns, Column};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::pool::PoolParams;
 use embed_tl::text::Tokenizer;
-use embed_tl::vectors::{Format, OpenOptions, Scale, Vectors};
+use embed_tl::vectors::{Format, Scale, Vectors};
 use ndarray_npy::WriteNpyExt;
 
 use super::output::{atomic_write, stdout};
-use super::Ui;
+use super::{open_vectors, Ui};
 
 /// Turn texts into document vectors: tokenise, look up, pool.
 ///
@@ -72,13 +72,7 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
     let ids = (columns.len() > 1).then(|| columns.pop().unwrap_or_default());
     let texts = columns.pop().unwrap_or_default();
 
-    let spinner = ui.spinner(format!("reading {}", args.vectors.display()));
-    let options = OpenOptions {
-        format: args.vectors_format,
-        lossy: false,
-    };
-    let vectors = Vectors::open_with(&args.vectors, &options)?;
-    spinner.finish_and_clear();
+    let vectors = open_vectors(&args.vectors, args.vectors_format, false, ui)?;
 
     let params = FeaturizerParams::default()
         .pool(args.pool.clone())

@@ -2,9 +2,11 @@
 //! library, messages go to stderr and results to stdout or `--output`.
 
 use std::io::{self, IsTerminal};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use embed_tl::vectors::{Format, OpenOptions, Vectors};
 
 mod classify;
 mod embed;
@@ -71,6 +73,41 @@ impl Ui {
             indicatif::ProgressBar::hidden()
         }
     }
+}
+
+/// Open a vector file for a subcommand: a spinner while reading, and one
+/// warning each for dropped duplicates and replaced invalid UTF-8.
+pub fn open_vectors(
+    path: &Path,
+    format: Option<Format>,
+    lossy: bool,
+    ui: Ui,
+) -> embed_tl::Result<Vectors> {
+    let spinner = ui.spinner(format!("reading {}", path.display()));
+    let vectors = Vectors::open_with(path, &OpenOptions { format, lossy })?;
+    spinner.finish_and_clear();
+    let report = vectors.report();
+    if let Some((word, at)) = &report.first_duplicate {
+        let place = if vectors.format() == Format::Word2VecBinary {
+            format!("byte {at}")
+        } else {
+            format!("line {at}")
+        };
+        ui.warn(format!(
+            "{}: {} duplicate word{} dropped, the first occurrence kept (first: '{word}' at {place})",
+            path.display(),
+            report.duplicates,
+            if report.duplicates == 1 { "" } else { "s" },
+        ));
+    }
+    if report.lossy_words > 0 {
+        ui.warn(format!(
+            "{}: invalid UTF-8 replaced in {} words",
+            path.display(),
+            report.lossy_words
+        ));
+    }
+    Ok(vectors)
 }
 
 /// Parse flags, run, and turn the outcome into an exit code.

@@ -8,10 +8,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 use embed_tl::corpus::Column;
 use embed_tl::pipeline::Pipeline;
-use embed_tl::vectors::{Format, OpenOptions, Vectors};
+use embed_tl::vectors::Format;
 
 use super::classify::predict_file;
-use super::Ui;
+use super::{open_vectors, Ui};
 
 /// Label texts with a model saved by `classify --save`.
 ///
@@ -42,16 +42,7 @@ pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
     let file = File::open(&args.model).with_context(|| format!("{}", args.model.display()))?;
     let model = Pipeline::load(BufReader::new(file)).map_err(|e| e.with_path(&args.model))?;
     let vectors = match &args.vectors {
-        Some(path) => {
-            let spinner = ui.spinner(format!("reading {}", path.display()));
-            let options = OpenOptions {
-                format: args.vectors_format,
-                lossy: false,
-            };
-            let v = Vectors::open_with(path, &options)?;
-            spinner.finish_and_clear();
-            Some(v)
-        }
+        Some(path) => Some(open_vectors(path, args.vectors_format, false, ui)?),
         None => None,
     };
     model.check_vectors(vectors.as_ref()).with_context(|| {

@@ -9,10 +9,10 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use embed_tl::corpus::{read_texts, Column};
 use embed_tl::text::Tokenizer;
-use embed_tl::vectors::{Compression, Format, OpenOptions, Vectors};
+use embed_tl::vectors::{Compression, Format, Vectors};
 
 use super::output::{atomic_write, stdout};
-use super::Ui;
+use super::{open_vectors, Ui};
 
 #[derive(Debug, Subcommand)]
 pub enum VectorsCommand {
@@ -147,35 +147,7 @@ impl Target {
 
 impl Input {
     fn open(&self, ui: Ui) -> Result<Vectors> {
-        let spinner = ui.spinner(format!("reading {}", self.file.display()));
-        let options = OpenOptions {
-            format: self.format,
-            lossy: self.lossy,
-        };
-        let vectors = Vectors::open_with(&self.file, &options)?;
-        spinner.finish_and_clear();
-        let report = vectors.report();
-        if let Some((word, at)) = &report.first_duplicate {
-            let place = if vectors.format() == Format::Word2VecBinary {
-                format!("byte {at}")
-            } else {
-                format!("line {at}")
-            };
-            ui.warn(format!(
-                "{}: {} duplicate word{} dropped, the first occurrence kept (first: '{word}' at {place})",
-                self.file.display(),
-                report.duplicates,
-                if report.duplicates == 1 { "" } else { "s" },
-            ));
-        }
-        if report.lossy_words > 0 {
-            ui.warn(format!(
-                "{}: invalid UTF-8 replaced in {} words",
-                self.file.display(),
-                report.lossy_words
-            ));
-        }
-        Ok(vectors)
+        Ok(open_vectors(&self.file, self.format, self.lossy, ui)?)
     }
 }
 
