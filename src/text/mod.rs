@@ -19,6 +19,7 @@
 
 use tokenizers::normalizers::unicode::NFKC;
 use tokenizers::{NormalizedString, Normalizer};
+use unicode_normalization::{is_nfkc_quick, IsNormalized};
 
 use crate::vectors::Vectors;
 
@@ -192,11 +193,20 @@ fn normalize_into(text: &str, lowercase: bool, out: &mut String) {
         }
         return;
     }
-    let mut normalized = NormalizedString::from(text);
-    // NFKC cannot fail on a valid &str; keep the raw text if it ever did.
-    let nfkc = match NFKC.normalize(&mut normalized) {
-        Ok(()) => normalized.get(),
-        Err(_) => text,
+    // Most non-ASCII text (accented letters, curly quotes) is already in
+    // NFKC: the quick check says so without building the alignment-tracking
+    // NormalizedString, which profiling showed as the featurizer's hot spot
+    // on such texts.
+    let mut normalized;
+    let nfkc = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text
+    } else {
+        normalized = NormalizedString::from(text);
+        // NFKC cannot fail on a valid &str; keep the raw text if it ever did.
+        match NFKC.normalize(&mut normalized) {
+            Ok(()) => normalized.get(),
+            Err(_) => text,
+        }
     };
     for c in nfkc.chars() {
         let c = match c {
