@@ -154,7 +154,6 @@ struct Scratch {
     text: String,
     vectors: Vec<f32>,
     weights: Vec<f32>,
-    row: Vec<f32>,
     lower: String,
 }
 
@@ -269,17 +268,19 @@ impl Featurizer {
             text: buf,
             vectors: rows,
             weights,
-            row,
             lower,
         } = scratch;
         rows.clear();
         weights.clear();
-        row.resize(dims, 0.0);
         self.tokenizer.for_each_token(text, buf, |token| {
-            let found = lookup(vectors, token, self.scale, row, lower);
+            // Look up straight into the next row of the document buffer.
+            let start = rows.len();
+            rows.resize(start + dims, 0.0);
+            let found = lookup(vectors, token, self.scale, &mut rows[start..], lower);
             if found {
-                rows.extend_from_slice(row);
                 weights.push(self.pool.weight(token));
+            } else {
+                rows.truncate(start);
             }
             if let Some(c) = counter.as_deref_mut() {
                 c.token(token, found);

@@ -165,7 +165,13 @@ impl Tokenizer {
     }
 }
 
+#[inline]
 fn char_at(text: &str, i: usize) -> char {
+    // ASCII (most bytes of most texts) without UTF-8 decoding.
+    let b = text.as_bytes()[i];
+    if b.is_ascii() {
+        return char::from(b);
+    }
     text[i..]
         .chars()
         .next()
