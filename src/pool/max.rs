@@ -37,18 +37,6 @@ mod tests {
             (&[-1.0, -0.5], [-1.0, -0.5]),
             (&[], [0.0, 0.0]),
         ];
-        for (vectors, expected) in cases {
-            let weights = vec![1.0; vectors.len() / 2];
-            let mut out = [9.0; 2];
-            Max.pool(
-                &Doc {
-                    vectors,
-                    weights: &weights,
-                    dims: 2,
-                },
-                &mut out,
-            );
-            assert_eq!(out, *expected, "{vectors:?}");
-        }
+        crate::pool::assert_pools(&Max, cases);
     }
 }

@@ -18,24 +18,12 @@ mod tests {
 
     #[test]
     fn hand_computed() {
-        // (vectors, expected)
+        // (rows, expected)
         let cases: &[(&[f32], [f32; 2])] = &[
             (&[1.0, 2.0, 3.0, 6.0], [2.0, 4.0]),
             (&[-1.0, 0.5], [-1.0, 0.5]),
             (&[], [0.0, 0.0]),
         ];
-        for (vectors, expected) in cases {
-            let weights = vec![1.0; vectors.len() / 2];
-            let mut out = [9.0; 2];
-            Mean.pool(
-                &Doc {
-                    vectors,
-                    weights: &weights,
-                    dims: 2,
-                },
-                &mut out,
-            );
-            assert_eq!(out, *expected, "{vectors:?}");
-        }
+        crate::pool::assert_pools(&Mean, cases);
     }
 }

@@ -21,18 +21,6 @@ mod tests {
     fn hand_computed() {
         let cases: &[(&[f32], [f32; 2])] =
             &[(&[1.0, -2.0, 3.0, -6.0], [1.0, -6.0]), (&[], [0.0, 0.0])];
-        for (vectors, expected) in cases {
-            let weights = vec![1.0; vectors.len() / 2];
-            let mut out = [9.0; 2];
-            Min.pool(
-                &Doc {
-                    vectors,
-                    weights: &weights,
-                    dims: 2,
-                },
-                &mut out,
-            );
-            assert_eq!(out, *expected, "{vectors:?}");
-        }
+        crate::pool::assert_pools(&Min, cases);
     }
 }

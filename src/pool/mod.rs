@@ -378,6 +378,22 @@ impl Pooler for Pool {
     }
 }
 
+/// Check a pooler on 2-d cases `(rows, expected)`, every token weight 1.
+#[cfg(test)]
+pub(crate) fn assert_pools(pooler: &dyn Pooler, cases: &[(&[f32], [f32; 2])]) {
+    for (vectors, expected) in cases {
+        let weights = vec![1.0; vectors.len() / 2];
+        let mut out = [9.0; 2];
+        let doc = Doc {
+            vectors,
+            weights: &weights,
+            dims: 2,
+        };
+        pooler.pool(&doc, &mut out);
+        assert_eq!(out, *expected, "{vectors:?}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
