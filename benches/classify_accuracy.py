@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Accuracy benchmark: embed-tl classify vs scikit-learn mean-pool and fastText supervised.
 
-Command (from the repository root; the whole run takes ~40-60 minutes on 2 cores):
+Command (from the repository root; on 2 cores the accuracy runs take ~40 minutes and the time
+row 20-50 more, most of it waiting for a quiet machine):
 
     cargo build --release && cp target/release/embed-tl /tmp/embed-tl-bench
     mkdir -p /tmp/bench && python3 benches/classify_accuracy.py 2>&1 | tee /tmp/bench/classify_accuracy.log
@@ -39,7 +40,8 @@ embed-tl and fastText stderr under /tmp/bench/logs/. Results already in the JSON
 embed-tl binary) are reused, so a rerun after a failure only computes what is missing.
 
 Options: --no-timing (skip the time row), --fresh (ignore the cached JSON),
---redo-timing (recompute only the time row). Environment: EMBED_TL (binary, default
+--redo-timing (recompute only the time row), --retime-noisy (rerun the timed runs that
+started with the load average above 0.6), --report-only. Environment: EMBED_TL (binary, default
 /tmp/embed-tl-bench), BENCH_DIR (default /tmp/bench).
 """
 
@@ -471,7 +473,7 @@ def timed(cmd):
     out = json.loads(p.stdout.strip().splitlines()[-1] if "--sklearn-rt-cv" in cmd else p.stdout)
     acc = out["accuracy"] if "accuracy" in out else out["cv"]["accuracy_mean"]
     return {"wall": wall, "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-            "load_before": load[0], "accuracy": acc, "stderr_notes": stderr_notes(p.stderr)}
+            "load_before": load[0], "load_after": os.getloadavg()[0], "accuracy": acc, "stderr_notes": stderr_notes(p.stderr)}
 
 
 def time_row(store):
@@ -575,7 +577,8 @@ def report(store):
                 m = r.get("model") or {}
                 hp = (f"C={m.get('c')}" + (f" β={m.get('beta')}" if variant == "both" else "") +
                       f", {m.get('iterations')} iterations, converged={m.get('converged')}")
-            extra = f", unconverged folds {r['unconverged']}" if r.get("unconverged") else ""
+            extra = (f"; {r['unconverged']} fits stopped at --max-iter" if r.get("unconverged")
+                     else "")
             print(f"- {title} full {variant}: {r['seconds']:.1f}s; {hp}{extra}")
         d = store.get(name, "500", "draws") or {}
         for variant, _ in EMBED_VARIANTS:
@@ -624,17 +627,27 @@ def report(store):
                          ("embed_tl_fifu", "embed-tl classify default, .fifu vectors"),
                          ("embed_tl_txt", "embed-tl classify default, GloVe .txt vectors")):
             runs = t["runs"][k]
-            walls = ", ".join(f"{r['wall']:.1f}" for r in runs)
+            walls = ", ".join(f"{r['wall']:.1f}" + ("" if r.get("quiet", True) else "*") for r in runs)
             print(f"| {title} | {walls} | {med[k]:.1f} | "
                   f"{med['sklearn'] / med[k]:.2f} | {pct(runs[0]['accuracy'])} |")
         print("\nCPU seconds (user+sys) per run: " + "; ".join(
             f"{k}: " + ", ".join(f"{r['cpu']:.0f}" for r in v) for k, v in t["runs"].items()))
         print("1-min load average before each run: " + "; ".join(
             f"{k}: " + ", ".join(f"{r['load_before']:.2f}" for r in v) for k, v in t["runs"].items()))
+        if any(not r.get("quiet", True) for v in t["runs"].values() for r in v):
+            print("* started with the 1-minute load average still >= 0.6 after 15 minutes of waiting")
+        if t.get("replaced_noisy_runs"):
+            print("Replaced noisy runs (wall s): " + ", ".join(
+                f"{r['pipeline']} round {r['round']}: {r['wall']:.1f} (load {r['load_before']:.2f})"
+                for r in t["replaced_noisy_runs"]))
         for k, f in (("embed_tl_fifu", "fifu"), ("embed_tl_txt", "txt")):
             print(f"Target embed-tl ({f}) < 1/5 of sklearn: "
                   f"{'met' if med[k] < med['sklearn'] / 5 else 'NOT met'} "
                   f"({med[k]:.1f}s vs {med['sklearn'] / 5:.1f}s)")
+    for inv in store.get("invocations") or []:
+        print(f"Invocation {' '.join(inv['argv']) or '(default)'} started {inv['started']}: "
+              f"accuracy part {inv['accuracy_seconds'] / 60:.1f} min, "
+              f"total {inv['total_seconds'] / 60:.1f} min")
     print(f"\nRaw numbers: {RESULTS}")
 
 
@@ -642,6 +655,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--redo-timing", action="store_true")
+    ap.add_argument("--retime-noisy", action="store_true",
+                    help="rerun only the timed runs that started on a busy machine")
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--sklearn-rt-cv", action="store_true", help=argparse.SUPPRESS)
@@ -663,18 +678,32 @@ def main():
     if old.get("embed_tl_binary_sha256") not in (None, facts["embed_tl_binary_sha256"]):
         log("embed-tl binary changed since the cached results: starting fresh")
         store.data = {}
+    if old.get("date"):
+        facts["first_run_date"] = old.get("first_run_date", old["date"])
     store.put(facts, "machine")
     if a.redo_timing:
         store.data.pop("timing", None)
+    if a.retime_noisy and store.get("timing"):
+        t = store.data["timing"]
+        noisy = [(k, i) for k, v in t["runs"].items() for i, r in enumerate(v) if not r["quiet"]]
+        t.setdefault("replaced_noisy_runs", []).extend(
+            {"pipeline": k, "round": i, **t["runs"][k][i]} for k, i in noisy)
+        for k, v in t["runs"].items():  # drop the noisy runs and every later run of that pipeline
+            first = min([i for kk, i in noisy if kk == k], default=len(v))
+            del v[first:]
+        t.pop("median", None)
+        store.save()
 
     prepare_vectors(store)
     for name, title, protocol, train, test in CORPORA:
         full_row(store, name, protocol, train, test)
         draw_row(store, name, protocol, train, test)
-    store.put(time.monotonic() - t_start, "accuracy_run_seconds")
+    inv = {"argv": sys.argv[1:], "started": facts["date"],
+           "accuracy_seconds": time.monotonic() - t_start}
     if not a.no_timing:
         time_row(store)
-    store.put(time.monotonic() - t_start, "total_run_seconds")
+    inv["total_seconds"] = time.monotonic() - t_start
+    store.put((store.get("invocations") or []) + [inv], "invocations")
     report(store)
     print(f"Run time of this invocation: {(time.monotonic() - t_start) / 60:.1f} min")
 
