@@ -110,14 +110,16 @@ impl CorpusStats {
     /// Add one document's tokens.
     pub fn add_doc<'a>(&mut self, tokens: impl IntoIterator<Item = &'a str>) {
         self.docs += 1;
+        // Distinct tokens by sort + dedup: a linear `contains` per token was
+        // quadratic in the text length (review-length texts, profiled).
         let mut seen: Vec<&str> = Vec::new();
         for token in tokens {
             self.tokens += 1;
             bump(&mut self.counts, token, 1);
-            if !seen.contains(&token) {
-                seen.push(token);
-            }
+            seen.push(token);
         }
+        seen.sort_unstable();
+        seen.dedup();
         for token in seen {
             bump(&mut self.doc_freq, token, 1);
         }
