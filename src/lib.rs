@@ -12,6 +12,7 @@
 //! 6. [`model`]: logistic regression on dense + sparse features.
 //! 7. [`pipeline`]: features + classifier as one fitted, saveable object.
 //! 8. [`eval`]: stratified folds, metrics, cross-validation.
+//! 9. [`score`]: stream any number of rows through a fitted pipeline.
 //!
 //! [`corpus`] reads texts and labels from CSV, TSV or JSONL.
 //!
@@ -44,6 +45,7 @@ pub mod model;
 pub mod ngrams;
 pub mod pipeline;
 pub mod pool;
+pub mod score;
 pub mod text;
 pub mod vectors;
 

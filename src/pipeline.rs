@@ -627,6 +627,16 @@ impl Pipeline {
         texts: &[T],
     ) -> Result<ndarray::Array2<f32>> {
         self.check_vectors(vectors)?;
+        self.proba_checked_once(vectors, texts)
+    }
+
+    /// [`Pipeline::predict_proba`] for callers that checked the vectors
+    /// once already (the batch scorer, chunk after chunk).
+    pub(crate) fn proba_checked_once<T: AsRef<str> + Sync>(
+        &self,
+        vectors: Option<&Vectors>,
+        texts: &[T],
+    ) -> Result<ndarray::Array2<f32>> {
         let design = self.channels.design(vectors, texts, self.channels.beta)?;
         self.model.predict_proba(&design)
     }

@@ -112,7 +112,7 @@ fn train_save_reload_predict() {
     embed_tl(dir.path())
         .args(["predict", "--model", "m.etl", "--vectors"])
         .arg(default_vectors())
-        .args(["--input", "new.csv", "--output", "p2.csv"])
+        .args(["--input", "new.csv", "--output", "p2.csv", "--proba"])
         .assert()
         .success();
     let p1 = std::fs::read_to_string(dir.path().join("p1.csv")).unwrap();

@@ -7,13 +7,13 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{column_names, read_columns, read_labelled, Column};
+use embed_tl::corpus::{read_labelled, Column};
 use embed_tl::eval::{cross_validate, CvReport, Metrics};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::model::LogisticParams;
-use embed_tl::pipeline::{FeatureSet, Pipeline, PipelineParams};
+use embed_tl::pipeline::{FeatureSet, PipelineParams};
 use embed_tl::pool::PoolParams;
-use embed_tl::vectors::{Format, Scale, Vectors};
+use embed_tl::vectors::{Format, Scale};
 
 use super::output::{atomic_write, stdout};
 use super::{open_vectors, Ui};
@@ -232,7 +232,30 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             ui.info(format!("saved the model to {}", path.display()));
         }
         if let (Some(input), Some(output)) = (&args.predict, &args.output) {
-            predict_file(&model, vectors.as_ref(), input, &args.text_column, output)?;
+            let job = super::predict::Job {
+                input,
+                input_format: None,
+                text: args.text_column.clone(),
+                keep: None,
+                output,
+                output_format: None,
+                proba: true,
+                top_k: 0,
+                rejects: None,
+                limits: Default::default(),
+            };
+            let model_path = args
+                .save
+                .as_deref()
+                .unwrap_or(Path::new("the fitted model"));
+            super::predict::score_file(
+                &model,
+                vectors.as_ref(),
+                model_path,
+                args.vectors.as_deref(),
+                job,
+                ui,
+            )?;
         }
     }
     report.seconds = start.elapsed().as_secs_f64();
@@ -246,51 +269,6 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     }
     out.flush()?;
     Ok(())
-}
-
-/// Label the texts of `input` and write `id, label, p_<class>...` rows.
-pub fn predict_file(
-    model: &Pipeline,
-    vectors: Option<&Vectors>,
-    input: &Path,
-    text_column: &Column,
-    output: &Path,
-) -> Result<()> {
-    let has_id = column_names(input)?.iter().any(|c| c == "id");
-    let mut wanted = vec![text_column.clone()];
-    if has_id {
-        wanted.push(Column::Name("id".into()));
-    }
-    let mut table = read_columns(input, &wanted)?;
-    let ids = has_id.then(|| table.columns.pop().unwrap_or_default());
-    let texts = table.columns.pop().unwrap_or_default();
-    let proba = model.predict_proba(vectors, &texts)?;
-    let write = |out: &mut dyn Write| -> Result<()> {
-        let mut csv = csv::Writer::from_writer(out);
-        let mut header = vec![
-            if has_id { "id" } else { "row" }.to_string(),
-            "label".to_string(),
-        ];
-        header.extend(model.classes().iter().map(|c| format!("p_{c}")));
-        csv.write_record(&header)?;
-        for (i, row) in proba.rows().into_iter().enumerate() {
-            let best = embed_tl::model::argmax(row.as_slice().unwrap_or(&[]));
-            let mut record = vec![
-                ids.as_ref()
-                    .map_or_else(|| (i + 1).to_string(), |ids| ids[i].clone()),
-                model.classes()[best].clone(),
-            ];
-            record.extend(row.iter().map(|p| format!("{p:.6}")));
-            csv.write_record(&record)?;
-        }
-        csv.flush()?;
-        Ok(())
-    };
-    if output == Path::new("-") {
-        write(&mut stdout())
-    } else {
-        atomic_write(output, |out| write(out))
-    }
 }
 
 #[derive(serde::Serialize)]

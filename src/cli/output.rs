@@ -2,48 +2,95 @@
 //! renamed into place only when complete.
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+
+/// A file being written: bytes go to a hidden temporary file in the target
+/// directory, which becomes `path` only on [`AtomicFile::commit`]. Dropped
+/// uncommitted (an error, a panic), the temporary file is removed; killed,
+/// the target path is never a half-written file.
+pub struct AtomicFile {
+    path: PathBuf,
+    out: BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Start writing `path`; its directory must exist.
+    pub fn create(path: &Path) -> Result<AtomicFile> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            anyhow::bail!("{}: directory does not exist", dir.display());
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(
+                ".{}.",
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            out: BufWriter::with_capacity(1 << 20, tmp),
+        })
+    }
+
+    /// Flush, sync and rename into place.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        let tmp = self
+            .out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("writing {}", path.display()))?;
+        set_default_permissions(tmp.as_file())
+            .with_context(|| format!("writing {}", path.display()))?;
+        tmp.as_file()
+            .sync_all()
+            .with_context(|| format!("writing {}", path.display()))?;
+        tmp.persist(&path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("renaming into {}", path.display()))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.out.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+impl io::Seek for AtomicFile {
+    /// Some formats (finalfusion) seek back to fill in chunk sizes.
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.out.seek(pos)
+    }
+}
 
 /// Write `path` through `write`; the target appears only if `write`
 /// succeeds, so a failure or crash never leaves half a file behind.
 pub fn atomic_write<F>(path: &Path, write: F) -> Result<()>
 where
-    F: FnOnce(&mut BufWriter<&mut tempfile::NamedTempFile>) -> Result<()>,
+    F: FnOnce(&mut AtomicFile) -> Result<()>,
 {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        anyhow::bail!("{}: directory does not exist", dir.display());
-    }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(
-            ".{}.",
-            path.file_name()
-                .map(|n| n.to_string_lossy())
-                .unwrap_or_default()
-        ))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    {
-        let mut out = BufWriter::with_capacity(1 << 20, &mut tmp);
-        write(&mut out)?;
-        out.flush()
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    set_default_permissions(tmp.as_file())
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("writing {}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("renaming into {}", path.display()))?;
-    Ok(())
+    let mut file = AtomicFile::create(path)?;
+    write(&mut file)?;
+    file.commit()
 }
 
 /// Standard output, locked and buffered; write errors propagate (a broken

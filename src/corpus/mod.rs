@@ -8,6 +8,8 @@
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 
+pub mod stream;
+
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
