@@ -71,14 +71,16 @@ impl NgramParams {
                 let mut df: HashMap<String, u64> = HashMap::new();
                 let mut terms = Terms::default();
                 for text in chunk {
-                    terms.collect(&tokenizer, text.as_ref(), self.max_n);
-                    terms.list.sort_unstable();
-                    terms.list.dedup();
-                    for term in &terms.list {
-                        match df.get_mut(term.as_str()) {
+                    terms.collect(&tokenizer, text.as_ref());
+                    let mut list: Vec<&str> = Vec::new();
+                    terms.for_each_term(self.max_n, |t| list.push(t));
+                    list.sort_unstable();
+                    list.dedup();
+                    for &term in &list {
+                        match df.get_mut(term) {
                             Some(c) => *c += 1,
                             None => {
-                                df.insert(term.clone(), 1);
+                                df.insert(term.to_string(), 1);
                             }
                         }
                     }
@@ -109,7 +111,7 @@ impl NgramParams {
             max_n: self.max_n,
             terms: kept.into_iter().map(|(t, _)| t).collect(),
             idf,
-            index: HashMap::new(),
+            index: hashbrown::HashMap::new(),
         }
         .indexed()
     }
@@ -124,23 +126,36 @@ fn ngram_tokenizer() -> Tokenizer {
     }
 }
 
-/// Reusable buffers for the terms of one text.
+/// Reusable buffers for the terms of one text: its tokens, joined by
+/// single spaces in one string, so that every n-gram ("not bad") is a
+/// slice of it and nothing is allocated per term.
 #[derive(Default)]
 struct Terms {
     scratch: String,
-    tokens: Vec<String>,
-    list: Vec<String>,
+    text: String,
+    bounds: Vec<(usize, usize)>,
 }
 
 impl Terms {
-    fn collect(&mut self, tokenizer: &Tokenizer, text: &str, max_n: usize) {
-        self.tokens.clear();
-        self.list.clear();
-        let tokens = &mut self.tokens;
-        tokenizer.for_each_token(text, &mut self.scratch, |t| tokens.push(t.to_string()));
+    fn collect(&mut self, tokenizer: &Tokenizer, text: &str) {
+        self.text.clear();
+        self.bounds.clear();
+        let (joined, bounds) = (&mut self.text, &mut self.bounds);
+        tokenizer.for_each_token(text, &mut self.scratch, |t| {
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            let start = joined.len();
+            joined.push_str(t);
+            bounds.push((start, joined.len()));
+        });
+    }
+
+    /// Each word, then each pair of adjacent words, ... up to `max_n`.
+    fn for_each_term<'a>(&'a self, max_n: usize, mut f: impl FnMut(&'a str)) {
         for n in 1..=max_n {
-            for window in self.tokens.windows(n) {
-                self.list.push(window.join(" "));
+            for window in self.bounds.windows(n) {
+                f(&self.text[window[0].0..window[n - 1].1]);
             }
         }
     }
@@ -154,7 +169,7 @@ pub struct NgramVocab {
     terms: Vec<String>,
     idf: Vec<f32>,
     #[serde(skip)]
-    index: HashMap<String, u32>,
+    index: hashbrown::HashMap<String, u32>,
 }
 
 impl PartialEq for NgramVocab {
@@ -192,11 +207,18 @@ impl NgramVocab {
             .par_chunks(512)
             .flat_map_iter(|chunk| {
                 let mut terms = Terms::default();
+                let mut ids = Vec::new();
                 chunk
                     .iter()
                     .map(|text| {
-                        terms.collect(&tokenizer, text.as_ref(), self.max_n);
-                        self.row(&terms.list)
+                        terms.collect(&tokenizer, text.as_ref());
+                        ids.clear();
+                        terms.for_each_term(self.max_n, |t| {
+                            if let Some(&id) = self.index.get(t) {
+                                ids.push(id);
+                            }
+                        });
+                        self.row(&mut ids)
                     })
                     .collect::<Vec<_>>()
             })
@@ -208,14 +230,11 @@ impl NgramVocab {
         csr
     }
 
-    fn row(&self, terms: &[String]) -> Vec<(u32, f32)> {
-        let mut ids: Vec<u32> = terms
-            .iter()
-            .filter_map(|t| self.index.get(t.as_str()).copied())
-            .collect();
+    /// The TF-IDF row of a text whose known terms are `ids`.
+    fn row(&self, ids: &mut [u32]) -> Vec<(u32, f32)> {
         ids.sort_unstable();
         let mut row: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
-        for id in ids {
+        for &id in ids.iter() {
             match row.last_mut() {
                 Some((last, count)) if *last == id => *count += 1.0,
                 _ => row.push((id, 1.0)),
