@@ -158,6 +158,19 @@ struct Scratch {
 }
 
 impl Featurizer {
+    /// Whether a featurizer read from a model file is usable.
+    pub(crate) fn check_loaded(&self) -> std::result::Result<(), String> {
+        if self.dims == 0 || self.dims > crate::vectors::MAX_DIMS {
+            return Err(format!("featurizer for {} dimensions", self.dims));
+        }
+        self.pool.check(self.dims)
+    }
+
+    /// The dimensions of the vectors it pools.
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
     /// Number of features per document.
     pub fn width(&self) -> usize {
         self.pool.width(self.dims)

@@ -190,6 +190,20 @@ impl NgramVocab {
         self
     }
 
+    /// Whether a vocabulary read from a model file is consistent.
+    pub(crate) fn check(&self) -> std::result::Result<(), String> {
+        if self.idf.len() != self.terms.len() {
+            return Err(format!("{} IDF weights for {} terms", self.idf.len(), self.terms.len()));
+        }
+        if !(1..=3).contains(&self.max_n) {
+            return Err(format!("n-grams up to n = {}", self.max_n));
+        }
+        if self.index.len() != self.terms.len() {
+            return Err("repeated n-gram terms".into());
+        }
+        Ok(())
+    }
+
     /// Number of terms (columns).
     pub fn len(&self) -> usize {
         self.terms.len()

@@ -655,6 +655,57 @@ impl Pipeline {
             .collect())
     }
 
+    /// Whether the parts read from a file fit together (so that a damaged
+    /// or hand-edited file is an error at load time, not a panic later).
+    fn check(&self) -> std::result::Result<(), String> {
+        self.model.check()?;
+        if self.classes.len() != self.model.classes() {
+            return Err(format!(
+                "{} class names for a {}-class model",
+                self.classes.len(),
+                self.model.classes()
+            ));
+        }
+        let c = &self.channels;
+        if self.features.uses_vectors() != c.featurizer.is_some()
+            || self.features.uses_ngrams() != c.ngrams.is_some()
+            || c.featurizer.is_some() != c.scaler.is_some()
+            || c.featurizer.is_some() != self.vectors.is_some()
+        {
+            return Err(format!("the channels do not match features '{}'", self.features));
+        }
+        let mut cols = 0;
+        if let (Some(f), Some(s), Some(v)) = (&c.featurizer, &c.scaler, &self.vectors) {
+            f.check_loaded()?;
+            if f.dims() != v.dims {
+                return Err(format!(
+                    "a {}-d featurizer for {}-d vectors",
+                    f.dims(),
+                    v.dims
+                ));
+            }
+            let width = f.width();
+            if s.mean.len() != width || s.scale.len() != width {
+                return Err(format!("a scaler for {} features, not {width}", s.mean.len()));
+            }
+            cols += width;
+        }
+        if let Some(n) = &c.ngrams {
+            n.check()?;
+            cols += n.len();
+        }
+        if cols != self.model.cols() {
+            return Err(format!(
+                "a linear model over {} columns for {cols} features",
+                self.model.cols()
+            ));
+        }
+        if !c.beta.is_finite() {
+            return Err("a vector-channel weight that is not a finite number".into());
+        }
+        Ok(())
+    }
+
     /// Write the model as JSON.
     pub fn save<W: Write>(&self, mut out: W) -> Result<()> {
         serde_json::to_writer(&mut out, self).map_err(|e| Error::io(std::io::Error::other(e)))?;
@@ -710,6 +761,9 @@ impl Pipeline {
         let mut pipeline: Pipeline = serde_json::from_value(value)
             .map_err(|e| Error::malformed(Location::None, format!("damaged model file: {e}")))?;
         pipeline.channels.ngrams = pipeline.channels.ngrams.take().map(NgramVocab::indexed);
+        pipeline
+            .check()
+            .map_err(|e| Error::malformed(Location::None, format!("damaged model file: {e}")))?;
         Ok(pipeline)
     }
 }

@@ -167,6 +167,32 @@ pub struct FittedLogistic {
 }
 
 impl FittedLogistic {
+    /// Whether a model read from a file is consistent: at least two
+    /// classes, one finite weight per input column and output, plus the
+    /// intercepts.
+    pub(crate) fn check(&self) -> std::result::Result<(), String> {
+        if self.classes < 2 {
+            return Err(format!("{} classes (at least 2 needed)", self.classes));
+        }
+        let outputs = if self.classes == 2 { 1 } else { self.classes };
+        let expected = self
+            .cols
+            .checked_add(1)
+            .and_then(|c| c.checked_mul(outputs));
+        if expected != Some(self.weights.len()) {
+            return Err(format!(
+                "{} weights for {} columns and {} classes",
+                self.weights.len(),
+                self.cols,
+                self.classes
+            ));
+        }
+        if !self.weights.iter().all(|w| w.is_finite()) {
+            return Err("weights that are not finite numbers".into());
+        }
+        Ok(())
+    }
+
     /// Number of classes.
     pub fn classes(&self) -> usize {
         self.classes

@@ -354,6 +354,18 @@ pub enum Pool {
 }
 
 impl Pool {
+    /// Whether a pooler read from a model file fits `dims`-dimensional
+    /// vectors (a damaged file must be an error, not a panic later).
+    pub(crate) fn check(&self, dims: usize) -> std::result::Result<(), String> {
+        match self {
+            Pool::PowerMeans(p) if p.width(dims) == 0 => Err("power means without powers".into()),
+            Pool::Sif(s) if !s.fits(dims) => Err(format!(
+                "the SIF component does not have {dims} dimensions"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     fn inner(&self) -> &dyn Pooler {
         match self {
             Pool::Mean(p) => p,

@@ -20,6 +20,11 @@ pub struct Sif {
 }
 
 impl Sif {
+    /// The fitted component (if any) has `dims` values.
+    pub(crate) fn fits(&self, dims: usize) -> bool {
+        self.component.is_empty() || self.component.len() == dims
+    }
+
     /// Fit the word weights on training-corpus statistics (the principal
     /// component comes later, from [`Sif::fit_component`]).
     pub fn fit_weights(stats: &CorpusStats, a: f32) -> Self {
