@@ -1,6 +1,7 @@
 //! Honest evaluation: stratified shuffled k-fold splits, metrics computed
 //! by us and tested against hand-computed tables, and cross-validation of
-//! whole pipelines (every fitted piece refitted inside each fold).
+//! whole pipelines (every fitted piece refitted inside each fold), and the
+//! paired test of two models on the same folds ([`PairedTest`]).
 //!
 //! ```
 //! use embed_tl::eval::{stratified_folds, Metrics};
@@ -16,7 +17,9 @@
 mod cv;
 mod folds;
 mod metrics;
+mod paired;
 
 pub use cv::{cross_validate, CvReport};
 pub use folds::{stratified_folds, training_rows};
 pub use metrics::{ClassMetrics, Metrics};
+pub use paired::{student_t_cdf, student_t_quantile, PairedTest, Verdict, VerdictRule};
