@@ -37,7 +37,8 @@ fn drawing_error(e: impl std::fmt::Display) -> Error {
 
 impl LearningCurve {
     /// The curves as an SVG document: accuracy (%) against labelled
-    /// examples on a log axis, one line of means per model with a band
+    /// examples on a log axis (ticks at the measured sizes, but for one too
+    /// close to a larger one), one line of means per model with a band
     /// from the worst to the best draw, dots at measured sizes and a cross
     /// where two mean curves cross. `title` goes on top.
     pub fn svg(&self, title: &str) -> Result<String> {
@@ -63,6 +64,18 @@ impl LearningCurve {
         } else {
             (0.0, 100.0)
         };
+        let (x_lo, x_hi) = (first * 0.85, last * 1.15);
+        // Tick labels at the measured sizes, largest first, leaving out one
+        // too close to a larger labelled one (about 60 px on a 800 px axis).
+        let min_gap = 0.075 * (x_hi / x_lo).ln();
+        let mut ticks: Vec<f64> = Vec::new();
+        for &size in self.sizes.iter().rev() {
+            let s = size as f64;
+            if ticks.last().is_none_or(|&t| (t / s).ln() >= min_gap) {
+                ticks.push(s);
+            }
+        }
+        ticks.reverse();
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -72,12 +85,7 @@ impl LearningCurve {
                 .margin(16)
                 .x_label_area_size(48)
                 .y_label_area_size(64)
-                .build_cartesian_2d(
-                    (first * 0.85..last * 1.15)
-                        .log_scale()
-                        .with_key_points(self.sizes.iter().map(|&s| s as f64).collect()),
-                    y_lo..y_hi,
-                )
+                .build_cartesian_2d((x_lo..x_hi).log_scale().with_key_points(ticks), y_lo..y_hi)
                 .map_err(drawing_error)?;
             chart
                 .configure_mesh()
@@ -159,5 +167,56 @@ impl LearningCurve {
             root.present().map_err(drawing_error)?;
         }
         Ok(svg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::{CurvePoint, LearningCurve, MODELS};
+
+    fn curve(sizes: &[usize]) -> LearningCurve {
+        let points = sizes
+            .iter()
+            .flat_map(|&size| {
+                MODELS.iter().map(move |&features| CurvePoint {
+                    size,
+                    features,
+                    accuracy: vec![0.7, 0.8],
+                    macro_f1: vec![0.7, 0.8],
+                    accuracy_mean: 0.75,
+                    accuracy_sd: 0.05,
+                    accuracy_min: 0.7,
+                    accuracy_max: 0.8,
+                    macro_f1_mean: 0.75,
+                })
+            })
+            .collect();
+        LearningCurve {
+            pool_rows: *sizes.last().unwrap(),
+            eval_rows: 600,
+            draws: 2,
+            seed: 42,
+            min_per_class: 3,
+            sizes: sizes.to_vec(),
+            skipped: Vec::new(),
+            points,
+            crossings: Vec::new(),
+        }
+    }
+
+    fn tick(svg: &str, label: &str) -> bool {
+        svg.contains(&format!("\n{label}\n</text>"))
+    }
+
+    /// 2000 and 2400 would print on top of each other: the pool keeps its
+    /// label, 2000 keeps its dot but loses its label.
+    #[test]
+    fn crowded_tick_labels_are_thinned() {
+        let svg = curve(&[25, 100, 1000, 2000, 2400]).svg("t").unwrap();
+        for label in ["25", "100", "1000", "2400"] {
+            assert!(tick(&svg, label), "no tick {label}");
+        }
+        assert!(!tick(&svg, "2000"));
+        assert_eq!(svg.matches("<circle").count(), 5 * 3);
     }
 }
