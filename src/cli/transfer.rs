@@ -330,7 +330,7 @@ fn progress_bar(ui: Ui, len: u64) -> indicatif::ProgressBar {
     if ui.chatty && ui.terminal {
         let bar = indicatif::ProgressBar::new(len);
         let style = indicatif::ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} fits [{elapsed_precise}, ~{eta} left] {msg}",
+            "{bar:30} {pos}/{len} steps [{elapsed_precise}, ~{eta} left] {msg}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
         bar.set_style(style);
