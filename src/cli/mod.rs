@@ -12,6 +12,7 @@ mod classify;
 mod embed;
 mod output;
 mod predict;
+mod transfer;
 mod vectors;
 
 /// Transfer learning with frozen pretrained word vectors.
@@ -37,6 +38,8 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Label texts with a saved model.
     Predict(predict::PredictArgs),
+    /// Do these vectors help on my task, and how many labels do I need?
+    TransferReport(transfer::TransferArgs),
 }
 
 /// What every subcommand gets besides its own flags.
@@ -122,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Classify(args) => classify::run(args, ui),
         Command::Embed(args) => embed::run(args, ui),
         Command::Predict(args) => predict::run(args, ui),
+        Command::TransferReport(args) => transfer::run(args, ui),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

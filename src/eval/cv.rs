@@ -16,6 +16,8 @@ pub struct CvReport {
     pub folds: usize,
     /// Accuracy of each fold.
     pub fold_accuracy: Vec<f64>,
+    /// Macro-F1 of each fold.
+    pub fold_macro_f1: Vec<f64>,
     /// Mean of the fold accuracies.
     pub accuracy_mean: f64,
     /// Standard deviation of the fold accuracies.
@@ -70,12 +72,14 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
         })
         .collect();
     let mut fold_accuracy = Vec::with_capacity(k);
+    let mut fold_macro_f1 = Vec::with_capacity(k);
     let mut chosen = Vec::with_capacity(k);
     let mut pooled: Option<Metrics> = None;
     let mut unconverged = 0;
     for result in results {
         let (metrics, point, bad) = result?;
         fold_accuracy.push(metrics.accuracy);
+        fold_macro_f1.push(metrics.macro_f1);
         chosen.push(point);
         unconverged += bad;
         pooled = Some(match pooled {
@@ -92,6 +96,7 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
     Ok(CvReport {
         folds: k,
         fold_accuracy,
+        fold_macro_f1,
         accuracy_mean: mean,
         accuracy_std: var.sqrt(),
         pooled: pooled.unwrap_or_else(|| Metrics::from_confusion(Vec::new())),

@@ -1,6 +1,9 @@
 //! Honest evaluation: stratified shuffled k-fold splits, metrics computed
-//! by us and tested against hand-computed tables, and cross-validation of
-//! whole pipelines (every fitted piece refitted inside each fold).
+//! by us and tested against hand-computed tables, cross-validation of
+//! whole pipelines (every fitted piece refitted inside each fold), and the
+//! transfer report's parts: the paired comparison of transfer against
+//! learning from scratch ([`TransferParams`], [`PairedTest`]) and
+//! learning curves ([`CurveParams`]).
 //!
 //! ```
 //! use embed_tl::eval::{stratified_folds, Metrics};
@@ -13,10 +16,20 @@
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 
+mod chart;
+mod curve;
 mod cv;
 mod folds;
 mod metrics;
+mod paired;
+mod transfer;
 
+pub use curve::{
+    holdout_split, Crossing, CurveParams, CurvePoint, CurveSize, LearningCurve, SkippedSize,
+    DEFAULT_SIZES,
+};
 pub use cv::{cross_validate, CvReport};
 pub use folds::{stratified_folds, training_rows};
 pub use metrics::{ClassMetrics, Metrics};
+pub use paired::{student_t_cdf, student_t_quantile, PairedTest, Verdict, VerdictRule};
+pub use transfer::{model_letter, model_role, Comparison, ModelCv, TransferParams, MODELS};

@@ -1,0 +1,280 @@
+//! `embed-tl transfer-report`, run as a user would on the shipped review
+//! sentences with the shipped default vectors: the files it writes, the
+//! chart's structure, byte-identical reports across thread counts, and
+//! clear refusals of sets too small for what was asked.
+
+mod common;
+
+use std::path::Path;
+
+use common::{default_vectors, embed_tl, repo};
+use predicates::prelude::*;
+
+/// `n` rows of the shipped review sentences, alternating classes so a
+/// small file is balanced (the file lists sources one after another).
+fn small_reviews(dir: &Path, n: usize) {
+    let text = std::fs::read_to_string(repo("corpora/reviews.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (mut pos, mut neg): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for line in lines {
+        if line.contains(",pos,") {
+            pos.push(line);
+        } else {
+            neg.push(line);
+        }
+    }
+    let mut out = format!("{header}\n");
+    for i in 0..n {
+        out.push_str(if i % 2 == 0 { pos[i / 2] } else { neg[i / 2] });
+        out.push('\n');
+    }
+    std::fs::write(dir.join("train.csv"), out).unwrap();
+}
+
+/// Small, fast settings for debug-build tests (the defaults are for real
+/// use): 2 x 3-fold CV, one C and one channel weight, 2 draws per size.
+const FAST: [&str; 14] = [
+    "--folds",
+    "3",
+    "--repeats",
+    "2",
+    "--c",
+    "1",
+    "--beta",
+    "0.3",
+    "--curve-c",
+    "1",
+    "--curve-beta",
+    "0.3",
+    "--draws",
+    "2",
+];
+
+fn report(dir: &Path, out: &str, sizes: &str) -> assert_cmd::Command {
+    let mut cmd = embed_tl(dir);
+    cmd.args(["transfer-report", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "train.csv", "--out", out, "--sizes", sizes])
+        .args(FAST);
+    cmd
+}
+
+#[test]
+fn transfer_report_writes_all_files_and_a_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 200);
+    report(dir.path(), "rep", "40,all")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("train:     train.csv (200 texts; neg 100, pos 100)"))
+        .stdout(predicate::str::contains("2 x 3-fold stratified CV"))
+        .stdout(predicate::str::contains("(a) vectors"))
+        .stdout(predicate::str::contains("(b) ngrams"))
+        .stdout(predicate::str::contains("(c) both"))
+        .stdout(predicate::str::contains("accuracy (a) - (b)"))
+        .stdout(predicate::str::is_match(r"transfer:  (POSITIVE|NEUTRAL|NEGATIVE) \(rule: positive if the whole 95% confidence interval").unwrap())
+        .stdout(predicate::str::contains("learning curve"));
+    let rep = dir.path().join("rep");
+    let mut names: Vec<String> = std::fs::read_dir(&rep)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["curve.csv", "curve.svg", "report.json", "report.md"]
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(rep.join("report.json")).unwrap()).unwrap();
+    let comparison = &json["comparison"];
+    assert_eq!(comparison["folds"], 3);
+    assert_eq!(comparison["repeats"], 2);
+    assert_eq!(comparison["transfer"]["n"], 6);
+    assert_eq!(comparison["transfer"]["df"], 5);
+    assert!(
+        (comparison["transfer"]["test_train_ratio"].as_f64().unwrap() - 0.5).abs() < 1e-12,
+        "3-fold CV tests on half as many rows as it trains on"
+    );
+    let models = comparison["models"].as_array().unwrap();
+    let features: Vec<&str> = models
+        .iter()
+        .map(|m| m["features"].as_str().unwrap())
+        .collect();
+    assert_eq!(features, ["vectors", "ngrams", "both"]);
+    // The paired difference is the difference of the per-fold accuracies.
+    let folds = |m: usize| -> Vec<f64> {
+        models[m]["fold_accuracy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let (a, b) = (folds(0), folds(1));
+    assert_eq!(a.len(), 6);
+    let mean_diff = a.iter().zip(&b).map(|(x, y)| x - y).sum::<f64>() / 6.0;
+    assert!((comparison["transfer"]["mean"].as_f64().unwrap() - mean_diff).abs() < 1e-12);
+    let verdict = comparison["verdict"].as_str().unwrap();
+    assert!(
+        ["positive", "neutral", "negative"].contains(&verdict),
+        "{verdict}"
+    );
+    assert!(json.get("seconds").is_none(), "no wall-clock time in files");
+    assert!(json["coverage"]["tokens"].as_u64().unwrap() > 1000);
+
+    // The curve: 40 and the whole pool (160 of 200, a fifth held out).
+    let curve = &json["curve"];
+    assert_eq!(curve["sizes"], serde_json::json!([40, 160]));
+    assert_eq!(curve["eval_rows"], 40);
+    let csv = std::fs::read_to_string(rep.join("curve.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "size,model,draws,accuracy_mean,accuracy_sd,accuracy_min,accuracy_max,macro_f1_mean"
+    );
+    assert_eq!(lines.len(), 1 + 2 * 3);
+    assert!(lines[1].starts_with("40,vectors,2,"), "{}", lines[1]);
+    assert!(lines[6].starts_with("160,both,1,"), "{}", lines[6]);
+
+    let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
+    for expected in [
+        "# Transfer report: train.csv",
+        "## Do the vectors help?",
+        "Rule: positive if the whole 95% confidence interval",
+        "| accuracy (a) - (b): transfer |",
+        "![learning curves](curve.svg)",
+        "| examples | (a) vectors | (b) ngrams | (c) both |",
+        "## Are the vectors related to the texts?",
+        "Most frequent words of `train.csv` without a vector:",
+    ] {
+        assert!(md.contains(expected), "report.md lacks {expected:?}:\n{md}");
+    }
+}
+
+/// The SVG opens: one XML document with a mean line per model, legend
+/// labels, axis titles and tick labels.
+#[test]
+fn transfer_report_svg_has_lines_legend_and_axes() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 200);
+    report(dir.path(), "rep", "20,60,all").assert().success();
+    let svg = std::fs::read_to_string(dir.path().join("rep/curve.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("width=\"900\"") && svg.contains("height=\"560\""));
+    // Every element is closed: as many opening tags as closing ones for
+    // the elements that have content.
+    for tag in ["text", "svg"] {
+        let opened = svg.matches(&format!("<{tag}")).count();
+        let closed = svg.matches(&format!("</{tag}>")).count();
+        assert_eq!(
+            opened, closed,
+            "<{tag}> opened {opened} times, closed {closed}"
+        );
+    }
+    // One mean line per model in its own colour, plus its legend swatch.
+    for (colour, legend) in [
+        ("#0072B2", "(a) vectors: frozen pretrained vectors"),
+        ("#D55E00", "(b) ngrams: n-grams from the labels alone"),
+        ("#009E73", "(c) both: hybrid of both"),
+    ] {
+        let lines = svg
+            .matches("<polyline")
+            .zip(svg.split("<polyline").skip(1))
+            .filter(|(_, rest)| {
+                rest.split("/>")
+                    .next()
+                    .unwrap()
+                    .to_uppercase()
+                    .contains(colour)
+            })
+            .count();
+        assert!(
+            lines >= 2,
+            "{colour}: {lines} polylines (mean line + legend)"
+        );
+        assert!(svg.contains(legend), "legend {legend:?} missing");
+    }
+    assert!(svg.contains("labelled training examples (log scale)"));
+    assert!(svg.contains("accuracy on 40 evaluation texts (%)"));
+    assert!(svg.contains("Learning curves: train.csv"));
+    // The size axis has a tick label at each measured size.
+    for size in ["20", "60", "160"] {
+        assert!(
+            svg.contains(&format!("\n{size}\n</text>")),
+            "no tick label {size}"
+        );
+    }
+    // Spread bands: one filled polygon per model.
+    assert!(svg.matches("<polygon").count() >= 3);
+}
+
+/// Same seed, 1 thread or 2: byte-identical report files.
+#[test]
+fn transfer_report_files_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 120);
+    for (threads, out) in [("1", "one"), ("2", "two")] {
+        report(dir.path(), out, "30,all")
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["--format", "json"])
+            .assert()
+            .success();
+    }
+    for file in ["report.json", "report.md", "curve.csv", "curve.svg"] {
+        let one = std::fs::read(dir.path().join("one").join(file)).unwrap();
+        let two = std::fs::read(dir.path().join("two").join(file)).unwrap();
+        assert!(one == two, "{file} differs between 1 and 2 threads");
+    }
+}
+
+/// Sets too small for the sizes or folds asked: a clear message naming
+/// what to change, before any slow work, and no files.
+#[test]
+fn transfer_report_refuses_sets_too_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    small_reviews(d, 60);
+    std::fs::write(
+        d.join("tiny-class.csv"),
+        "text,label\na,x\nb,x\nc,x\nd,y\ne,y\nf,x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("four.csv"),
+        "text,label\na,x\nb,x\nc,x\nd,x\ne,x\nf,x\ng,y\nh,y\ni,y\nj,y\n",
+    )
+    .unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--train", "train.csv", "--sizes", "100"],
+            "size 100 is larger than the training pool (48 examples)",
+        ),
+        (
+            &["--train", "train.csv", "--sizes", "4"],
+            "size 4 is too small: each draw needs at least 3 examples of each of the 2 classes, 6 in all",
+        ),
+        (
+            &["--train", "tiny-class.csv"],
+            "tiny-class.csv: class 'y' has 2 examples, fewer than --folds 3",
+        ),
+        (&["--train", "train.csv", "--sizes", "ten"], "'ten' is not a size"),
+        (
+            &["--train", "four.csv"],
+            "four.csv: class 'y' has 4 examples: holding out a stratified fifth of --train for the learning curve needs at least 5 of each class (give --test FILE, or --no-curve)",
+        ),
+    ];
+    for (args, expected) in cases {
+        embed_tl(d)
+            .args(["transfer-report", "--vectors"])
+            .arg(default_vectors())
+            .args(["--folds", "3", "--out", "rep"])
+            .args(args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(expected));
+        assert!(!d.join("rep").exists(), "{args:?} wrote files");
+    }
+}
