@@ -193,7 +193,11 @@ impl NgramVocab {
     /// Whether a vocabulary read from a model file is consistent.
     pub(crate) fn check(&self) -> std::result::Result<(), String> {
         if self.idf.len() != self.terms.len() {
-            return Err(format!("{} IDF weights for {} terms", self.idf.len(), self.terms.len()));
+            return Err(format!(
+                "{} IDF weights for {} terms",
+                self.idf.len(),
+                self.terms.len()
+            ));
         }
         if !(1..=3).contains(&self.max_n) {
             return Err(format!("n-grams up to n = {}", self.max_n));

@@ -672,7 +672,10 @@ impl Pipeline {
             || c.featurizer.is_some() != c.scaler.is_some()
             || c.featurizer.is_some() != self.vectors.is_some()
         {
-            return Err(format!("the channels do not match features '{}'", self.features));
+            return Err(format!(
+                "the channels do not match features '{}'",
+                self.features
+            ));
         }
         let mut cols = 0;
         if let (Some(f), Some(s), Some(v)) = (&c.featurizer, &c.scaler, &self.vectors) {
@@ -686,7 +689,10 @@ impl Pipeline {
             }
             let width = f.width();
             if s.mean.len() != width || s.scale.len() != width {
-                return Err(format!("a scaler for {} features, not {width}", s.mean.len()));
+                return Err(format!(
+                    "a scaler for {} features, not {width}",
+                    s.mean.len()
+                ));
             }
             cols += width;
         }

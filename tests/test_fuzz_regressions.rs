@@ -35,7 +35,10 @@ fn model_files() {
     for (path, bytes) in cases {
         if let Ok(model) = Pipeline::load(&bytes[..]) {
             if let Ok(labels) = model.predict(None, &["a fine phone", ""]) {
-                assert!(labels.iter().all(|&l| l < model.classes().len()), "{path:?}");
+                assert!(
+                    labels.iter().all(|&l| l < model.classes().len()),
+                    "{path:?}"
+                );
             }
         }
     }
@@ -74,8 +77,8 @@ fn corpus_files() {
         let Some((&selector, bytes)) = bytes.split_first() else {
             continue;
         };
-        let format = [CorpusFormat::Csv, CorpusFormat::Tsv, CorpusFormat::Jsonl]
-            [usize::from(selector % 3)];
+        let format =
+            [CorpusFormat::Csv, CorpusFormat::Tsv, CorpusFormat::Jsonl][usize::from(selector % 3)];
         let columns = [Column::Name("text".into()), Column::Name("label".into())];
         let limits = Limits {
             max_row_bytes: 256,

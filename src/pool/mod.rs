@@ -359,9 +359,9 @@ impl Pool {
     pub(crate) fn check(&self, dims: usize) -> std::result::Result<(), String> {
         match self {
             Pool::PowerMeans(p) if p.width(dims) == 0 => Err("power means without powers".into()),
-            Pool::Sif(s) if !s.fits(dims) => Err(format!(
-                "the SIF component does not have {dims} dimensions"
-            )),
+            Pool::Sif(s) if !s.fits(dims) => {
+                Err(format!("the SIF component does not have {dims} dimensions"))
+            }
             _ => Ok(()),
         }
     }

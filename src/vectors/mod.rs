@@ -50,6 +50,7 @@ use crate::error::{Error, Location, Result};
 
 mod build;
 mod fifu;
+mod precheck;
 mod sniff;
 mod text;
 mod word2vec;
@@ -598,8 +599,24 @@ impl Vectors {
                 format!("duplicate word '{word}' in the vocabulary"),
             ));
         }
+        let rows = values.len().checked_div(dims).unwrap_or(0);
+        if dims == 0 || dims > MAX_DIMS || rows != vocab.vocab_len() {
+            return Err(Error::malformed(
+                Location::None,
+                format!(
+                    "the matrix has {rows} rows of {dims} values, the vocabulary needs {} rows",
+                    vocab.vocab_len()
+                ),
+            ));
+        }
         let norms = match norms {
-            Some(n) => n.to_vec(),
+            Some(n) if n.len() == index.len() => n.to_vec(),
+            Some(n) => {
+                return Err(Error::malformed(
+                    Location::None,
+                    format!("{} norms for {} words", n.len(), index.len()),
+                ))
+            }
             None => vec![1.0; index.len()],
         };
         let subwords = (!matches!(vocab, VocabWrap::SimpleVocab(_))).then_some(vocab);
@@ -629,6 +646,11 @@ fn open_path(path: &Path, options: &OpenOptions) -> Result<Vectors> {
         };
         if format == Format::Finalfusion {
             return open_fifu(reader.into_inner(), options.lossy);
+        }
+        if format == Format::FastText {
+            // Safety: read-only map of a file we do not modify (see open_fifu).
+            let map = unsafe { memmap2::Mmap::map(reader.get_ref())? };
+            return read_fasttext_bytes(&map, options.lossy, compression);
         }
         return read_format(reader, format, options.lossy, compression);
     }
@@ -702,6 +724,7 @@ fn open_fifu(file: File, lossy: bool) -> Result<Vectors> {
             report: LoadReport::default(),
         });
     }
+    precheck::finalfusion(&map)?;
     let embeddings = guard_finalfusion(|| {
         Embeddings::<VocabWrap, StorageWrap>::read_embeddings(&mut Cursor::new(&map[..]))
     })?;
@@ -725,18 +748,14 @@ fn read_format<R: BufRead>(
         )?,
         Format::Word2VecBinary => word2vec::read_word2vec_binary(reader, lossy)?,
         Format::FastText => {
-            let embeddings = guard_finalfusion(|| {
-                if lossy {
-                    Embeddings::read_fasttext_lossy(&mut reader)
-                } else {
-                    Embeddings::read_fasttext(&mut reader)
-                }
-            })?;
-            return from_fasttext(embeddings, compression);
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes)?;
+            return read_fasttext_bytes(&bytes, lossy, compression);
         }
         Format::Finalfusion => {
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes)?;
+            precheck::finalfusion(&bytes)?;
             let embeddings = guard_finalfusion(|| {
                 Embeddings::<VocabWrap, StorageWrap>::read_embeddings(&mut Cursor::new(bytes))
             })?;
@@ -749,6 +768,21 @@ fn read_format<R: BufRead>(
         compression,
         report,
     ))
+}
+
+/// A fastText model in memory (or memory-mapped): checked, then read by
+/// finalfusion.
+fn read_fasttext_bytes(bytes: &[u8], lossy: bool, compression: Compression) -> Result<Vectors> {
+    precheck::fasttext(bytes)?;
+    let mut reader = Cursor::new(bytes);
+    let embeddings = guard_finalfusion(|| {
+        if lossy {
+            Embeddings::read_fasttext_lossy(&mut reader)
+        } else {
+            Embeddings::read_fasttext(&mut reader)
+        }
+    })?;
+    from_fasttext(embeddings, compression)
 }
 
 /// Take over a fastText model read by finalfusion, fixing `</s>`.

@@ -1,0 +1,262 @@
+//! Checks run on fastText and finalfusion bytes before finalfusion's
+//! readers see them.
+//!
+//! Those readers trust the counts in a file: a header claiming 10^12 rows
+//! makes them allocate for 10^12 rows, and duplicate words trip an
+//! assertion. Here every count is checked against the bytes that follow
+//! it, so that any allocation is bounded by the file's own size, and the
+//! errors say where the file is wrong.
+
+use std::collections::HashSet;
+
+use crate::error::{Error, Location, Result};
+use crate::vectors::MAX_DIMS;
+
+/// A little-endian cursor over the file's bytes.
+struct Bytes<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Bytes<'a> {
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
+        match self.pos.checked_add(n) {
+            Some(end) if end <= self.data.len() => {
+                let out = &self.data[self.pos..end];
+                self.pos = end;
+                Ok(out)
+            }
+            _ => Err(self.error(format!("file ends inside the {what} (truncated file?)"))),
+        }
+    }
+
+    fn u8(&mut self, what: &str) -> Result<u8> {
+        Ok(self.take(1, what)?[0])
+    }
+
+    fn u32(&mut self, what: &str) -> Result<u32> {
+        let b = self.take(4, what)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn i32(&mut self, what: &str) -> Result<i32> {
+        Ok(self.u32(what)? as i32)
+    }
+
+    fn u64(&mut self, what: &str) -> Result<u64> {
+        let b = self.take(8, what)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    fn left(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    fn error(&self, message: impl Into<String>) -> Error {
+        Error::malformed(Location::Byte(self.pos as u64), message)
+    }
+}
+
+/// A fastText `.bin` model: header, dictionary (unique words, counts that
+/// fit the file) and the input matrix's shape against the bytes left.
+pub(crate) fn fasttext(data: &[u8]) -> Result<()> {
+    let mut b = Bytes { data, pos: 0 };
+    b.u32("magic number")?;
+    b.u32("version")?;
+    let dims = b.i32("arguments")?;
+    let mut args = [0i32; 11];
+    for a in args.iter_mut() {
+        *a = b.i32("arguments")?;
+    }
+    b.take(8, "arguments")?;
+    let (bucket, minn, maxn) = (args[7], args[8], args[9]);
+    if dims < 1 || dims as usize > MAX_DIMS {
+        return Err(Error::malformed(
+            Location::Byte(8),
+            format!("model dimensions {dims}: expected between 1 and {MAX_DIMS}"),
+        ));
+    }
+    if bucket < 0 || minn < 0 || maxn < 0 || (maxn > 0 && minn > maxn) {
+        return Err(Error::malformed(
+            Location::Byte(40),
+            format!("subword settings bucket {bucket}, minn {minn}, maxn {maxn} are impossible"),
+        ));
+    }
+    let size = b.i32("dictionary header")?;
+    let nwords = b.i32("dictionary header")?;
+    let nlabels = b.i32("dictionary header")?;
+    b.u64("dictionary header")?;
+    let pruned = b.u64("dictionary header")? as i64;
+    // Each entry takes at least a NUL, an 8-byte count and a type byte.
+    if size < 0
+        || nwords < 0
+        || nlabels < 0
+        || i64::from(nwords) + i64::from(nlabels) != i64::from(size)
+        || size as usize > b.left() / 10
+    {
+        return Err(b.error(format!(
+            "dictionary of {size} entries ({nwords} words, {nlabels} labels) does not fit the file"
+        )));
+    }
+    let mut seen = HashSet::with_capacity(size as usize);
+    for i in 0..size {
+        let start = b.pos;
+        let end = match memchr::memchr(0, &data[start..]) {
+            Some(len) => start + len,
+            None => return Err(b.error("file ends inside the dictionary (truncated file?)")),
+        };
+        let word = &data[start..end];
+        b.pos = end + 1;
+        b.take(9, "dictionary")?;
+        if !seen.insert(word) {
+            return Err(Error::malformed(
+                Location::Byte(start as u64),
+                format!(
+                    "dictionary entry {} repeats the word '{}'",
+                    i + 1,
+                    String::from_utf8_lossy(word)
+                ),
+            ));
+        }
+    }
+    if pruned > 0 {
+        return Err(b.error("pruned (quantized) fastText models are not supported"));
+    }
+    if b.u8("quantization flag")? != 0 {
+        return Err(b.error("quantized fastText models (.ftz) are not supported"));
+    }
+    let at = b.pos;
+    let rows = b.u64("input matrix header")?;
+    let cols = b.u64("input matrix header")?;
+    let expected_rows = nwords as u64 + bucket as u64;
+    if cols != dims as u64 || rows != expected_rows {
+        return Err(Error::malformed(
+            Location::Byte(at as u64),
+            format!(
+                "input matrix is {rows} x {cols}: expected {expected_rows} x {dims} ({nwords} words + {bucket} buckets)"
+            ),
+        ));
+    }
+    let bytes = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
+    if bytes.is_none_or(|n| n > b.left() as u64) {
+        return Err(b.error(format!(
+            "file ends inside the {rows} x {cols} input matrix (truncated file?)"
+        )));
+    }
+    Ok(())
+}
+
+/// A finalfusion file: each chunk fits the file, and each chunk's counts
+/// (words, rows x columns, norms) fit the chunk.
+pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
+    let mut b = Bytes { data, pos: 0 };
+    if b.take(4, "header")? != b"FiFu" {
+        return Err(Error::malformed(
+            Location::Byte(0),
+            "not a finalfusion file",
+        ));
+    }
+    b.u32("header")?;
+    let n_chunks = b.u32("header")?;
+    if n_chunks as usize > b.left() / 4 {
+        return Err(b.error(format!("header lists {n_chunks} chunks")));
+    }
+    b.take(4 * n_chunks as usize, "header")?;
+    while b.left() > 0 {
+        let at = b.pos as u64;
+        let id = b.u32("chunk header")?;
+        let len = b.u64("chunk header")?;
+        if len > b.left() as u64 {
+            return Err(Error::malformed(
+                Location::Byte(at),
+                format!(
+                    "chunk of {len} bytes, but only {} bytes are left (truncated file?)",
+                    b.left()
+                ),
+            ));
+        }
+        let body = b.take(len as usize, "chunk")?;
+        let fits = |count: u64, each: u64, header: u64| {
+            count
+                .checked_mul(each)
+                .and_then(|n| n.checked_add(header))
+                .is_some_and(|n| n <= len)
+        };
+        let mut c = Bytes { data: body, pos: 0 };
+        let ok = match id {
+            // Vocabularies: a word count (simple, bucketed, explicit
+            // n-grams), settings, then the words, each unique.
+            1 | 3 | 7 | 8 => {
+                let words = c.u64("vocabulary").unwrap_or(u64::MAX);
+                let settings = match id {
+                    1 => Ok(()),
+                    8 => c
+                        .u64("vocabulary")
+                        .and_then(|_| c.take(8, "vocabulary"))
+                        .map(|_| ()),
+                    _ => c.take(12, "vocabulary").map(|_| ()),
+                };
+                fits(words, 4, 8) && settings.is_ok() && {
+                    let at = b.pos - body.len();
+                    unique_words(&mut c, words).map_err(|e| e.shifted(at))?;
+                    true
+                }
+            }
+            // NdArray: rows, columns, type, padding, rows x columns f32.
+            2 => {
+                let rows = c.u64("matrix").unwrap_or(u64::MAX);
+                let cols = u64::from(c.u32("matrix").unwrap_or(u32::MAX));
+                cols <= MAX_DIMS as u64 && rows.checked_mul(cols).is_some_and(|n| fits(n, 4, 16))
+            }
+            // NdNorms: a count, then f32 values.
+            6 => {
+                let n = c.u64("norms").unwrap_or(u64::MAX);
+                fits(n, 4, 12)
+            }
+            _ => true,
+        };
+        if !ok {
+            return Err(Error::malformed(
+                Location::Byte(at),
+                format!("chunk {id} claims more data than its {len} bytes"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `n` length-prefixed words, each different from the others.
+fn unique_words(c: &mut Bytes<'_>, n: u64) -> std::result::Result<(), Shifted> {
+    let mut seen = HashSet::with_capacity(n as usize);
+    for i in 0..n {
+        let start = c.pos;
+        let len = c
+            .u32("vocabulary")
+            .map_err(|_| Shifted(start, "vocabulary cut short".into()))?;
+        let word = c
+            .take(len as usize, "vocabulary")
+            .map_err(|_| Shifted(start, "vocabulary cut short".into()))?;
+        if !seen.insert(word) {
+            return Err(Shifted(
+                start,
+                format!(
+                    "vocabulary entry {} repeats the word '{}'",
+                    i + 1,
+                    String::from_utf8_lossy(word)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An error at an offset inside a chunk.
+struct Shifted(usize, String);
+
+impl Shifted {
+    fn shifted(self, base: usize) -> Error {
+        Error::malformed(Location::Byte((base + self.0) as u64), self.1)
+    }
+}
