@@ -290,7 +290,7 @@ fn bad_inputs_fail_clearly_without_output() {
         ),
         (
             classify("bad-utf8.csv"),
-            "bad-utf8.csv: line 3: invalid UTF-8",
+            "bad-utf8.csv: line 3: field 1: invalid UTF-8 at byte 1",
         ),
         (predict("missing.etl"), "missing.etl: No such file"),
         (

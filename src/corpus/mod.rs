@@ -88,24 +88,49 @@ pub struct Table {
 }
 
 /// The values of several columns, one `Vec` per requested column, in file
-/// order. A missing column is an error that lists the columns found.
+/// order. A missing column is an error that lists the columns found; so is
+/// any malformed row (wrong field count, invalid UTF-8, a row over the
+/// default 1 MiB limit), naming its line.
 pub fn read_columns(path: impl AsRef<Path>, columns: &[Column]) -> Result<Table> {
+    read_columns_with(path, columns, stream::Limits::default())
+}
+
+/// [`read_columns`] with explicit row size limits.
+pub fn read_columns_with(
+    path: impl AsRef<Path>,
+    columns: &[Column],
+    limits: stream::Limits,
+) -> Result<Table> {
     let path = path.as_ref();
-    let format = CorpusFormat::from_path(path);
     let file = File::open(path).map_err(|e| Error::io(e).with_path(path))?;
-    let result = match format {
-        CorpusFormat::Csv | CorpusFormat::Tsv => read_delimited(
-            BufReader::new(file),
-            if format == CorpusFormat::Tsv {
-                b'\t'
-            } else {
-                b','
-            },
-            columns,
-        ),
-        CorpusFormat::Jsonl => read_jsonl(BufReader::new(file), columns),
-    };
-    result.map_err(|e| e.with_path(path))
+    read_table(file, CorpusFormat::from_path(path), columns, limits).map_err(|e| e.with_path(path))
+}
+
+/// Every row of `input`, all of them good (the first bad row is an error).
+fn read_table<R: std::io::Read>(
+    input: R,
+    format: CorpusFormat,
+    columns: &[Column],
+    limits: stream::Limits,
+) -> Result<Table> {
+    let mut rows = stream::RowReader::new(input, format, columns, limits)?;
+    let mut out: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+    let mut lines = Vec::new();
+    while let Some(row) = rows.next_row()? {
+        match row {
+            stream::Row::Good(record) => {
+                lines.push(record.line);
+                for (values, field) in out.iter_mut().zip(record.fields) {
+                    values.push(field.text);
+                }
+            }
+            stream::Row::Bad(bad) => return Err(bad.into_error()),
+        }
+    }
+    Ok(Table {
+        columns: out,
+        lines,
+    })
 }
 
 /// The column names of a CSV/TSV file (its header row); for JSONL, the
@@ -138,127 +163,20 @@ pub fn column_names(path: impl AsRef<Path>) -> Result<Vec<String>> {
                 .from_reader(BufReader::new(file));
             csv.headers()
                 .map(|h| h.iter().map(str::to_string).collect())
-                .map_err(csv_error)
+                .map_err(|e| {
+                    let line = e.position().map_or(0, |p| p.line());
+                    Error::malformed(
+                        if line > 0 {
+                            Location::Line(line)
+                        } else {
+                            Location::None
+                        },
+                        e.to_string(),
+                    )
+                })
         }
     };
     result.map_err(|e| e.with_path(path))
-}
-
-fn read_delimited<R: std::io::Read>(reader: R, delimiter: u8, columns: &[Column]) -> Result<Table> {
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .from_reader(reader);
-    let headers = csv.headers().map_err(csv_error)?.clone();
-    let found: Vec<&str> = headers.iter().collect();
-    if found.is_empty() || found == [""] {
-        return Err(Error::malformed(
-            Location::None,
-            "empty file: expected a header row",
-        ));
-    }
-    let indices = columns
-        .iter()
-        .map(|column| {
-            match column {
-                Column::Name(name) => headers.iter().position(|h| h == name),
-                Column::Index(i) => (*i < headers.len()).then_some(*i),
-            }
-            .ok_or_else(|| {
-                Error::malformed(
-                    Location::Line(1),
-                    format!("no column {column}; columns found: {}", found.join(", ")),
-                )
-            })
-        })
-        .collect::<Result<Vec<usize>>>()?;
-    let mut out: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
-    let mut lines = Vec::new();
-    for record in csv.records() {
-        let record = record.map_err(csv_error)?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        lines.push(line);
-        for (values, &index) in out.iter_mut().zip(&indices) {
-            let field = record.get(index).ok_or_else(|| {
-                Error::malformed(
-                    Location::Line(line),
-                    format!("expected {} fields, found {}", headers.len(), record.len()),
-                )
-            })?;
-            values.push(field.to_string());
-        }
-    }
-    Ok(Table {
-        columns: out,
-        lines,
-    })
-}
-
-fn csv_error(e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
-    let location = if line > 0 {
-        Location::Line(line)
-    } else {
-        Location::None
-    };
-    match e.kind() {
-        csv::ErrorKind::Io(_) => Error::io(std::io::Error::other(e.to_string())),
-        csv::ErrorKind::Utf8 { .. } => Error::malformed(location, "invalid UTF-8"),
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => Error::malformed(
-            location,
-            format!("expected {expected_len} fields, found {len}"),
-        ),
-        _ => Error::malformed(location, e.to_string()),
-    }
-}
-
-fn read_jsonl<R: BufRead>(reader: R, columns: &[Column]) -> Result<Table> {
-    let names = columns
-        .iter()
-        .map(|c| match c {
-            Column::Name(name) => Ok(name.as_str()),
-            Column::Index(i) => Err(Error::InvalidInput(format!(
-                "JSONL fields are chosen by name, not index (#{i})"
-            ))),
-        })
-        .collect::<Result<Vec<&str>>>()?;
-    let mut out: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
-    let mut lines = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let line_no = i as u64 + 1;
-        let line = line.map_err(|e| {
-            if e.kind() == std::io::ErrorKind::InvalidData {
-                Error::malformed(Location::Line(line_no), "invalid UTF-8")
-            } else {
-                Error::io(e)
-            }
-        })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: serde_json::Value = serde_json::from_str(&line)
-            .map_err(|e| Error::malformed(Location::Line(line_no), format!("invalid JSON: {e}")))?;
-        lines.push(line_no);
-        for (values, name) in out.iter_mut().zip(&names) {
-            let text = match value.get(name) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(other) if !other.is_null() => other.to_string(),
-                _ => {
-                    return Err(Error::malformed(
-                        Location::Line(line_no),
-                        format!("no field '{name}'"),
-                    ))
-                }
-            };
-            values.push(text);
-        }
-    }
-    Ok(Table {
-        columns: out,
-        lines,
-    })
 }
 
 /// Labelled texts: labels are indices into `classes` (sorted label names).
@@ -350,12 +268,15 @@ pub fn read_labelled(
 mod tests {
     use super::*;
 
+    fn table(data: &str, format: CorpusFormat, columns: &[Column]) -> Result<Table> {
+        read_table(data.as_bytes(), format, columns, stream::Limits::default())
+    }
+
     #[test]
     fn csv_columns_by_name_and_index() {
         let data = "id,text\n1,hello\n2,\"a, b\"\n";
-        let by_name =
-            read_delimited(data.as_bytes(), b',', &[Column::Name("text".into())]).unwrap();
-        let by_index = read_delimited(data.as_bytes(), b',', &[Column::Index(1)]).unwrap();
+        let by_name = table(data, CorpusFormat::Csv, &[Column::Name("text".into())]).unwrap();
+        let by_index = table(data, CorpusFormat::Csv, &[Column::Index(1)]).unwrap();
         assert_eq!(by_name.columns, [["hello", "a, b"]]);
         assert_eq!(by_name.lines, [2, 3]);
         assert_eq!(by_name, by_index);
@@ -363,23 +284,37 @@ mod tests {
 
     #[test]
     fn bad_corpora_say_where() {
-        let cases: &[(&str, &str)] = &[
+        let text = [Column::Name("text".into())];
+        let cases: &[(&str, CorpusFormat, &str)] = &[
             (
                 "id,body\n1,x\n",
+                CorpusFormat::Csv,
                 "line 1: no column 'text'; columns found: id, body",
             ),
-            ("id,text\n1,x\n2\n", "line 3: expected 2 fields, found 1"),
+            (
+                "id,text\n1,x\n2\n",
+                CorpusFormat::Csv,
+                "line 3: expected 2 fields, found 1",
+            ),
+            (
+                "{\"text\": \"a\"}\n{oops\n",
+                CorpusFormat::Jsonl,
+                "line 2: invalid JSON",
+            ),
         ];
-        for (data, expected) in cases {
-            let err =
-                read_delimited(data.as_bytes(), b',', &[Column::Name("text".into())]).unwrap_err();
+        for (data, format, expected) in cases {
+            let err = table(data, *format, &text).unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");
         }
-        let err = read_jsonl(
-            "{\"text\": \"a\"}\n{oops\n".as_bytes(),
-            &[Column::Name("text".into())],
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("line 2: invalid JSON"), "{err}");
+        let long = format!("text\n{}\n", "x".repeat(100));
+        let limits = stream::Limits {
+            max_row_bytes: 50,
+            ..stream::Limits::default()
+        };
+        let err = read_table(long.as_bytes(), CorpusFormat::Csv, &text, limits).unwrap_err();
+        assert!(
+            err.to_string().contains("line 2: row longer than 50 bytes"),
+            "{err}"
+        );
     }
 }
