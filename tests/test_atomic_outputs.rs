@@ -70,7 +70,14 @@ fn killed_embed_leaves_no_features_file() {
     kill_mid_write(
         dir.path(),
         &s(&[
-            "embed", "--vectors", &vectors, "--input", "in.csv", "--pool", "pmeans", "--output",
+            "embed",
+            "--vectors",
+            &vectors,
+            "--input",
+            "in.csv",
+            "--pool",
+            "pmeans",
+            "--output",
             "features.csv",
         ]),
         "features.csv",
@@ -86,4 +93,45 @@ fn killed_convert_leaves_no_vector_file() {
         &s(&["vectors", "convert", &vectors, "glove.txt", "--to", "glove"]),
         "glove.txt",
     );
+}
+
+#[test]
+fn interrupted_convert_removes_its_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let vectors = default_vectors().display().to_string();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("embed-tl"))
+        .current_dir(dir.path())
+        .args(["vectors", "convert", &vectors, "glove.txt", "--to", "glove"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let has_tmp = |dir: &Path| {
+        std::fs::read_dir(dir).unwrap().any(|e| {
+            let e = e.unwrap();
+            e.file_name().to_string_lossy().ends_with(".tmp") && e.metadata().unwrap().len() > 0
+        })
+    };
+    while !has_tmp(dir.path()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no output appeared"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "finished too soon");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Ctrl-C, as a user at a terminal would.
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status}");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }

@@ -116,6 +116,7 @@ pub fn open_vectors(
 /// Parse flags, run, and turn the outcome into an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    output::clean_up_on_interrupt();
     let ui = Ui {
         chatty: !cli.quiet,
         terminal: io::stderr().is_terminal(),

@@ -3,6 +3,7 @@
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
@@ -12,7 +13,31 @@ use anyhow::{Context, Result};
 /// the target path is never a half-written file.
 pub struct AtomicFile {
     path: PathBuf,
-    out: BufWriter<tempfile::NamedTempFile>,
+    tmp_path: PathBuf,
+    out: Option<BufWriter<tempfile::NamedTempFile>>,
+}
+
+/// Temporary files being written, removed by the interrupt handler.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// On Ctrl-C or SIGTERM, remove the temporary files of unfinished outputs
+/// and exit with status 130: an interrupted run leaves no target file and
+/// no hidden partial file behind.
+pub fn clean_up_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        if let Ok(paths) = PENDING.lock() {
+            for path in paths.iter() {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        std::process::exit(130);
+    });
+}
+
+fn forget(tmp_path: &Path) {
+    if let Ok(mut paths) = PENDING.lock() {
+        paths.retain(|p| p != tmp_path);
+    }
 }
 
 impl AtomicFile {
@@ -35,17 +60,31 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(dir)
             .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+        let tmp_path = tmp.path().to_path_buf();
+        if let Ok(mut paths) = PENDING.lock() {
+            paths.push(tmp_path.clone());
+        }
         Ok(AtomicFile {
             path: path.to_path_buf(),
-            out: BufWriter::with_capacity(1 << 20, tmp),
+            tmp_path,
+            out: Some(BufWriter::with_capacity(1 << 20, tmp)),
         })
     }
 
+    fn out(&mut self) -> io::Result<&mut BufWriter<tempfile::NamedTempFile>> {
+        self.out
+            .as_mut()
+            .ok_or_else(|| io::Error::other("the file was already committed"))
+    }
+
     /// Flush, sync and rename into place.
-    pub fn commit(self) -> Result<()> {
-        let path = self.path;
-        let tmp = self
+    pub fn commit(mut self) -> Result<()> {
+        let path = self.path.clone();
+        let out = self
             .out
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("{} was already committed", path.display()))?;
+        let tmp = out
             .into_inner()
             .map_err(|e| e.into_error())
             .with_context(|| format!("writing {}", path.display()))?;
@@ -61,24 +100,32 @@ impl AtomicFile {
     }
 }
 
+impl Drop for AtomicFile {
+    /// The temporary file itself is removed by `NamedTempFile`'s own drop
+    /// (or was renamed by `commit`); only the interrupt list is updated.
+    fn drop(&mut self) {
+        forget(&self.tmp_path);
+    }
+}
+
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.out.write(buf)
+        self.out()?.write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.out.write_all(buf)
+        self.out()?.write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.out()?.flush()
     }
 }
 
 impl io::Seek for AtomicFile {
     /// Some formats (finalfusion) seek back to fill in chunk sizes.
     fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
-        self.out.seek(pos)
+        self.out()?.seek(pos)
     }
 }
 
