@@ -315,3 +315,22 @@ fn bad_inputs_fail_clearly_without_output() {
         assert_eq!(files(d), before, "{args:?} left a file behind");
     }
 }
+
+#[test]
+fn a_class_rarer_than_the_folds_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = String::from("text,label\n");
+    for i in 0..12 {
+        data.push_str(&format!("good phone {i},pos\nbad phone {i},neg\n"));
+    }
+    data.push_str("so so,meh\nfine I guess,meh\n");
+    std::fs::write(dir.path().join("rare.csv"), data).unwrap();
+    embed_tl(dir.path())
+        .args(["classify", "--train", "rare.csv", "--features", "ngrams"])
+        .args(["--folds", "2", "--c", "1"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "rare.csv: 1 class has fewer texts than the 3 folds, so some folds lack it: 'meh' (2)",
+        ));
+}

@@ -106,6 +106,31 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             train.classes[0]
         );
     }
+    // Stratified folds give a class at most one text per fold: a class with
+    // fewer texts than folds is missing from some folds' training or test
+    // part, which the estimate should say.
+    let folds = if args.test.is_some() && !args.cv {
+        args.inner_folds
+    } else {
+        args.folds.max(args.inner_folds)
+    };
+    let rare: Vec<String> = train
+        .classes
+        .iter()
+        .zip(&counts)
+        .filter(|(_, &n)| n < folds)
+        .map(|(c, n)| format!("'{c}' ({n})"))
+        .collect();
+    if !rare.is_empty() {
+        ui.warn(format!(
+            "{}: {} class{} fewer texts than the {folds} folds, so some folds lack {}: {}",
+            args.train.display(),
+            rare.len(),
+            if rare.len() == 1 { " has" } else { "es have" },
+            if rare.len() == 1 { "it" } else { "them" },
+            rare.join(", ")
+        ));
+    }
     let vectors = match (&args.vectors, args.features.uses_vectors()) {
         (Some(path), _) => Some(open_vectors(path, args.vectors_format, false, ui)?),
         (None, true) => bail!(
