@@ -31,7 +31,7 @@ use crate::text::Tokenizer;
 use crate::vectors::{Scale, Vectors};
 
 /// Documents per parallel task.
-const CHUNK: usize = 256;
+pub(crate) const CHUNK: usize = 256;
 /// How many missing words a coverage report lists.
 const TOP_MISSING: usize = 20;
 
@@ -150,7 +150,7 @@ pub struct Featurizer {
 
 /// Reusable per-thread buffers.
 #[derive(Default)]
-struct Scratch {
+pub(crate) struct Scratch {
     text: String,
     vectors: Vec<f32>,
     weights: Vec<f32>,
@@ -274,7 +274,21 @@ impl Featurizer {
         text: &str,
         scratch: &mut Scratch,
         out: &mut [f32],
+        counter: Option<&mut CoverageCounter>,
+    ) {
+        self.featurize_with(vectors, text, scratch, out, counter, |_| {});
+    }
+
+    /// [`Featurizer::featurize`], also handing every token to `on_token`
+    /// (so another channel can reuse this tokenisation).
+    pub(crate) fn featurize_with(
+        &self,
+        vectors: &Vectors,
+        text: &str,
+        scratch: &mut Scratch,
+        out: &mut [f32],
         mut counter: Option<&mut CoverageCounter>,
+        mut on_token: impl FnMut(&str),
     ) {
         let dims = self.dims;
         let Scratch {
@@ -298,6 +312,7 @@ impl Featurizer {
             if let Some(c) = counter.as_deref_mut() {
                 c.token(token, found);
             }
+            on_token(token);
         });
         if let Some(c) = counter {
             c.doc(!weights.is_empty());
@@ -443,7 +458,7 @@ impl std::fmt::Display for Coverage {
 }
 
 #[derive(Default)]
-struct CoverageCounter {
+pub(crate) struct CoverageCounter {
     docs: u64,
     empty: u64,
     tokens: u64,

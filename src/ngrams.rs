@@ -130,7 +130,7 @@ fn ngram_tokenizer() -> Tokenizer {
 /// single spaces in one string, so that every n-gram ("not bad") is a
 /// slice of it and nothing is allocated per term.
 #[derive(Default)]
-struct Terms {
+pub(crate) struct Terms {
     scratch: String,
     text: String,
     bounds: Vec<(usize, usize)>,
@@ -138,17 +138,20 @@ struct Terms {
 
 impl Terms {
     fn collect(&mut self, tokenizer: &Tokenizer, text: &str) {
+        self.clear();
+        let (joined, bounds) = (&mut self.text, &mut self.bounds);
+        tokenizer.for_each_token(text, &mut self.scratch, |t| push(joined, bounds, t));
+    }
+
+    /// Forget the tokens of the last text.
+    pub(crate) fn clear(&mut self) {
         self.text.clear();
         self.bounds.clear();
-        let (joined, bounds) = (&mut self.text, &mut self.bounds);
-        tokenizer.for_each_token(text, &mut self.scratch, |t| {
-            if !joined.is_empty() {
-                joined.push(' ');
-            }
-            let start = joined.len();
-            joined.push_str(t);
-            bounds.push((start, joined.len()));
-        });
+    }
+
+    /// Add a token (from a tokenizer equal to [`NgramVocab::tokenizer`]).
+    pub(crate) fn push(&mut self, token: &str) {
+        push(&mut self.text, &mut self.bounds, token);
     }
 
     /// Each word, then each pair of adjacent words, ... up to `max_n`.
@@ -159,6 +162,15 @@ impl Terms {
             }
         }
     }
+}
+
+fn push(joined: &mut String, bounds: &mut Vec<(usize, usize)>, token: &str) {
+    if !joined.is_empty() {
+        joined.push(' ');
+    }
+    let start = joined.len();
+    joined.push_str(token);
+    bounds.push((start, joined.len()));
 }
 
 /// A fitted n-gram vocabulary with IDF weights.
@@ -230,13 +242,7 @@ impl NgramVocab {
                     .iter()
                     .map(|text| {
                         terms.collect(&tokenizer, text.as_ref());
-                        ids.clear();
-                        terms.for_each_term(self.max_n, |t| {
-                            if let Some(&id) = self.index.get(t) {
-                                ids.push(id);
-                            }
-                        });
-                        self.row(&mut ids)
+                        self.row_of(&terms, &mut ids)
                     })
                     .collect::<Vec<_>>()
             })
@@ -246,6 +252,22 @@ impl NgramVocab {
             csr.push_row(row);
         }
         csr
+    }
+
+    /// The tokenizer whose tokens the vocabulary is made of.
+    pub(crate) fn tokenizer() -> Tokenizer {
+        ngram_tokenizer()
+    }
+
+    /// The TF-IDF row of the tokens in `terms` (`ids` is scratch space).
+    pub(crate) fn row_of(&self, terms: &Terms, ids: &mut Vec<u32>) -> Vec<(u32, f32)> {
+        ids.clear();
+        terms.for_each_term(self.max_n, |t| {
+            if let Some(&id) = self.index.get(t) {
+                ids.push(id);
+            }
+        });
+        self.row(ids)
     }
 
     /// The TF-IDF row of a text whose known terms are `ids`.

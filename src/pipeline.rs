@@ -430,6 +430,13 @@ impl Channels {
         texts: &[T],
         beta: f32,
     ) -> Result<Design> {
+        if let (Some(f), Some(s), Some(n), Some(v)) =
+            (&self.featurizer, &self.scaler, &self.ngrams, vectors)
+        {
+            if f.tokenizer() == &NgramVocab::tokenizer() && v.dims() == f.dims() {
+                return fused_design(f, s, n, v, texts, beta);
+            }
+        }
         let (dense, cols) = match (&self.featurizer, &self.scaler) {
             (Some(f), Some(s)) => {
                 let v = vectors.ok_or_else(|| {
@@ -454,6 +461,49 @@ impl Channels {
         };
         Design::new(dense, cols, sparse)
     }
+}
+
+/// Both channels from one tokenisation of each text, when the vector
+/// channel's tokenizer is the n-gram channel's (as for lowercased vectors
+/// such as GloVe): the same design as the two passes, in one.
+fn fused_design<T: AsRef<str> + Sync>(
+    featurizer: &Featurizer,
+    scaler: &Standardizer,
+    ngrams: &NgramVocab,
+    vectors: &Vectors,
+    texts: &[T],
+    beta: f32,
+) -> Result<Design> {
+    use rayon::prelude::*;
+    let width = featurizer.width();
+    let mut dense = vec![0f32; texts.len() * width];
+    let chunk = crate::features::CHUNK;
+    let rows: Vec<Vec<(u32, f32)>> = dense
+        .par_chunks_mut((chunk * width).max(1))
+        .zip(texts.par_chunks(chunk))
+        .flat_map_iter(|(out, chunk)| {
+            let mut scratch = crate::features::Scratch::default();
+            let mut terms = crate::ngrams::Terms::default();
+            let mut ids = Vec::new();
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (text, out) in chunk.iter().zip(out.chunks_exact_mut(width.max(1))) {
+                terms.clear();
+                featurizer.featurize_with(vectors, text.as_ref(), &mut scratch, out, None, |t| {
+                    terms.push(t)
+                });
+                rows.push(ngrams.row_of(&terms, &mut ids));
+            }
+            rows
+        })
+        .collect();
+    let mut pooled = ndarray::Array2::from_shape_vec((texts.len(), width), dense)
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+    scaler.apply(&mut pooled, beta);
+    let mut sparse = Csr::new(ngrams.len());
+    for row in rows {
+        sparse.push_row(row);
+    }
+    Design::new(pooled.into_raw_vec_and_offset().0, width, sparse)
 }
 
 /// Per-column standardisation fitted on training features.

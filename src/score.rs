@@ -356,11 +356,12 @@ impl<'a> Scorer<'a> {
         } else {
             self.pipeline.proba_checked_once(self.vectors, &texts)?
         };
-        let mut output = Vec::with_capacity(texts.len() * 32);
+        let mut sink = format.sink(texts.len() * 32);
         for ((row_number, record), p) in chunk.rows.iter().zip(proba.rows()) {
             let p = p.as_slice().unwrap_or(&[]);
-            format.row(&mut output, *row_number, &record.fields[1..], p)?;
+            format.row(&mut sink, *row_number, &record.fields[1..], p)?;
         }
+        let output = sink.finish()?;
         let mut rejects = Vec::new();
         for (_, bad) in &chunk.bad {
             let mut csv = csv::Writer::from_writer(&mut rejects);
@@ -418,9 +419,25 @@ impl Format<'_> {
         Ok(())
     }
 
+    /// Where a chunk's rows are formatted: one CSV writer a chunk (it
+    /// owns a buffer; one a row would allocate and clear it every row).
+    fn sink(&self, capacity: usize) -> Sink {
+        let delimiter = match self.options.output_format {
+            CorpusFormat::Jsonl => return Sink::Json(Vec::with_capacity(capacity)),
+            CorpusFormat::Tsv => b'\t',
+            CorpusFormat::Csv => b',',
+        };
+        Sink::Csv(Box::new(
+            csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .has_headers(false)
+                .from_writer(Vec::with_capacity(capacity)),
+        ))
+    }
+
     fn row(
         &self,
-        out: &mut Vec<u8>,
+        sink: &mut Sink,
         row_number: u64,
         keep: &[crate::corpus::stream::Field],
         p: &[f32],
@@ -434,10 +451,9 @@ impl Format<'_> {
         } else {
             Vec::new()
         };
-        let delimiter = match self.options.output_format {
-            CorpusFormat::Jsonl => return self.json_row(out, row_number, keep, p, best, &top),
-            CorpusFormat::Tsv => b'\t',
-            CorpusFormat::Csv => b',',
+        let csv = match sink {
+            Sink::Json(out) => return self.json_row(out, row_number, keep, p, best, &top),
+            Sink::Csv(csv) => csv,
         };
         let mut fields: Vec<String> = Vec::with_capacity(2 + keep.len() + p.len() + 2 * top.len());
         if self.options.row_numbers {
@@ -452,11 +468,7 @@ impl Format<'_> {
             fields.push(self.classes[k].clone());
             fields.push(format!("{:.6}", p[k]));
         }
-        let mut csv = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .from_writer(out);
         csv.write_record(&fields).map_err(csv_io)?;
-        csv.flush()?;
         Ok(())
     }
 
@@ -510,6 +522,23 @@ impl Format<'_> {
             .map_err(|e| Error::io(std::io::Error::other(e)))?;
         out.push(b'\n');
         Ok(())
+    }
+}
+
+/// A chunk's formatted rows.
+enum Sink {
+    Csv(Box<csv::Writer<Vec<u8>>>),
+    Json(Vec<u8>),
+}
+
+impl Sink {
+    fn finish(self) -> Result<Vec<u8>> {
+        match self {
+            Sink::Json(out) => Ok(out),
+            Sink::Csv(csv) => csv
+                .into_inner()
+                .map_err(|e| Error::io(std::io::Error::other(e.to_string()))),
+        }
     }
 }
 

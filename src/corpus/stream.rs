@@ -120,6 +120,9 @@ struct Delimited {
     ends: Vec<usize>,
     /// Fields in the record just read.
     nend: usize,
+    /// Where an over-long record is parsed to its end and dropped.
+    skip_out: Vec<u8>,
+    skip_ends: Vec<usize>,
     raw: Vec<u8>,
     done: bool,
 }
@@ -157,6 +160,8 @@ impl<R: Read> RowReader<R> {
                     out: vec![0; 4096],
                     ends: vec![0; 64],
                     nend: 0,
+                    skip_out: vec![0; 4096],
+                    skip_ends: vec![0; 64],
                     raw: Vec::new(),
                     done: false,
                 };
@@ -309,13 +314,11 @@ impl Delimited {
         let start_line = self.core.line();
         let (mut nout, mut nend) = (0, 0);
         let mut too_long = None;
-        let mut scratch = [0u8; 4096];
-        let mut scratch_ends = [0usize; 64];
         self.raw.clear();
         loop {
             let chunk = input.fill_buf().map_err(Error::io)?;
             let (out, ends): (&mut [u8], &mut [usize]) = if too_long.is_some() {
-                (&mut scratch, &mut scratch_ends)
+                (&mut self.skip_out, &mut self.skip_ends)
             } else {
                 (&mut self.out[nout..], &mut self.ends[nend..])
             };
