@@ -20,7 +20,12 @@ use super::{LoadReport, MAX_DIMS};
 use crate::error::{Error, Location, Result};
 
 /// Bytes read per block; each block is parsed in parallel.
+#[cfg(not(fuzzing))]
 const BLOCK: usize = 8 << 20;
+/// Fuzzing: small blocks, so that every input crosses block boundaries
+/// and each run does not clear 8 MB.
+#[cfg(fuzzing)]
+const BLOCK: usize = 1 << 10;
 /// The longest line we accept (1,000,000 dims of long floats fit).
 const MAX_LINE: usize = 64 << 20;
 

@@ -37,8 +37,9 @@ pub(crate) fn read_word2vec_binary<R: BufRead>(
         dims,
         ..RawRows::default()
     };
-    // A header may lie: reserve for at most a million rows up front.
-    let reserve = rows.min(1 << 20) as usize;
+    // A header may lie: reserve for at most a million rows, and at most
+    // 16M values (64 MB), up front; beyond that the vectors grow as read.
+    let reserve = (rows.min(1 << 20) as usize).min(((1 << 24) / dims.max(1)).max(1));
     raw.words = Words::with_capacity(reserve, reserve * 8);
     raw.positions.reserve(reserve);
     raw.values.reserve(reserve * dims);
