@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{default_vectors, embed_tl, repo};
+use common::{default_vectors, embed_tl, files, repo};
 use predicates::prelude::*;
 
 /// The first `n` rows of the shipped review sentences.
@@ -23,15 +23,6 @@ fn small_reviews(dir: &Path, n: usize) {
 
 /// Fast settings for tests (the defaults are for real use).
 const FAST: [&str; 6] = ["--folds", "3", "--c", "1,10", "--beta", "0.1,1"];
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 #[test]
 fn classify_reports_cross_validation() {

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{default_vectors, embed_tl, repo};
+use common::{default_vectors, embed_tl, files, repo};
 
 /// A model trained on 300 shipped reviews, with fast settings.
 fn train_model(dir: &Path) {
@@ -50,15 +50,6 @@ fn predict(dir: &Path) -> assert_cmd::Command {
 
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap()
-}
-
-fn files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 #[test]

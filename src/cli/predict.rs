@@ -230,33 +230,29 @@ pub fn score_file(
         }
         e => anyhow::Error::new(e.with_path(Path::new(&in_name))),
     };
-    let summary = if stdout_out {
-        let mut out = stdout();
-        let summary = scorer
-            .score(
-                input,
-                &mut out,
-                rejects.as_mut().map(|r| r as &mut dyn Write),
-                &options,
-                on_progress,
-            )
-            .map_err(fail)?;
-        out.flush()?;
-        summary
+    let mut file = if stdout_out {
+        None
     } else {
-        let mut out = AtomicFile::create(job.output)?;
-        let summary = scorer
-            .score(
-                input,
-                &mut out,
-                rejects.as_mut().map(|r| r as &mut dyn Write),
-                &options,
-                on_progress,
-            )
-            .map_err(fail)?;
-        out.commit()?;
-        summary
+        Some(AtomicFile::create(job.output)?)
     };
+    let mut stdout = stdout();
+    let out: &mut dyn Write = match file.as_mut() {
+        Some(file) => file,
+        None => &mut stdout,
+    };
+    let summary = scorer
+        .score(
+            input,
+            &mut *out,
+            rejects.as_mut().map(|r| r as &mut dyn Write),
+            &options,
+            on_progress,
+        )
+        .map_err(fail)?;
+    out.flush()?;
+    if let Some(file) = file {
+        file.commit()?;
+    }
     if let Some(rejects) = rejects {
         rejects.commit()?;
     }

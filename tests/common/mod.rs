@@ -42,3 +42,13 @@ pub fn read_word_vectors(path: &Path) -> Vec<(String, Vec<f32>)> {
         })
         .collect()
 }
+
+/// The names of the files in `dir`, sorted.
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("directory is readable")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
