@@ -78,10 +78,13 @@ pub(crate) fn fasttext(data: &[u8]) -> Result<()> {
             format!("model dimensions {dims}: expected between 1 and {MAX_DIMS}"),
         ));
     }
-    if bucket < 0 || minn < 0 || maxn < 0 || (maxn > 0 && minn > maxn) {
+    if bucket < 0 || minn < 1 || maxn < minn {
         return Err(Error::malformed(
             Location::Byte(40),
-            format!("subword settings bucket {bucket}, minn {minn}, maxn {maxn} are impossible"),
+            format!(
+                "subword settings bucket {bucket}, minn {minn}, maxn {maxn}: expected buckets >= 0 \
+                 and 1 <= minn <= maxn (models without subwords, maxn 0, are not supported)"
+            ),
         ));
     }
     let size = b.i32("dictionary header")?;
@@ -187,22 +190,35 @@ pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
         let mut c = Bytes { data: body, pos: 0 };
         let ok = match id {
             // Vocabularies: a word count (simple, bucketed, explicit
-            // n-grams), settings, then the words, each unique.
+            // n-grams), n-gram settings, then the words, each unique.
             1 | 3 | 7 | 8 => {
                 let words = c.u64("vocabulary").unwrap_or(u64::MAX);
                 let settings = match id {
-                    1 => Ok(()),
-                    8 => c
-                        .u64("vocabulary")
-                        .and_then(|_| c.take(8, "vocabulary"))
-                        .map(|_| ()),
-                    _ => c.take(12, "vocabulary").map(|_| ()),
+                    1 => Some(true),
+                    8 => c.u64("vocabulary").ok().and_then(|_| ngram_lengths(&mut c)),
+                    _ => ngram_lengths(&mut c).and_then(|ok| {
+                        // 3: log2 of the buckets; 7: the number of buckets.
+                        let buckets = c.u32("vocabulary").ok()?;
+                        Some(ok && (id == 7 || buckets <= 40))
+                    }),
                 };
-                fits(words, 4, 8) && settings.is_ok() && {
+                fits(words, 4, 8) && settings == Some(true) && {
                     let at = b.pos - body.len();
                     unique_words(&mut c, words).map_err(|e| e.shifted(at))?;
                     true
                 }
+            }
+            // Floret: n-gram lengths, buckets, hashes, seed, two markers.
+            9 => {
+                ngram_lengths(&mut c) == Some(true)
+                    && c.u64("vocabulary").is_ok()
+                    && c.u32("vocabulary").is_ok_and(|h| (1..=4).contains(&h))
+                    && c.u32("vocabulary").is_ok()
+                    && (0..2).all(|_| {
+                        c.u32("vocabulary")
+                            .and_then(|len| c.take(len as usize, "vocabulary"))
+                            .is_ok()
+                    })
             }
             // NdArray: rows, columns, type, padding, rows x columns f32.
             2 => {
@@ -225,6 +241,14 @@ pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `min_n` and `max_n` of a subword vocabulary: `Some(true)` when
+/// `1 <= min_n <= max_n`, `None` when the chunk ends first.
+fn ngram_lengths(c: &mut Bytes<'_>) -> Option<bool> {
+    let min_n = c.u32("vocabulary").ok()?;
+    let max_n = c.u32("vocabulary").ok()?;
+    Some(min_n >= 1 && min_n <= max_n)
 }
 
 /// `n` length-prefixed words, each different from the others.
