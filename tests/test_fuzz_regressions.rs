@@ -93,3 +93,23 @@ fn corpus_files() {
         }
     }
 }
+
+/// A fuzzer's timeout: a finalfusion matrix of 34,359,738,425 x 0 values
+/// fits in any chunk, and reading that many empty rows never ended. The
+/// stream reader and the memory-mapped one both refuse it now.
+#[test]
+fn finalfusion_matrix_without_columns_is_an_error() {
+    let path = common::data("fuzz/vectors_finalfusion")
+        .join("timeout-52b39413ac1544b36ff2aab5108d0e81207cb555");
+    let bytes = std::fs::read(&path).unwrap();
+    let err = Vectors::read(&bytes[..], Format::Finalfusion, false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("byte 596: matrix of 34359738425 x 0: expected 1 to 100000 columns"),
+        "{err}"
+    );
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, &bytes).unwrap();
+    assert!(Vectors::open(file.path()).is_err());
+}

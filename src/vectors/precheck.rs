@@ -221,10 +221,18 @@ pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
                     })
             }
             // NdArray: rows, columns, type, padding, rows x columns f32.
+            // A matrix without columns is refused: its row count would be
+            // bounded by nothing, and reading 10^10 empty rows hangs.
             2 => {
                 let rows = c.u64("matrix").unwrap_or(u64::MAX);
-                let cols = u64::from(c.u32("matrix").unwrap_or(u32::MAX));
-                cols <= MAX_DIMS as u64 && rows.checked_mul(cols).is_some_and(|n| fits(n, 4, 16))
+                let cols = c.u32("matrix").map(u64::from).unwrap_or(u64::MAX);
+                if cols == 0 || (cols > MAX_DIMS as u64 && cols != u64::MAX) {
+                    return Err(Error::malformed(
+                        Location::Byte(at + 20),
+                        format!("matrix of {rows} x {cols}: expected 1 to {MAX_DIMS} columns"),
+                    ));
+                }
+                cols != u64::MAX && rows.checked_mul(cols).is_some_and(|n| fits(n, 4, 16))
             }
             // NdNorms: a count, then f32 values.
             6 => {
