@@ -278,3 +278,64 @@ fn transfer_report_refuses_sets_too_small() {
         assert!(!d.join("rep").exists(), "{args:?} wrote files");
     }
 }
+
+/// Multi-class: 40 questions of each of TREC's six coarse classes (the
+/// shipped corpus, a CSV with an extra `fine` column), with a
+/// separate test file. The report names all six classes, draws stratified
+/// curve samples and scores every model on the test file.
+#[test]
+fn transfer_report_handles_six_classes_and_a_test_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let take = |src: &str, per_class: usize, out: &str| {
+        let text = std::fs::read_to_string(repo(src)).unwrap();
+        let mut lines = text.lines();
+        let mut body = format!("{}\n", lines.next().unwrap());
+        let mut counts = std::collections::HashMap::new();
+        for line in lines {
+            let label = line.rsplit(',').nth(1).unwrap().to_string();
+            let n = counts.entry(label).or_insert(0);
+            if *n < per_class {
+                *n += 1;
+                body.push_str(line);
+                body.push('\n');
+            }
+        }
+        assert_eq!(counts.len(), 6, "{src}: {counts:?}");
+        std::fs::write(d.join(out), body).unwrap();
+    };
+    take("corpora/trec-train.csv", 40, "train.csv");
+    take("corpora/trec-test.csv", 8, "test.csv");
+    embed_tl(d)
+        .args(["transfer-report", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "train.csv", "--test", "test.csv", "--out", "rep"])
+        .args(["--sizes", "60,all", "--format", "json"])
+        .args(FAST)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("rep/report.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["train"]["classes"],
+        serde_json::json!(["ABBR", "DESC", "ENTY", "HUM", "LOC", "NUM"])
+    );
+    assert_eq!(json["train"]["rows"], 240);
+    assert_eq!(json["comparison"]["transfer"]["n"], 6);
+    // With --test the curve trains on all of --train and scores the test file.
+    assert_eq!(json["curve"]["pool_rows"], 240);
+    assert_eq!(json["curve"]["sizes"], serde_json::json!([60, 240]));
+    assert!(json["test_coverage"]["tokens"].as_u64().unwrap() > 100);
+    // Six-class accuracy by chance is 1/6; every model learns something.
+    for model in json["comparison"]["models"].as_array().unwrap() {
+        let mean: f64 = model["fold_accuracy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .sum::<f64>()
+            / 6.0;
+        assert!(mean > 0.3, "{}: {mean}", model["features"]);
+    }
+    assert!(d.join("rep/curve.svg").exists());
+}
