@@ -298,6 +298,40 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             code: 1,
             says: vec!["test.csv: line 3: label 'meh' is not one of the model's classes"],
         },
+        Case {
+            name: "corpus: training row over --max-row-bytes",
+            files: vec![(
+                "t.csv",
+                format!("text,label\ngood,pos\n{},neg\n", "bad ".repeat(100)).into_bytes(),
+            )],
+            args: {
+                let mut a = classify("t.csv");
+                a.extend(s(&["--max-row-bytes", "200"]));
+                a
+            },
+            code: 1,
+            says: vec!["t.csv: line 3: row longer than 200 bytes"],
+        },
+        Case {
+            name: "corpus: embed input row over --max-row-bytes",
+            files: vec![(
+                "in.csv",
+                format!("id,text\n1,fine\n2,{}\n", "long ".repeat(100)).into_bytes(),
+            )],
+            args: s(&[
+                "embed",
+                "--vectors",
+                &default_vectors().display().to_string(),
+                "--input",
+                "in.csv",
+                "--output",
+                "out.csv",
+                "--max-row-bytes",
+                "100",
+            ]),
+            code: 1,
+            says: vec!["in.csv: line 3: row longer than 100 bytes"],
+        },
         // --- model files --------------------------------------------------
         Case {
             name: "model: truncated",

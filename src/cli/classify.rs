@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{read_labelled, Column};
+use embed_tl::corpus::{read_labelled_with, Column};
 use embed_tl::eval::{cross_validate, CvReport, Metrics};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::model::LogisticParams;
@@ -97,7 +97,13 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
-    let train = read_labelled(&args.train, &args.text_column, &args.label_column, None)?;
+    let train = read_labelled_with(
+        &args.train,
+        &args.text_column,
+        &args.label_column,
+        None,
+        ui.limits,
+    )?;
     let counts = train.class_counts();
     if train.classes.len() < 2 {
         bail!(
@@ -235,11 +241,12 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             converged: model.model().converged(),
         });
         if let Some(test_path) = &args.test {
-            let test = read_labelled(
+            let test = read_labelled_with(
                 test_path,
                 &args.text_column,
                 &args.label_column,
                 Some(model.classes()),
+                ui.limits,
             )?;
             let predicted = model.predict(vectors.as_ref(), &test.texts)?;
             report.test = Some(TestReport {

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{column_names, read_columns, Column};
+use embed_tl::corpus::{column_names, read_columns_with, Column};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::pool::PoolParams;
 use embed_tl::text::Tokenizer;
@@ -68,7 +68,7 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
     };
     let mut wanted = vec![args.text_column.clone()];
     wanted.extend(id_column.clone());
-    let mut columns = read_columns(&args.input, &wanted)?.columns;
+    let mut columns = read_columns_with(&args.input, &wanted, ui.limits)?.columns;
     let ids = (columns.len() > 1).then(|| columns.pop().unwrap_or_default());
     let texts = columns.pop().unwrap_or_default();
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use embed_tl::corpus::stream::Limits;
 use embed_tl::vectors::{Format, OpenOptions, Vectors};
 
 mod classify;
@@ -22,6 +23,13 @@ pub struct Cli {
     /// No progress bars or warnings on stderr (errors are still printed).
     #[arg(short, long, global = true)]
     quiet: bool,
+
+    /// The longest corpus row (CSV/TSV record or JSONL line) accepted, in
+    /// bytes, by every command that reads texts; a longer row is an error
+    /// naming its line (or, with `predict --skip-bad`, a rejected row).
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = 1 << 20,
+          value_parser = clap::value_parser!(u64).range(1..=1 << 32))]
+    max_row_bytes: u64,
 
     #[command(subcommand)]
     command: Command,
@@ -49,6 +57,8 @@ pub struct Ui {
     pub chatty: bool,
     /// stderr is a terminal (progress bars are drawn only there).
     pub terminal: bool,
+    /// Size limits for every corpus row read (`--max-row-bytes`).
+    pub limits: Limits,
 }
 
 impl Ui {
@@ -120,6 +130,10 @@ pub fn main() -> ExitCode {
     let ui = Ui {
         chatty: !cli.quiet,
         terminal: io::stderr().is_terminal(),
+        limits: Limits {
+            max_row_bytes: usize::try_from(cli.max_row_bytes).unwrap_or(usize::MAX),
+            ..Limits::default()
+        },
     };
     let result = match cli.command {
         Command::Vectors(cmd) => vectors::run(cmd, ui),

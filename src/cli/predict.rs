@@ -64,9 +64,6 @@ pub struct PredictArgs {
     /// bad row stops the run.
     #[arg(long, value_name = "FILE")]
     skip_bad: Option<PathBuf>,
-    /// The longest row accepted, in bytes; longer rows are bad rows.
-    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
-    max_row_bytes: usize,
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -104,10 +101,7 @@ pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
         proba: args.proba,
         top_k: args.top_k,
         rejects: args.skip_bad.as_deref(),
-        limits: Limits {
-            max_row_bytes: args.max_row_bytes,
-            ..Limits::default()
-        },
+        limits: ui.limits,
     };
     score_file(
         &model,

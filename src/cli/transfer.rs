@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{read_labelled, Column, Labelled};
+use embed_tl::corpus::{read_labelled_with, Column, Labelled};
 use embed_tl::eval::{
     holdout_split, model_letter, model_role, Comparison, CurveParams, CurveSize, LearningCurve,
     PairedTest, TransferParams, Verdict, VerdictRule, MODELS,
@@ -133,7 +133,13 @@ pub struct TransferArgs {
 
 pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     let start = Instant::now();
-    let train = read_labelled(&args.train, &args.text_column, &args.label_column, None)?;
+    let train = read_labelled_with(
+        &args.train,
+        &args.text_column,
+        &args.label_column,
+        None,
+        ui.limits,
+    )?;
     let counts = train.class_counts();
     if train.classes.len() < 2 {
         bail!(
@@ -157,11 +163,12 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         );
     }
     let test = match &args.test {
-        Some(path) => Some(read_labelled(
+        Some(path) => Some(read_labelled_with(
             path,
             &args.text_column,
             &args.label_column,
             Some(&train.classes),
+            ui.limits,
         )?),
         None => None,
     };

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use embed_tl::corpus::{read_texts, Column};
+use embed_tl::corpus::{read_texts_with, Column};
 use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Compression, Format, Vectors};
 
@@ -185,7 +185,7 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
             let pruned = match (top, vocab_from) {
                 (Some(n), _) => vectors.top(n),
                 (None, Some(corpus)) => {
-                    let texts = read_texts(&corpus, &text_column)?;
+                    let texts = read_texts_with(&corpus, &text_column, ui.limits)?;
                     let words = corpus_words(&vectors, &texts);
                     vectors.subset(words.iter().map(String::as_str))
                 }

@@ -74,7 +74,16 @@ impl CorpusFormat {
 
 /// All values of `column` in a corpus file, in file order.
 pub fn read_texts(path: impl AsRef<Path>, column: &Column) -> Result<Vec<String>> {
-    let mut table = read_columns(path, std::slice::from_ref(column))?;
+    read_texts_with(path, column, stream::Limits::default())
+}
+
+/// [`read_texts`] with explicit row size limits.
+pub fn read_texts_with(
+    path: impl AsRef<Path>,
+    column: &Column,
+    limits: stream::Limits,
+) -> Result<Vec<String>> {
+    let mut table = read_columns_with(path, std::slice::from_ref(column), limits)?;
     Ok(table.columns.pop().unwrap_or_default())
 }
 
@@ -202,15 +211,27 @@ impl Labelled {
 /// Read texts and labels. With `classes` (e.g. a model's), labels must be
 /// among them; otherwise the classes are the sorted distinct labels.
 ///
-/// Blank labels and empty texts are errors naming the line.
+/// Blank labels and empty texts are errors naming the line; so is a row
+/// over the default 1 MiB limit ([`read_labelled_with`] sets another).
 pub fn read_labelled(
     path: impl AsRef<Path>,
     text: &Column,
     label: &Column,
     classes: Option<&[String]>,
 ) -> Result<Labelled> {
+    read_labelled_with(path, text, label, classes, stream::Limits::default())
+}
+
+/// [`read_labelled`] with explicit row size limits.
+pub fn read_labelled_with(
+    path: impl AsRef<Path>,
+    text: &Column,
+    label: &Column,
+    classes: Option<&[String]>,
+    limits: stream::Limits,
+) -> Result<Labelled> {
     let path = path.as_ref();
-    let mut table = read_columns(path, &[text.clone(), label.clone()])?;
+    let mut table = read_columns_with(path, &[text.clone(), label.clone()], limits)?;
     let labels = table.columns.pop().unwrap_or_default();
     let texts = table.columns.pop().unwrap_or_default();
     let at = |row: usize| Location::Line(table.lines.get(row).copied().unwrap_or(0));
