@@ -164,6 +164,24 @@ fn transfer_report_svg_has_lines_legend_and_axes() {
     assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
     assert!(svg.trim_end().ends_with("</svg>"));
     assert!(svg.contains("width=\"900\"") && svg.contains("height=\"560\""));
+    // It parses as one well-formed XML document whose root is an SVG
+    // element, as a browser or image viewer needs.
+    let doc = roxmltree::Document::parse(&svg).expect("curve.svg is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    let texts: Vec<String> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").trim().to_string())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t == "Learning curves: train.csv"),
+        "{texts:?}"
+    );
     // Every element is closed: as many opening tags as closing ones for
     // the elements that have content.
     for tag in ["text", "svg"] {
