@@ -94,22 +94,33 @@ fn corpus_files() {
     }
 }
 
-/// A fuzzer's timeout: a finalfusion matrix of 34,359,738,425 x 0 values
-/// fits in any chunk, and reading that many empty rows never ended. The
-/// stream reader and the memory-mapped one both refuse it now.
+/// Two of the fuzzer's finalfusion findings, each now an error that says
+/// what is wrong: a timeout (a matrix of 34,359,738,425 x 0 values fits in
+/// any chunk, and reading that many empty rows never ended) and a crash (a
+/// vocabulary chunk claiming 540 bytes but holding no words made
+/// finalfusion read the next chunk header from inside the words, and then
+/// divide by zero in a "quantized matrix" it found there). The stream
+/// reader and the memory-mapped one both refuse them.
 #[test]
-fn finalfusion_matrix_without_columns_is_an_error() {
-    let path = common::data("fuzz/vectors_finalfusion")
-        .join("timeout-52b39413ac1544b36ff2aab5108d0e81207cb555");
-    let bytes = std::fs::read(&path).unwrap();
-    let err = Vectors::read(&bytes[..], Format::Finalfusion, false)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("byte 596: matrix of 34359738425 x 0: expected 1 to 100000 columns"),
-        "{err}"
-    );
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    std::io::Write::write_all(&mut file, &bytes).unwrap();
-    assert!(Vectors::open(file.path()).is_err());
+fn finalfusion_findings_are_errors_that_say_why() {
+    for (file, expected) in [
+        (
+            "timeout-52b39413ac1544b36ff2aab5108d0e81207cb555",
+            "byte 596: matrix of 34359738425 x 0: expected 1 to 100000 columns",
+        ),
+        (
+            "crash-8287dd22f1819758f87ad2784f91e243fa89e1d6",
+            "byte 24: chunk 1 says it has 540 bytes, but its contents end after 8",
+        ),
+    ] {
+        let path = common::data("fuzz/vectors_finalfusion").join(file);
+        let bytes = std::fs::read(&path).unwrap();
+        let err = Vectors::read(&bytes[..], Format::Finalfusion, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{file}: {err}");
+        let mut copy = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut copy, &bytes).unwrap();
+        assert!(Vectors::open(copy.path()).is_err(), "{file}");
+    }
 }

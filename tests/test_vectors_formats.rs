@@ -258,3 +258,82 @@ fn unit_vectors_have_unit_length() {
         assert!((norm - 1.0).abs() < 1e-5, "{word}: {norm}");
     }
 }
+
+/// A product-quantized finalfusion file, written by finalfusion itself
+/// from the word2vec.c fixture: read through the precheck, every row is
+/// what finalfusion reconstructs. Then three corruptions of the same file
+/// (a code naming no centroid, zero codes a row, a row count past the
+/// chunk) are errors that say where, not panics inside finalfusion.
+#[test]
+fn quantized_finalfusion_matches_finalfusion_and_bad_ones_are_errors() {
+    use finalfusion::compat::word2vec::ReadWord2Vec;
+    use finalfusion::embeddings::{Embeddings, Quantize};
+    use finalfusion::io::WriteEmbeddings;
+    use finalfusion::storage::{QuantizedArray, Storage};
+    use finalfusion::vocab::{SimpleVocab, Vocab};
+    use std::io::Cursor;
+
+    let mut reader = std::io::BufReader::new(
+        std::fs::File::open(data("original-tools/w2v_c_tiny.bin")).unwrap(),
+    );
+    let dense = Embeddings::read_word2vec_binary(&mut reader).unwrap();
+    let quantized: Embeddings<SimpleVocab, QuantizedArray> = dense
+        .quantize::<reductive::pq::Pq<f32>>(4, 2, 10, 1, true)
+        .unwrap();
+    let mut bytes = Vec::new();
+    quantized
+        .write_embeddings(&mut Cursor::new(&mut bytes))
+        .unwrap();
+
+    let ours = Vectors::read(&bytes[..], Format::Finalfusion, false).unwrap();
+    assert_eq!((ours.len(), ours.dims()), (57, 8));
+    for (i, word) in quantized.vocab().words().iter().enumerate() {
+        let expected = quantized.storage().embedding(i);
+        assert_eq!(ours.index(word), Some(i), "{word}");
+        for (a, b) in ours.row(i).iter().zip(expected.iter()) {
+            assert!((a - b).abs() < 1e-6, "{word}: {a} vs {b}");
+        }
+    }
+
+    // The quantized chunk (identifier 4): walk the chunks after the
+    // header (magic, version, chunk count, the chunk identifiers).
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap());
+    let mut chunk = 12 + 4 * u32_at(8) as usize;
+    while u32_at(chunk) != 4 {
+        let len = u64::from_le_bytes(bytes[chunk + 4..chunk + 12].try_into().unwrap());
+        chunk += 12 + len as usize;
+    }
+    let q_at = chunk + 12 + 8; // after the id, the length, two flags
+    assert_eq!(bytes[q_at..q_at + 4], 4u32.to_le_bytes(), "4 codes a row");
+    // The codes, 57 rows x 4, end the chunk.
+    let len = u64::from_le_bytes(bytes[chunk + 4..chunk + 12].try_into().unwrap());
+    let last_code = chunk + 12 + len as usize - 1;
+    let mut cases = Vec::new();
+    let mut bad_code = bytes.clone();
+    bad_code[last_code] = 7;
+    cases.push((
+        bad_code,
+        "quantized matrix row 57 names centroid 7 of 4".to_string(),
+    ));
+    let mut no_codes = bytes.clone();
+    no_codes[q_at..q_at + 4].copy_from_slice(&0u32.to_le_bytes());
+    cases.push((
+        no_codes,
+        format!("byte {q_at}: quantized matrix of 0 codes a row, 8 dimensions"),
+    ));
+    let mut many_rows = bytes.clone();
+    many_rows[q_at + 12..q_at + 20].copy_from_slice(&(1u64 << 40).to_le_bytes());
+    cases.push((
+        many_rows,
+        "quantized matrix of 1099511627776 rows needs".to_string(),
+    ));
+    for (file, expected) in cases {
+        let err = Vectors::read(&file[..], Format::Finalfusion, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&expected),
+            "got '{err}', expected '{expected}'"
+        );
+    }
+}

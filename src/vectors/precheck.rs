@@ -151,8 +151,14 @@ pub(crate) fn fasttext(data: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// A finalfusion file: each chunk fits the file, and each chunk's counts
-/// (words, rows x columns, norms) fit the chunk.
+/// A finalfusion file: each chunk fits the file, each chunk's counts
+/// (words, n-grams, rows x columns, codes, norms) fit the chunk, and each
+/// chunk's fields end exactly where its length says.
+///
+/// The last matters because finalfusion parses a chunk's fields without
+/// looking at its length and reads the next chunk from wherever they end:
+/// a vocabulary that claims 540 bytes but holds no words would make it
+/// read the next chunk header from inside the words.
 pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
     let mut b = Bytes { data, pos: 0 };
     if b.take(4, "header")? != b"FiFu" {
@@ -180,74 +186,217 @@ pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
                 ),
             ));
         }
+        let body_at = b.pos;
         let body = b.take(len as usize, "chunk")?;
-        let fits = |count: u64, each: u64, header: u64| {
-            count
-                .checked_mul(each)
-                .and_then(|n| n.checked_add(header))
-                .is_some_and(|n| n <= len)
-        };
         let mut c = Bytes { data: body, pos: 0 };
-        let ok = match id {
-            // Vocabularies: a word count (simple, bucketed, explicit
-            // n-grams), n-gram settings, then the words, each unique.
-            1 | 3 | 7 | 8 => {
-                let words = c.u64("vocabulary").unwrap_or(u64::MAX);
-                let settings = match id {
-                    1 => Some(true),
-                    8 => c.u64("vocabulary").ok().and_then(|_| ngram_lengths(&mut c)),
-                    _ => ngram_lengths(&mut c).and_then(|ok| {
-                        // 3: log2 of the buckets; 7: the number of buckets.
-                        let buckets = c.u32("vocabulary").ok()?;
-                        Some(ok && (id == 7 || buckets <= 40))
-                    }),
-                };
-                fits(words, 4, 8) && settings == Some(true) && {
-                    let at = b.pos - body.len();
-                    unique_words(&mut c, words).map_err(|e| e.shifted(at))?;
-                    true
-                }
-            }
-            // Floret: n-gram lengths, buckets, hashes, seed, two markers.
-            9 => {
-                ngram_lengths(&mut c) == Some(true)
-                    && c.u64("vocabulary").is_ok()
-                    && c.u32("vocabulary").is_ok_and(|h| (1..=4).contains(&h))
-                    && c.u32("vocabulary").is_ok()
-                    && (0..2).all(|_| {
-                        c.u32("vocabulary")
-                            .and_then(|len| c.take(len as usize, "vocabulary"))
-                            .is_ok()
-                    })
-            }
-            // NdArray: rows, columns, type, padding, rows x columns f32.
-            // A matrix without columns is refused: its row count would be
-            // bounded by nothing, and reading 10^10 empty rows hangs.
-            2 => {
-                let rows = c.u64("matrix").unwrap_or(u64::MAX);
-                let cols = c.u32("matrix").map(u64::from).unwrap_or(u64::MAX);
-                if cols == 0 || (cols > MAX_DIMS as u64 && cols != u64::MAX) {
-                    return Err(Error::malformed(
-                        Location::Byte(at + 20),
-                        format!("matrix of {rows} x {cols}: expected 1 to {MAX_DIMS} columns"),
-                    ));
-                }
-                cols != u64::MAX && rows.checked_mul(cols).is_some_and(|n| fits(n, 4, 16))
-            }
-            // NdNorms: a count, then f32 values.
-            6 => {
-                let n = c.u64("norms").unwrap_or(u64::MAX);
-                fits(n, 4, 12)
-            }
-            _ => true,
-        };
-        if !ok {
+        let parsed = chunk(&mut c, id, body_at as u64).map_err(|e| e.shifted(body_at))?;
+        if parsed && c.pos != body.len() {
             return Err(Error::malformed(
                 Location::Byte(at),
-                format!("chunk {id} claims more data than its {len} bytes"),
+                format!(
+                    "chunk {id} says it has {len} bytes, but its contents end after {}",
+                    c.pos
+                ),
             ));
         }
     }
+    Ok(())
+}
+
+/// Check the body of one finalfusion chunk, reading its fields as
+/// finalfusion would. `Ok(true)`: a kind of chunk whose fields were all
+/// read (the caller checks they fill the chunk); `Ok(false)`: a kind that
+/// finalfusion reads by its length (metadata) or rejects itself.
+fn chunk(c: &mut Bytes<'_>, id: u32, body_at: u64) -> std::result::Result<bool, Shifted> {
+    let short = |c: &Bytes<'_>| Shifted(c.pos, format!("chunk {id} is cut short"));
+    let fits = |count: u64, each: u64, c: &Bytes<'_>| {
+        count
+            .checked_mul(each)
+            .is_some_and(|n| n <= c.left() as u64)
+    };
+    match id {
+        // Vocabularies: word count (and n-gram count for explicit
+        // n-grams), n-gram settings, then the words, each unique, then
+        // (explicit) the n-grams with their indices.
+        1 | 3 | 7 | 8 => {
+            let words = c.u64("vocabulary").map_err(|_| short(c))?;
+            let ngrams = if id == 8 {
+                c.u64("vocabulary").map_err(|_| short(c))?
+            } else {
+                0
+            };
+            let at = c.pos;
+            let settings_ok = match id {
+                1 => true,
+                8 => ngram_lengths(c).ok_or_else(|| short(c))?,
+                _ => {
+                    let ok = ngram_lengths(c).ok_or_else(|| short(c))?;
+                    // 3: log2 of the buckets; 7: the number of buckets.
+                    let buckets = c.u32("vocabulary").map_err(|_| short(c))?;
+                    ok && (id == 7 || buckets <= 40)
+                }
+            };
+            if !settings_ok {
+                return Err(Shifted(
+                    at,
+                    "subword vocabulary settings: expected 1 <= min_n <= max_n and at most 2^40 \
+                     buckets"
+                        .into(),
+                ));
+            }
+            // Each word takes at least its 4-byte length, each n-gram its
+            // length and an 8-byte index.
+            if !fits(words, 4, c) || !fits(ngrams, 12, c) {
+                return Err(Shifted(
+                    0,
+                    format!(
+                        "vocabulary of {words} words and {ngrams} n-grams does not fit its chunk"
+                    ),
+                ));
+            }
+            unique_words(c, words)?;
+            for i in 0..ngrams {
+                let start = c.pos;
+                let len = c.u32("vocabulary").map_err(|_| short(c))?;
+                c.take(len as usize, "vocabulary")
+                    .and_then(|_| c.take(8, "vocabulary"))
+                    .map_err(|_| {
+                        Shifted(start, format!("n-gram {} of {ngrams} cut short", i + 1))
+                    })?;
+            }
+            Ok(true)
+        }
+        // Floret: n-gram lengths, buckets, hashes, seed, two markers.
+        9 => {
+            let ok = ngram_lengths(c) == Some(true)
+                && c.u64("vocabulary").is_ok()
+                && c.u32("vocabulary").is_ok_and(|h| (1..=4).contains(&h))
+                && c.u32("vocabulary").is_ok()
+                && (0..2).all(|_| {
+                    c.u32("vocabulary")
+                        .and_then(|len| c.take(len as usize, "vocabulary"))
+                        .is_ok()
+                });
+            if !ok {
+                return Err(Shifted(
+                    0,
+                    "floret vocabulary settings out of range or cut short".into(),
+                ));
+            }
+            Ok(true)
+        }
+        // NdArray: rows, columns, type, padding, rows x columns f32. A
+        // matrix without columns is refused: its row count would be
+        // bounded by nothing, and reading 10^10 empty rows hangs.
+        2 => {
+            let rows = c.u64("matrix").map_err(|_| short(c))?;
+            let at = c.pos;
+            let cols = u64::from(c.u32("matrix").map_err(|_| short(c))?);
+            if cols == 0 || cols > MAX_DIMS as u64 {
+                return Err(Shifted(
+                    at,
+                    format!("matrix of {rows} x {cols}: expected 1 to {MAX_DIMS} columns"),
+                ));
+            }
+            c.take(4, "matrix").map_err(|_| short(c))?;
+            skip_padding(c, body_at).map_err(|_| short(c))?;
+            if !rows.checked_mul(cols).is_some_and(|n| fits(n, 4, c)) {
+                return Err(Shifted(
+                    0,
+                    format!("matrix of {rows} x {cols} values does not fit its chunk"),
+                ));
+            }
+            c.pos += (rows * cols * 4) as usize;
+            Ok(true)
+        }
+        4 => {
+            quantized(c, body_at)?;
+            Ok(true)
+        }
+        // NdNorms: a count, type, padding, then f32 values.
+        6 => {
+            let n = c.u64("norms").map_err(|_| short(c))?;
+            c.take(4, "norms").map_err(|_| short(c))?;
+            skip_padding(c, body_at).map_err(|_| short(c))?;
+            if !fits(n, 4, c) {
+                return Err(Shifted(0, format!("{n} norms do not fit their chunk")));
+            }
+            c.pos += (n * 4) as usize;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// finalfusion's padding before f32 data: `4 - pos % 4` bytes of the
+/// absolute file position, so 1 to 4 bytes, never 0.
+fn skip_padding(c: &mut Bytes<'_>, body_at: u64) -> Result<()> {
+    let padding = 4 - (body_at + c.pos as u64) % 4;
+    c.take(padding as usize, "padding").map(|_| ())
+}
+
+/// A product-quantized matrix (finalfusion's `QuantizedArray` chunk body):
+/// projection flag, norms flag, quantized length `q`, reconstructed length
+/// `r`, centroids `k`, rows `n`, two type ids, padding, an `r x r`
+/// projection (if flagged), `q x k x r/q` centroid values, `n` norms (if
+/// flagged) and `n x q` one-byte codes. Its sizes must fit the chunk and
+/// every code must name a centroid: finalfusion and reductive divide and
+/// index by these numbers unchecked.
+fn quantized(c: &mut Bytes<'_>, body_at: u64) -> std::result::Result<(), Shifted> {
+    let short = |c: &Bytes<'_>| Shifted(c.pos, "quantized matrix cut short".into());
+    let u32_ = |c: &mut Bytes<'_>| c.u32("quantized matrix").map(u64::from);
+    let projection = u32_(c).map_err(|_| short(c))? != 0;
+    let norms = u32_(c).map_err(|_| short(c))? != 0;
+    let at = c.pos;
+    let q = u32_(c).map_err(|_| short(c))?;
+    let r = u32_(c).map_err(|_| short(c))?;
+    let k = u32_(c).map_err(|_| short(c))?;
+    let n = c.u64("quantized matrix").map_err(|_| short(c))?;
+    if q == 0 || r == 0 || r > MAX_DIMS as u64 || r % q != 0 || k == 0 {
+        return Err(Shifted(
+            at,
+            format!(
+                "quantized matrix of {q} codes a row, {r} dimensions and {k} centroids: expected \
+                 1 to {MAX_DIMS} dimensions, a multiple of at least 1 code, and at least 1 centroid"
+            ),
+        ));
+    }
+    c.take(8, "quantized matrix").map_err(|_| short(c))?;
+    skip_padding(c, body_at).map_err(|_| short(c))?;
+    let codes = n.checked_mul(q);
+    let needed = [
+        Some(if projection { r * r * 4 } else { 0 }),
+        k.checked_mul(r).and_then(|v| v.checked_mul(4)),
+        if norms { n.checked_mul(4) } else { Some(0) },
+        codes,
+    ]
+    .into_iter()
+    .try_fold(0u64, |sum, part| sum.checked_add(part?));
+    let (Some(needed), Some(codes)) = (needed, codes) else {
+        return Err(Shifted(at, "quantized matrix sizes overflow".into()));
+    };
+    if needed > c.left() as u64 {
+        return Err(Shifted(
+            at,
+            format!(
+                "quantized matrix of {n} rows needs {needed} bytes, its chunk has {} left",
+                c.left()
+            ),
+        ));
+    }
+    let start = c.pos + (needed - codes) as usize;
+    let end = c.pos + needed as usize;
+    if let Some(i) = c.data[start..end].iter().position(|&b| u64::from(b) >= k) {
+        return Err(Shifted(
+            start + i,
+            format!(
+                "quantized matrix row {} names centroid {} of {k}",
+                i as u64 / q + 1,
+                c.data[start + i]
+            ),
+        ));
+    }
+    c.pos = end;
     Ok(())
 }
 
