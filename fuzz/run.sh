@@ -33,6 +33,9 @@ echo "|---|---:|---:|---:|---:|---:|"
 for t in "${TARGETS[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   log="fuzz/artifacts/$t.log"
+  # Findings of this run only: inputs an earlier run left in fuzz/artifacts/<target>/ are older.
+  stamp="fuzz/artifacts/.$t.start"
+  touch "$stamp"
   cargo fuzz run -O "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- \
     -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
     -print_final_stats=1 "${SEED_ARGS[@]}" >"$log" 2>&1
@@ -41,7 +44,7 @@ for t in "${TARGETS[@]}"; do
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)
   files=$(find "fuzz/corpus/$t" -type f | wc -l)
-  findings=$(find "fuzz/artifacts/$t" -type f 2>/dev/null | wc -l)
+  findings=$(find "fuzz/artifacts/$t" -type f -newer "$stamp" 2>/dev/null | wc -l)
   echo "| $t | ${secs:-stopped} | ${execs:-?} | ${rate:-?} | $files | $findings |"
   if [[ $status -ne 0 || $findings -ne 0 ]]; then
     failed=1
