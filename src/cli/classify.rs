@@ -16,6 +16,7 @@ use embed_tl::pool::PoolParams;
 use embed_tl::vectors::{Format, Scale};
 
 use super::output::{atomic_write, stdout};
+use super::read_training_set;
 use super::{open_vectors, Ui};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
@@ -97,21 +98,8 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
-    let train = read_labelled_with(
-        &args.train,
-        &args.text_column,
-        &args.label_column,
-        None,
-        ui.limits,
-    )?;
+    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
     let counts = train.class_counts();
-    if train.classes.len() < 2 {
-        bail!(
-            "{}: every text has the label '{}': a classifier needs at least 2 classes",
-            args.train.display(),
-            train.classes[0]
-        );
-    }
     // Stratified folds give a class at most one text per fold: a class with
     // fewer texts than folds is missing from some folds' training or test
     // part, which the estimate should say.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use embed_tl::corpus::stream::Limits;
+use embed_tl::corpus::{read_labelled_with, Column, Labelled};
 use embed_tl::vectors::{Format, OpenOptions, Vectors};
 
 mod classify;
@@ -121,6 +122,25 @@ pub fn open_vectors(
         ));
     }
     Ok(vectors)
+}
+
+/// Read a labelled training file (with the `--max-row-bytes` limit) and
+/// check that it has at least two classes.
+pub fn read_training_set(
+    path: &Path,
+    text: &Column,
+    label: &Column,
+    ui: Ui,
+) -> anyhow::Result<Labelled> {
+    let train = read_labelled_with(path, text, label, None, ui.limits)?;
+    if train.classes.len() < 2 {
+        anyhow::bail!(
+            "{}: every text has the label '{}': a classifier needs at least 2 classes",
+            path.display(),
+            train.classes[0]
+        );
+    }
+    Ok(train)
 }
 
 /// Parse flags, run, and turn the outcome into an exit code.

@@ -22,6 +22,7 @@ use embed_tl::pool::PoolParams;
 use embed_tl::vectors::{Format, Scale};
 
 use super::output::{atomic_write, stdout};
+use super::read_training_set;
 use super::{open_vectors, Ui};
 
 /// Compare the frozen-vector classifier (a) with one learned from the
@@ -133,21 +134,8 @@ pub struct TransferArgs {
 
 pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     let start = Instant::now();
-    let train = read_labelled_with(
-        &args.train,
-        &args.text_column,
-        &args.label_column,
-        None,
-        ui.limits,
-    )?;
+    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
     let counts = train.class_counts();
-    if train.classes.len() < 2 {
-        bail!(
-            "{}: every text has the label '{}': a classifier needs at least 2 classes",
-            args.train.display(),
-            train.classes[0]
-        );
-    }
     let smallest = counts.iter().copied().min().unwrap_or(0);
     let (class, _) = counts
         .iter()
