@@ -299,6 +299,15 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             says: vec!["test.csv: line 3: label 'meh' is not one of the model's classes"],
         },
         Case {
+            name: "corpus: one class only",
+            files: vec![("t.csv", b"text,label\ngood,pos\nfine,pos\n".to_vec())],
+            args: classify("t.csv"),
+            code: 1,
+            says: vec![
+                "t.csv: every text has the label 'pos': a classifier needs at least 2 classes",
+            ],
+        },
+        Case {
             name: "corpus: training row over --max-row-bytes",
             files: vec![(
                 "t.csv",
