@@ -6,6 +6,7 @@
 //! matrices) return `Ok(None)` and are read by finalfusion itself.
 
 use super::build::{Vocab, Words};
+use super::bytes::Bytes;
 use crate::error::{Error, Location, Result};
 
 const MAGIC: &[u8; 4] = b"FiFu";
@@ -24,50 +25,9 @@ pub(crate) struct SimpleFifu {
     pub norms: Option<Vec<f32>>,
 }
 
-/// A cursor over the mapped bytes that never reads past the end.
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        match end {
-            Some(end) => {
-                let out = &self.bytes[self.pos..end];
-                self.pos = end;
-                Ok(out)
-            }
-            None => Err(Error::malformed(
-                Location::Byte(self.pos as u64),
-                format!("file ends inside the {what} (truncated file?)"),
-            )),
-        }
-    }
-
-    fn u32(&mut self, what: &str) -> Result<u32> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn u64(&mut self, what: &str) -> Result<u64> {
-        let b = self.take(8, what)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
-    }
-
-    /// finalfusion pads to f32 alignment after a type id: 1 to 4 bytes.
-    fn skip_padding(&mut self) -> Result<()> {
-        let pad = 4 - (self.pos % 4);
-        self.take(pad, "padding").map(|_| ())
-    }
-}
-
 /// Parse a simple finalfusion file; `Ok(None)` for other layouts.
 pub(crate) fn parse(bytes: &[u8], lossy: bool) -> Result<Option<SimpleFifu>> {
-    let mut c = Cursor { bytes, pos: 0 };
+    let mut c = Bytes::file(bytes);
     if c.take(4, "header")? != MAGIC {
         return Err(Error::malformed(
             Location::Byte(0),
@@ -188,7 +148,7 @@ pub(crate) fn parse(bytes: &[u8], lossy: bool) -> Result<Option<SimpleFifu>> {
     }))
 }
 
-fn expect_f32(c: &mut Cursor) -> Result<()> {
+fn expect_f32(c: &mut Bytes) -> Result<()> {
     let at = c.pos;
     let t = c.u32("type id")?;
     if t != F32_TYPE {
@@ -200,10 +160,10 @@ fn expect_f32(c: &mut Cursor) -> Result<()> {
     Ok(())
 }
 
-fn read_vocab(c: &mut Cursor, lossy: bool) -> Result<Vocab> {
+fn read_vocab(c: &mut Bytes, lossy: bool) -> Result<Vocab> {
     let n = c.u64("vocabulary")?;
     // Each word takes at least 4 bytes: a count beyond the file is a lie.
-    if n > (c.bytes.len() / 4) as u64 {
+    if n > (c.len() / 4) as u64 {
         return Err(Error::malformed(
             Location::Byte(c.pos as u64),
             format!("vocabulary claims {n} words, more than the file can hold"),

@@ -49,6 +49,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Location, Result};
 
 mod build;
+mod bytes;
 mod fifu;
 mod precheck;
 mod sniff;

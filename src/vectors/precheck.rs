@@ -9,60 +9,14 @@
 
 use std::collections::HashSet;
 
+use super::bytes::Bytes;
 use crate::error::{Error, Location, Result};
 use crate::vectors::MAX_DIMS;
-
-/// A little-endian cursor over the file's bytes.
-struct Bytes<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Bytes<'a> {
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8]> {
-        match self.pos.checked_add(n) {
-            Some(end) if end <= self.data.len() => {
-                let out = &self.data[self.pos..end];
-                self.pos = end;
-                Ok(out)
-            }
-            _ => Err(self.error(format!("file ends inside the {what} (truncated file?)"))),
-        }
-    }
-
-    fn u8(&mut self, what: &str) -> Result<u8> {
-        Ok(self.take(1, what)?[0])
-    }
-
-    fn u32(&mut self, what: &str) -> Result<u32> {
-        let b = self.take(4, what)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn i32(&mut self, what: &str) -> Result<i32> {
-        Ok(self.u32(what)? as i32)
-    }
-
-    fn u64(&mut self, what: &str) -> Result<u64> {
-        let b = self.take(8, what)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(b);
-        Ok(u64::from_le_bytes(a))
-    }
-
-    fn left(&self) -> usize {
-        self.data.len() - self.pos
-    }
-
-    fn error(&self, message: impl Into<String>) -> Error {
-        Error::malformed(Location::Byte(self.pos as u64), message)
-    }
-}
 
 /// A fastText `.bin` model: header, dictionary (unique words, counts that
 /// fit the file) and the input matrix's shape against the bytes left.
 pub(crate) fn fasttext(data: &[u8]) -> Result<()> {
-    let mut b = Bytes { data, pos: 0 };
+    let mut b = Bytes::file(data);
     b.u32("magic number")?;
     b.u32("version")?;
     let dims = b.i32("arguments")?;
@@ -106,13 +60,12 @@ pub(crate) fn fasttext(data: &[u8]) -> Result<()> {
     let mut seen = HashSet::with_capacity(size as usize);
     for i in 0..size {
         let start = b.pos;
-        let end = match memchr::memchr(0, &data[start..]) {
-            Some(len) => start + len,
-            None => return Err(b.error("file ends inside the dictionary (truncated file?)")),
+        let Some(len) = memchr::memchr(0, b.rest()) else {
+            return Err(b.error("file ends inside the dictionary (truncated file?)"));
         };
-        let word = &data[start..end];
-        b.pos = end + 1;
-        b.take(9, "dictionary")?;
+        let word = b.take(len, "dictionary")?;
+        // The NUL, an 8-byte count and a type byte.
+        b.take(10, "dictionary")?;
         if !seen.insert(word) {
             return Err(Error::malformed(
                 Location::Byte(start as u64),
@@ -160,7 +113,7 @@ pub(crate) fn fasttext(data: &[u8]) -> Result<()> {
 /// a vocabulary that claims 540 bytes but holds no words would make it
 /// read the next chunk header from inside the words.
 pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
-    let mut b = Bytes { data, pos: 0 };
+    let mut b = Bytes::file(data);
     if b.take(4, "header")? != b"FiFu" {
         return Err(Error::malformed(
             Location::Byte(0),
@@ -174,12 +127,12 @@ pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
     }
     b.take(4 * n_chunks as usize, "header")?;
     while b.left() > 0 {
-        let at = b.pos as u64;
+        let at = b.pos;
         let id = b.u32("chunk header")?;
         let len = b.u64("chunk header")?;
         if len > b.left() as u64 {
-            return Err(Error::malformed(
-                Location::Byte(at),
+            return Err(b.error_at(
+                at,
                 format!(
                     "chunk of {len} bytes, but only {} bytes are left (truncated file?)",
                     b.left()
@@ -187,12 +140,10 @@ pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
             ));
         }
         let body_at = b.pos;
-        let body = b.take(len as usize, "chunk")?;
-        let mut c = Bytes { data: body, pos: 0 };
-        let parsed = chunk(&mut c, id, body_at as u64).map_err(|e| e.shifted(body_at))?;
-        if parsed && c.pos != body.len() {
-            return Err(Error::malformed(
-                Location::Byte(at),
+        let mut c = Bytes::chunk(b.take(len as usize, "chunk")?, body_at);
+        if chunk(&mut c, id)? && c.left() > 0 {
+            return Err(b.error_at(
+                at,
                 format!(
                     "chunk {id} says it has {len} bytes, but its contents end after {}",
                     c.pos
@@ -207,8 +158,8 @@ pub(crate) fn finalfusion(data: &[u8]) -> Result<()> {
 /// finalfusion would. `Ok(true)`: a kind of chunk whose fields were all
 /// read (the caller checks they fill the chunk); `Ok(false)`: a kind that
 /// finalfusion reads by its length (metadata) or rejects itself.
-fn chunk(c: &mut Bytes<'_>, id: u32, body_at: u64) -> std::result::Result<bool, Shifted> {
-    let short = |c: &Bytes<'_>| Shifted(c.pos, format!("chunk {id} is cut short"));
+fn chunk(c: &mut Bytes<'_>, id: u32) -> Result<bool> {
+    // `count` items of at least `each` bytes fit in what is left.
     let fits = |count: u64, each: u64, c: &Bytes<'_>| {
         count
             .checked_mul(each)
@@ -219,35 +170,30 @@ fn chunk(c: &mut Bytes<'_>, id: u32, body_at: u64) -> std::result::Result<bool, 
         // n-grams), n-gram settings, then the words, each unique, then
         // (explicit) the n-grams with their indices.
         1 | 3 | 7 | 8 => {
-            let words = c.u64("vocabulary").map_err(|_| short(c))?;
-            let ngrams = if id == 8 {
-                c.u64("vocabulary").map_err(|_| short(c))?
-            } else {
-                0
-            };
+            let words = c.u64("vocabulary")?;
+            let ngrams = if id == 8 { c.u64("vocabulary")? } else { 0 };
             let at = c.pos;
             let settings_ok = match id {
                 1 => true,
-                8 => ngram_lengths(c).ok_or_else(|| short(c))?,
+                8 => ngram_lengths(c)?,
                 _ => {
-                    let ok = ngram_lengths(c).ok_or_else(|| short(c))?;
+                    let ok = ngram_lengths(c)?;
                     // 3: log2 of the buckets; 7: the number of buckets.
-                    let buckets = c.u32("vocabulary").map_err(|_| short(c))?;
+                    let buckets = c.u32("vocabulary")?;
                     ok && (id == 7 || buckets <= 40)
                 }
             };
             if !settings_ok {
-                return Err(Shifted(
+                return Err(c.error_at(
                     at,
                     "subword vocabulary settings: expected 1 <= min_n <= max_n and at most 2^40 \
-                     buckets"
-                        .into(),
+                     buckets",
                 ));
             }
             // Each word takes at least its 4-byte length, each n-gram its
             // length and an 8-byte index.
             if !fits(words, 4, c) || !fits(ngrams, 12, c) {
-                return Err(Shifted(
+                return Err(c.error_at(
                     0,
                     format!(
                         "vocabulary of {words} words and {ngrams} n-grams does not fit its chunk"
@@ -255,33 +201,32 @@ fn chunk(c: &mut Bytes<'_>, id: u32, body_at: u64) -> std::result::Result<bool, 
                 ));
             }
             unique_words(c, words)?;
-            for i in 0..ngrams {
-                let start = c.pos;
-                let len = c.u32("vocabulary").map_err(|_| short(c))?;
-                c.take(len as usize, "vocabulary")
-                    .and_then(|_| c.take(8, "vocabulary"))
-                    .map_err(|_| {
-                        Shifted(start, format!("n-gram {} of {ngrams} cut short", i + 1))
-                    })?;
+            for _ in 0..ngrams {
+                let len = c.u32("n-grams")?;
+                c.take(len as usize, "n-grams")?;
+                c.take(8, "n-grams")?;
             }
             Ok(true)
         }
         // Floret: n-gram lengths, buckets, hashes, seed, two markers.
         9 => {
-            let ok = ngram_lengths(c) == Some(true)
-                && c.u64("vocabulary").is_ok()
-                && c.u32("vocabulary").is_ok_and(|h| (1..=4).contains(&h))
-                && c.u32("vocabulary").is_ok()
-                && (0..2).all(|_| {
-                    c.u32("vocabulary")
-                        .and_then(|len| c.take(len as usize, "vocabulary"))
-                        .is_ok()
-                });
-            if !ok {
-                return Err(Shifted(
-                    0,
-                    "floret vocabulary settings out of range or cut short".into(),
+            let lengths_ok = ngram_lengths(c)?;
+            c.u64("vocabulary")?;
+            let at = c.pos;
+            let hashes = c.u32("vocabulary")?;
+            if !lengths_ok || !(1..=4).contains(&hashes) {
+                return Err(c.error_at(
+                    at,
+                    format!(
+                        "floret vocabulary with {hashes} hashes: expected 1 <= min_n <= max_n \
+                         and 1 to 4 hashes"
+                    ),
                 ));
+            }
+            c.u32("vocabulary")?;
+            for _ in 0..2 {
+                let len = c.u32("vocabulary")?;
+                c.take(len as usize, "vocabulary")?;
             }
             Ok(true)
         }
@@ -289,50 +234,43 @@ fn chunk(c: &mut Bytes<'_>, id: u32, body_at: u64) -> std::result::Result<bool, 
         // matrix without columns is refused: its row count would be
         // bounded by nothing, and reading 10^10 empty rows hangs.
         2 => {
-            let rows = c.u64("matrix").map_err(|_| short(c))?;
+            let rows = c.u64("matrix")?;
             let at = c.pos;
-            let cols = u64::from(c.u32("matrix").map_err(|_| short(c))?);
+            let cols = u64::from(c.u32("matrix")?);
             if cols == 0 || cols > MAX_DIMS as u64 {
-                return Err(Shifted(
+                return Err(c.error_at(
                     at,
                     format!("matrix of {rows} x {cols}: expected 1 to {MAX_DIMS} columns"),
                 ));
             }
-            c.take(4, "matrix").map_err(|_| short(c))?;
-            skip_padding(c, body_at).map_err(|_| short(c))?;
+            c.take(4, "matrix")?;
+            c.skip_padding()?;
             if !rows.checked_mul(cols).is_some_and(|n| fits(n, 4, c)) {
-                return Err(Shifted(
+                return Err(c.error_at(
                     0,
                     format!("matrix of {rows} x {cols} values does not fit its chunk"),
                 ));
             }
-            c.pos += (rows * cols * 4) as usize;
+            c.take((rows * cols * 4) as usize, "matrix")?;
             Ok(true)
         }
         4 => {
-            quantized(c, body_at)?;
+            quantized(c)?;
             Ok(true)
         }
         // NdNorms: a count, type, padding, then f32 values.
         6 => {
-            let n = c.u64("norms").map_err(|_| short(c))?;
-            c.take(4, "norms").map_err(|_| short(c))?;
-            skip_padding(c, body_at).map_err(|_| short(c))?;
+            let n = c.u64("norms")?;
+            c.take(4, "norms")?;
+            c.skip_padding()?;
             if !fits(n, 4, c) {
-                return Err(Shifted(0, format!("{n} norms do not fit their chunk")));
+                return Err(c.error_at(0, format!("{n} norms do not fit their chunk")));
             }
-            c.pos += (n * 4) as usize;
+            c.take((n * 4) as usize, "norms")?;
             Ok(true)
         }
         _ => Ok(false),
     }
-}
-
-/// finalfusion's padding before f32 data: `4 - pos % 4` bytes of the
-/// absolute file position, so 1 to 4 bytes, never 0.
-fn skip_padding(c: &mut Bytes<'_>, body_at: u64) -> Result<()> {
-    let padding = 4 - (body_at + c.pos as u64) % 4;
-    c.take(padding as usize, "padding").map(|_| ())
 }
 
 /// A product-quantized matrix (finalfusion's `QuantizedArray` chunk body):
@@ -342,18 +280,17 @@ fn skip_padding(c: &mut Bytes<'_>, body_at: u64) -> Result<()> {
 /// flagged) and `n x q` one-byte codes. Its sizes must fit the chunk and
 /// every code must name a centroid: finalfusion and reductive divide and
 /// index by these numbers unchecked.
-fn quantized(c: &mut Bytes<'_>, body_at: u64) -> std::result::Result<(), Shifted> {
-    let short = |c: &Bytes<'_>| Shifted(c.pos, "quantized matrix cut short".into());
-    let u32_ = |c: &mut Bytes<'_>| c.u32("quantized matrix").map(u64::from);
-    let projection = u32_(c).map_err(|_| short(c))? != 0;
-    let norms = u32_(c).map_err(|_| short(c))? != 0;
+fn quantized(c: &mut Bytes<'_>) -> Result<()> {
+    let what = "quantized matrix";
+    let projection = c.u32(what)? != 0;
+    let norms = c.u32(what)? != 0;
     let at = c.pos;
-    let q = u32_(c).map_err(|_| short(c))?;
-    let r = u32_(c).map_err(|_| short(c))?;
-    let k = u32_(c).map_err(|_| short(c))?;
-    let n = c.u64("quantized matrix").map_err(|_| short(c))?;
+    let q = u64::from(c.u32(what)?);
+    let r = u64::from(c.u32(what)?);
+    let k = u64::from(c.u32(what)?);
+    let n = c.u64(what)?;
     if q == 0 || r == 0 || r > MAX_DIMS as u64 || r % q != 0 || k == 0 {
-        return Err(Shifted(
+        return Err(c.error_at(
             at,
             format!(
                 "quantized matrix of {q} codes a row, {r} dimensions and {k} centroids: expected \
@@ -361,22 +298,25 @@ fn quantized(c: &mut Bytes<'_>, body_at: u64) -> std::result::Result<(), Shifted
             ),
         ));
     }
-    c.take(8, "quantized matrix").map_err(|_| short(c))?;
-    skip_padding(c, body_at).map_err(|_| short(c))?;
+    c.take(8, what)?;
+    c.skip_padding()?;
     let codes = n.checked_mul(q);
-    let needed = [
-        Some(if projection { r * r * 4 } else { 0 }),
-        k.checked_mul(r).and_then(|v| v.checked_mul(4)),
-        if norms { n.checked_mul(4) } else { Some(0) },
-        codes,
-    ]
-    .into_iter()
-    .try_fold(0u64, |sum, part| sum.checked_add(part?));
+    let floats = [
+        if projection { r * r } else { 0 },
+        k * r,
+        if norms { n } else { 0 },
+    ];
+    let needed = floats
+        .into_iter()
+        .try_fold(0u64, u64::checked_add)
+        .and_then(|f| f.checked_mul(4))
+        .zip(codes)
+        .and_then(|(f, codes)| f.checked_add(codes));
     let (Some(needed), Some(codes)) = (needed, codes) else {
-        return Err(Shifted(at, "quantized matrix sizes overflow".into()));
+        return Err(c.error_at(at, "quantized matrix sizes overflow"));
     };
     if needed > c.left() as u64 {
-        return Err(Shifted(
+        return Err(c.error_at(
             at,
             format!(
                 "quantized matrix of {n} rows needs {needed} bytes, its chunk has {} left",
@@ -384,43 +324,39 @@ fn quantized(c: &mut Bytes<'_>, body_at: u64) -> std::result::Result<(), Shifted
             ),
         ));
     }
-    let start = c.pos + (needed - codes) as usize;
-    let end = c.pos + needed as usize;
-    if let Some(i) = c.data[start..end].iter().position(|&b| u64::from(b) >= k) {
-        return Err(Shifted(
+    c.take((needed - codes) as usize, what)?;
+    let start = c.pos;
+    let data = c.take(codes as usize, what)?;
+    if let Some(i) = data.iter().position(|&b| u64::from(b) >= k) {
+        return Err(c.error_at(
             start + i,
             format!(
                 "quantized matrix row {} names centroid {} of {k}",
                 i as u64 / q + 1,
-                c.data[start + i]
+                data[i]
             ),
         ));
     }
-    c.pos = end;
     Ok(())
 }
 
-/// `min_n` and `max_n` of a subword vocabulary: `Some(true)` when
-/// `1 <= min_n <= max_n`, `None` when the chunk ends first.
-fn ngram_lengths(c: &mut Bytes<'_>) -> Option<bool> {
-    let min_n = c.u32("vocabulary").ok()?;
-    let max_n = c.u32("vocabulary").ok()?;
-    Some(min_n >= 1 && min_n <= max_n)
+/// `min_n` and `max_n` of a subword vocabulary: `true` when
+/// `1 <= min_n <= max_n`.
+fn ngram_lengths(c: &mut Bytes<'_>) -> Result<bool> {
+    let min_n = c.u32("vocabulary")?;
+    let max_n = c.u32("vocabulary")?;
+    Ok(min_n >= 1 && min_n <= max_n)
 }
 
 /// `n` length-prefixed words, each different from the others.
-fn unique_words(c: &mut Bytes<'_>, n: u64) -> std::result::Result<(), Shifted> {
+fn unique_words(c: &mut Bytes<'_>, n: u64) -> Result<()> {
     let mut seen = HashSet::with_capacity(n as usize);
     for i in 0..n {
         let start = c.pos;
-        let len = c
-            .u32("vocabulary")
-            .map_err(|_| Shifted(start, "vocabulary cut short".into()))?;
-        let word = c
-            .take(len as usize, "vocabulary")
-            .map_err(|_| Shifted(start, "vocabulary cut short".into()))?;
+        let len = c.u32("vocabulary")?;
+        let word = c.take(len as usize, "vocabulary")?;
         if !seen.insert(word) {
-            return Err(Shifted(
+            return Err(c.error_at(
                 start,
                 format!(
                     "vocabulary entry {} repeats the word '{}'",
@@ -431,13 +367,4 @@ fn unique_words(c: &mut Bytes<'_>, n: u64) -> std::result::Result<(), Shifted> {
         }
     }
     Ok(())
-}
-
-/// An error at an offset inside a chunk.
-struct Shifted(usize, String);
-
-impl Shifted {
-    fn shifted(self, base: usize) -> Error {
-        Error::malformed(Location::Byte((base + self.0) as u64), self.1)
-    }
 }
