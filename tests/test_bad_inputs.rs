@@ -46,8 +46,8 @@ fn convert(input: &str) -> Vec<String> {
     s(&["vectors", "convert", input, "out.fifu"])
 }
 
-fn classify(train: &str) -> Vec<String> {
-    s(&[
+fn classify(train: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = s(&[
         "classify",
         "--train",
         train,
@@ -59,7 +59,9 @@ fn classify(train: &str) -> Vec<String> {
         "1",
         "--save",
         "out.etl",
-    ])
+    ]);
+    args.extend(s(extra));
+    args
 }
 
 fn predict(model: &str, input: &str, extra: &[&str]) -> Vec<String> {
@@ -225,42 +227,42 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
         Case {
             name: "corpus: no text column",
             files: vec![("t.csv", b"body,label\nhi,pos\n".to_vec())],
-            args: classify("t.csv"),
+            args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 1: no column 'text'; columns found: body, label"],
         },
         Case {
             name: "corpus: wrong field count",
             files: vec![("t.csv", b"text,label\nhi,pos\nbye,neg,extra\n".to_vec())],
-            args: classify("t.csv"),
+            args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 3: expected 2 fields, found 3"],
         },
         Case {
             name: "corpus: invalid UTF-8",
             files: vec![("t.csv", b"text,label\nhi,pos\ncaf\xe9,neg\n".to_vec())],
-            args: classify("t.csv"),
+            args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 3:", "UTF-8"],
         },
         Case {
             name: "corpus: blank label",
             files: vec![("t.csv", b"text,label\nhi,pos\nbye, \n".to_vec())],
-            args: classify("t.csv"),
+            args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 3: blank label in column 'label'"],
         },
         Case {
             name: "corpus: empty text",
             files: vec![("t.csv", b"text,label\nhi,pos\n,neg\n".to_vec())],
-            args: classify("t.csv"),
+            args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 3: empty text in column 'text'"],
         },
         Case {
             name: "corpus: header only",
             files: vec![("t.csv", b"text,label\n".to_vec())],
-            args: classify("t.csv"),
+            args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: no rows after the header"],
         },
@@ -270,7 +272,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
                 "t.jsonl",
                 b"{\"text\":\"a\",\"label\":\"x\"}\n{oops\n".to_vec(),
             )],
-            args: classify("t.jsonl"),
+            args: classify("t.jsonl", &[]),
             code: 1,
             says: vec!["t.jsonl: line 2: invalid JSON"],
         },
@@ -280,7 +282,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
                 "t.jsonl",
                 b"{\"text\":\"a\",\"label\":\"x\"}\n{\"text\":\"b\"}\n".to_vec(),
             )],
-            args: classify("t.jsonl"),
+            args: classify("t.jsonl", &[]),
             code: 1,
             says: vec!["t.jsonl: line 2: no field 'label'"],
         },
@@ -290,18 +292,14 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
                 ("t.csv", good_train.clone()),
                 ("test.csv", b"text,label\ngreat,pos\nhm,meh\n".to_vec()),
             ],
-            args: {
-                let mut a = classify("t.csv");
-                a.extend(s(&["--test", "test.csv"]));
-                a
-            },
+            args: classify("t.csv", &["--test", "test.csv"]),
             code: 1,
             says: vec!["test.csv: line 3: label 'meh' is not one of the model's classes"],
         },
         Case {
             name: "corpus: one class only",
             files: vec![("t.csv", b"text,label\ngood,pos\nfine,pos\n".to_vec())],
-            args: classify("t.csv"),
+            args: classify("t.csv", &[]),
             code: 1,
             says: vec![
                 "t.csv: every text has the label 'pos': a classifier needs at least 2 classes",
@@ -313,11 +311,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
                 "t.csv",
                 format!("text,label\ngood,pos\n{},neg\n", "bad ".repeat(100)).into_bytes(),
             )],
-            args: {
-                let mut a = classify("t.csv");
-                a.extend(s(&["--max-row-bytes", "200"]));
-                a
-            },
+            args: classify("t.csv", &["--max-row-bytes", "200"]),
             code: 1,
             says: vec!["t.csv: line 3: row longer than 200 bytes"],
         },

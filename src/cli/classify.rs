@@ -98,7 +98,12 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
-    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
+    let train = read_training_set(
+        &args.train,
+        &args.text_column,
+        &args.label_column,
+        ui.limits,
+    )?;
     let counts = train.class_counts();
     // Stratified folds give a class at most one text per fold: a class with
     // fewer texts than folds is missing from some folds' training or test

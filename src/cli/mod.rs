@@ -28,9 +28,10 @@ pub struct Cli {
     /// The longest corpus row (CSV/TSV record or JSONL line) accepted, in
     /// bytes, by every command that reads texts; a longer row is an error
     /// naming its line (or, with `predict --skip-bad`, a rejected row).
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = 1 << 20,
-          value_parser = clap::value_parser!(u64).range(1..=1 << 32))]
-    max_row_bytes: u64,
+    #[arg(long, global = true, value_name = "BYTES",
+          default_value_t = Limits::default().max_row_bytes,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 32))]
+    max_row_bytes: usize,
 
     #[command(subcommand)]
     command: Command,
@@ -130,9 +131,9 @@ pub fn read_training_set(
     path: &Path,
     text: &Column,
     label: &Column,
-    ui: Ui,
+    limits: Limits,
 ) -> anyhow::Result<Labelled> {
-    let train = read_labelled_with(path, text, label, None, ui.limits)?;
+    let train = read_labelled_with(path, text, label, None, limits)?;
     if train.classes.len() < 2 {
         anyhow::bail!(
             "{}: every text has the label '{}': a classifier needs at least 2 classes",
@@ -151,7 +152,7 @@ pub fn main() -> ExitCode {
         chatty: !cli.quiet,
         terminal: io::stderr().is_terminal(),
         limits: Limits {
-            max_row_bytes: usize::try_from(cli.max_row_bytes).unwrap_or(usize::MAX),
+            max_row_bytes: cli.max_row_bytes,
             ..Limits::default()
         },
     };

@@ -134,7 +134,12 @@ pub struct TransferArgs {
 
 pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     let start = Instant::now();
-    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
+    let train = read_training_set(
+        &args.train,
+        &args.text_column,
+        &args.label_column,
+        ui.limits,
+    )?;
     let counts = train.class_counts();
     let smallest = counts.iter().copied().min().unwrap_or(0);
     let (class, _) = counts
