@@ -10,12 +10,26 @@ use std::path::Path;
 use common::{data, default_vectors, embed_tl, repo};
 
 /// One malformed input: files to create, the command, what must be said.
+/// Every file in `files` must be byte-identical after the run (inputs are
+/// never destroyed), unless it is listed in `changes`.
+#[derive(Default)]
 struct Case {
     name: &'static str,
     files: Vec<(&'static str, Vec<u8>)>,
+    /// Run after `files` are written, before the command (symlinks, FIFOs).
+    setup: Option<fn(&Path)>,
     args: Vec<String>,
+    /// Bytes fed to standard input.
+    stdin: Option<Vec<u8>>,
     code: i32,
+    /// Parts of stderr.
     says: Vec<&'static str>,
+    /// Parts of stdout.
+    prints: Vec<&'static str>,
+    /// Files of `files` that the run may change.
+    changes: Vec<&'static str>,
+    /// Files that must exist afterwards, with parts of their content.
+    writes: Vec<(&'static str, Vec<&'static str>)>,
 }
 
 fn w2v_binary(header: &str, rows: &[(&str, &[f32])]) -> Vec<u8> {
@@ -100,6 +114,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.txt"),
             code: 1,
             says: vec!["v.txt: empty file"],
+            ..Case::default()
         },
         Case {
             name: "vectors: GloVe row too short",
@@ -107,6 +122,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.txt"),
             code: 1,
             says: vec!["v.txt: line 2: expected a word and 3 values, found 2 values"],
+            ..Case::default()
         },
         Case {
             name: "vectors: GloVe value not a number",
@@ -114,6 +130,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.txt"),
             code: 1,
             says: vec!["v.txt: line 2: value 2 is not a number: 'two'"],
+            ..Case::default()
         },
         Case {
             name: "vectors: NaN value",
@@ -121,6 +138,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.txt"),
             code: 1,
             says: vec!["v.txt: line 2: value 2 is not a finite number"],
+            ..Case::default()
         },
         Case {
             name: "vectors: word2vec text header says more dims",
@@ -128,6 +146,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.vec"),
             code: 1,
             says: vec!["v.vec: line 2: expected a word and 4 values, found 3 values"],
+            ..Case::default()
         },
         Case {
             name: "vectors: word2vec text header claims 10^12 words",
@@ -135,6 +154,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.vec"),
             code: 1,
             says: vec!["v.vec: line 1: header promises 1000000000000 words, file has 1"],
+            ..Case::default()
         },
         Case {
             name: "vectors: invalid UTF-8 word",
@@ -142,6 +162,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.txt"),
             code: 1,
             says: vec!["v.txt: line 2:", "UTF-8", "--lossy"],
+            ..Case::default()
         },
         Case {
             name: "vectors: word2vec binary truncated in a vector",
@@ -153,6 +174,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.bin"),
             code: 1,
             says: vec!["v.bin: byte 21: file ends inside the vector of 'b'"],
+            ..Case::default()
         },
         Case {
             name: "vectors: word2vec binary header claims 10^12 words",
@@ -170,6 +192,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ]),
             code: 1,
             says: vec!["v.bin: byte 31: file ends after 1 of 1000000000000 words"],
+            ..Case::default()
         },
         Case {
             name: "vectors: word2vec binary with 10^9 dims",
@@ -186,6 +209,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             says: vec![
                 "v.bin: byte 0: header says 1000000000 dimensions: expected between 1 and 100000",
             ],
+            ..Case::default()
         },
         Case {
             name: "vectors: fastText model cut short",
@@ -195,6 +219,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             says: vec![
                 "v.bin: byte 983: file ends inside the 2057 x 8 input matrix (truncated file?)",
             ],
+            ..Case::default()
         },
         Case {
             name: "vectors: finalfusion cut short",
@@ -202,6 +227,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.fifu"),
             code: 1,
             says: vec!["v.fifu: byte 608: file ends inside the matrix"],
+            ..Case::default()
         },
         Case {
             name: "vectors: gzip stream cut short",
@@ -215,6 +241,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.txt.gz"),
             code: 1,
             says: vec!["v.txt.gz: incomplete deflate stream"],
+            ..Case::default()
         },
         Case {
             name: "vectors: not a vector file",
@@ -222,6 +249,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: convert("v.dat"),
             code: 1,
             says: vec!["v.dat:", "unknown vector format"],
+            ..Case::default()
         },
         // --- corpora ------------------------------------------------------
         Case {
@@ -230,6 +258,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 1: no column 'text'; columns found: body, label"],
+            ..Case::default()
         },
         Case {
             name: "corpus: wrong field count",
@@ -237,6 +266,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 3: expected 2 fields, found 3"],
+            ..Case::default()
         },
         Case {
             name: "corpus: invalid UTF-8",
@@ -244,6 +274,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 3:", "UTF-8"],
+            ..Case::default()
         },
         Case {
             name: "corpus: blank label",
@@ -251,6 +282,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 3: blank label in column 'label'"],
+            ..Case::default()
         },
         Case {
             name: "corpus: empty text",
@@ -258,6 +290,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: line 3: empty text in column 'text'"],
+            ..Case::default()
         },
         Case {
             name: "corpus: header only",
@@ -265,6 +298,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.csv", &[]),
             code: 1,
             says: vec!["t.csv: no rows after the header"],
+            ..Case::default()
         },
         Case {
             name: "corpus: JSONL line is not JSON",
@@ -275,6 +309,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.jsonl", &[]),
             code: 1,
             says: vec!["t.jsonl: line 2: invalid JSON"],
+            ..Case::default()
         },
         Case {
             name: "corpus: JSONL record without the label field",
@@ -285,6 +320,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.jsonl", &[]),
             code: 1,
             says: vec!["t.jsonl: line 2: no field 'label'"],
+            ..Case::default()
         },
         Case {
             name: "corpus: test label the model does not know",
@@ -295,6 +331,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.csv", &["--test", "test.csv"]),
             code: 1,
             says: vec!["test.csv: line 3: label 'meh' is not one of the model's classes"],
+            ..Case::default()
         },
         Case {
             name: "corpus: one class only",
@@ -304,6 +341,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             says: vec![
                 "t.csv: every text has the label 'pos': a classifier needs at least 2 classes",
             ],
+            ..Case::default()
         },
         Case {
             name: "corpus: training row over --max-row-bytes",
@@ -314,6 +352,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: classify("t.csv", &["--max-row-bytes", "200"]),
             code: 1,
             says: vec!["t.csv: line 3: row longer than 200 bytes"],
+            ..Case::default()
         },
         Case {
             name: "corpus: embed input row over --max-row-bytes",
@@ -334,6 +373,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ]),
             code: 1,
             says: vec!["in.csv: line 3: row longer than 100 bytes"],
+            ..Case::default()
         },
         // --- model files --------------------------------------------------
         Case {
@@ -342,6 +382,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "new.csv", &[]),
             code: 1,
             says: vec!["m.etl:", "ends early (truncated?)"],
+            ..Case::default()
         },
         Case {
             name: "model: not JSON",
@@ -349,6 +390,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "new.csv", &[]),
             code: 1,
             says: vec!["m.etl: line 1: not an embed-tl model"],
+            ..Case::default()
         },
         Case {
             name: "model: a vector file given as the model",
@@ -356,6 +398,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "new.csv", &[]),
             code: 1,
             says: vec!["m.etl:", "not an embed-tl model"],
+            ..Case::default()
         },
         Case {
             name: "model: another format version",
@@ -368,6 +411,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "new.csv", &[]),
             code: 1,
             says: vec!["m.etl: model format version 99"],
+            ..Case::default()
         },
         Case {
             name: "model: damaged field",
@@ -380,6 +424,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "new.csv", &[]),
             code: 1,
             says: vec!["m.etl: damaged model file"],
+            ..Case::default()
         },
         Case {
             name: "model: other vectors than the training ones",
@@ -404,6 +449,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
                 "w2v_c_tiny.txt",
                 "not the ones the model was trained with",
             ],
+            ..Case::default()
         },
         Case {
             name: "model: needs vectors, none given",
@@ -413,6 +459,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ]),
             code: 1,
             says: vec!["m.etl with no vectors", "needs the 50-d word vectors"],
+            ..Case::default()
         },
         // --- rows to score --------------------------------------------------
         Case {
@@ -424,6 +471,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "in.csv", &[]),
             code: 1,
             says: vec!["in.csv: line 3: expected 2 fields, found 3", "--skip-bad"],
+            ..Case::default()
         },
         Case {
             name: "predict: row over the size limit",
@@ -437,6 +485,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "in.csv", &["--max-row-bytes", "4096"]),
             code: 1,
             says: vec!["in.csv: line 2: row longer than 4096 bytes"],
+            ..Case::default()
         },
         Case {
             name: "predict: invalid UTF-8 in the text field",
@@ -447,6 +496,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "in.csv", &[]),
             code: 1,
             says: vec!["in.csv: line 2: field 2: invalid UTF-8"],
+            ..Case::default()
         },
         Case {
             name: "predict: JSONL record without text",
@@ -457,6 +507,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "in.jsonl", &[]),
             code: 1,
             says: vec!["in.jsonl: line 1: no field 'text'"],
+            ..Case::default()
         },
         Case {
             name: "predict: no such text column",
@@ -467,6 +518,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "in.csv", &[]),
             code: 1,
             says: vec!["in.csv: line 1: no column 'text'; columns found: id, body"],
+            ..Case::default()
         },
         // --- flags ----------------------------------------------------------
         Case {
@@ -485,6 +537,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ]),
             code: 1,
             says: vec!["--folds must be at least 2"],
+            ..Case::default()
         },
         Case {
             name: "flag: unknown pooling",
@@ -502,6 +555,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ]),
             code: 2,
             says: vec!["--pool", "median"],
+            ..Case::default()
         },
         Case {
             name: "flag: --top-k above the number of classes",
@@ -509,6 +563,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "new.csv", &["--top-k", "5"]),
             code: 1,
             says: vec!["top-k 5 is more than the model's 2 classes"],
+            ..Case::default()
         },
         Case {
             name: "flag: output into a missing directory",
@@ -521,6 +576,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             },
             code: 1,
             says: vec!["missing: directory does not exist"],
+            ..Case::default()
         },
         Case {
             name: "flag: vector features without vectors",
@@ -536,6 +592,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ]),
             code: 1,
             says: vec!["--vectors"],
+            ..Case::default()
         },
         Case {
             name: "flag: unknown input layout",
@@ -543,6 +600,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: predict("m.etl", "new.csv", &["--input-format", "xml"]),
             code: 2,
             says: vec!["--input-format", "expected csv, tsv or jsonl"],
+            ..Case::default()
         },
     ]
 }
@@ -593,9 +651,44 @@ fn bad_input_matrix() {
         for (name, bytes) in &case.files {
             std::fs::write(dir.path().join(name), bytes).unwrap();
         }
-        let out = embed_tl(dir.path()).args(&case.args).output().unwrap();
+        if let Some(setup) = case.setup {
+            setup(dir.path());
+        }
+        let out = embed_tl(dir.path())
+            .args(&case.args)
+            .write_stdin(case.stdin.clone().unwrap_or_default())
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
         let mut problems = Vec::new();
+        for part in &case.prints {
+            if !stdout.contains(part) {
+                problems.push(format!("stdout lacks {part:?}"));
+            }
+        }
+        for (name, bytes) in &case.files {
+            if case.changes.contains(name) {
+                continue;
+            }
+            match std::fs::read(dir.path().join(name)) {
+                Ok(now) if now == *bytes => {}
+                Ok(_) => problems.push(format!("input {name} was changed")),
+                Err(e) => problems.push(format!("input {name} is gone: {e}")),
+            }
+        }
+        for (name, parts) in &case.writes {
+            match std::fs::read_to_string(dir.path().join(name)) {
+                Ok(text) => {
+                    for part in parts {
+                        if !text.contains(part) {
+                            problems.push(format!("{name} lacks {part:?}"));
+                        }
+                    }
+                }
+                Err(e) => problems.push(format!("{name} was not written: {e}")),
+            }
+        }
         if out.status.code() != Some(case.code) {
             problems.push(format!(
                 "exit code {:?}, expected {}",
@@ -611,7 +704,10 @@ fn bad_input_matrix() {
         if stderr.contains("panicked") {
             problems.push("panicked".into());
         }
-        let left = leftovers(dir.path());
+        let left: Vec<String> = leftovers(dir.path())
+            .into_iter()
+            .filter(|n| !case.writes.iter().any(|(w, _)| w == n))
+            .collect();
         if !left.is_empty() {
             problems.push(format!("left behind: {left:?}"));
         }
