@@ -57,6 +57,11 @@ pub struct ScoreOptions {
     pub row_numbers: bool,
     /// Input layout (default CSV).
     pub input_format: CorpusFormat,
+    /// A CSV/TSV input starts with a header row (default true).
+    pub input_header: bool,
+    /// When `keep` is empty: keep the input's `id` column if its header
+    /// has one, else write `row` numbers (default false).
+    pub default_id: bool,
     /// Output layout (default CSV).
     pub output_format: CorpusFormat,
     /// Write every class probability (`p_<class>` columns; a `proba`
@@ -84,6 +89,8 @@ impl Default for ScoreOptions {
             keep: Vec::new(),
             row_numbers: false,
             input_format: CorpusFormat::Csv,
+            input_header: true,
+            default_id: false,
             output_format: CorpusFormat::Csv,
             proba: false,
             top_k: 0,
@@ -188,9 +195,34 @@ impl<'a> Scorer<'a> {
                 self.pipeline.classes().len()
             )));
         }
+        if !matches!(
+            options.output_format,
+            CorpusFormat::Csv | CorpusFormat::Tsv | CorpusFormat::Jsonl
+        ) {
+            return Err(Error::InvalidInput(format!(
+                "{} is not an output layout: choose csv, tsv or jsonl",
+                options.output_format
+            )));
+        }
+        let layout = crate::corpus::stream::Layout {
+            header: options.input_header,
+            ..options.input_format.into()
+        };
+        let mut reader = RowReader::new(input, layout, &[], options.limits)?;
+        let mut resolved = options.clone();
+        if options.default_id && options.keep.is_empty() {
+            let id = Column::Name("id".into());
+            if reader.column_names().iter().any(|c| c == "id") {
+                resolved.keep = vec![id];
+                resolved.row_numbers = false;
+            } else {
+                resolved.row_numbers = true;
+            }
+        }
+        let options = &resolved;
         let mut columns = vec![options.text.clone()];
         columns.extend(options.keep.iter().cloned());
-        let reader = RowReader::new(input, options.input_format, &columns, options.limits)?;
+        reader.select(&columns)?;
         let keep_names: Vec<String> = options
             .keep
             .iter()
@@ -309,6 +341,19 @@ impl<'a> Scorer<'a> {
                 };
                 row_number += 1;
                 match row {
+                    Row::Good(record) if record.fields[0].json => {
+                        let bad = BadRow {
+                            line: record.line,
+                            reason: "the text is not a JSON string".into(),
+                            raw: record.fields[0].text.clone().into_bytes(),
+                        };
+                        if !options.skip_bad {
+                            let _ = done.send(Err(bad.into_error()));
+                            return Ok(());
+                        }
+                        text_bytes += bad.raw.len();
+                        chunk.bad.push((row_number, bad));
+                    }
                     Row::Good(record) => {
                         text_bytes += record.fields.iter().map(|f| f.text.len()).sum::<usize>();
                         chunk.rows.push((row_number, record));
@@ -393,11 +438,6 @@ struct Format<'a> {
 
 impl Format<'_> {
     fn header(&self, out: &mut Vec<u8>) -> Result<()> {
-        let delimiter = match self.options.output_format {
-            CorpusFormat::Jsonl => return Ok(()),
-            CorpusFormat::Tsv => b'\t',
-            CorpusFormat::Csv => b',',
-        };
         let mut header = Vec::new();
         if self.options.row_numbers {
             header.push("row".to_string());
@@ -411,28 +451,33 @@ impl Format<'_> {
             header.push(format!("label_{k}"));
             header.push(format!("p_{k}"));
         }
-        let mut csv = csv::WriterBuilder::new()
-            .delimiter(delimiter)
-            .from_writer(out);
-        csv.write_record(&header).map_err(csv_io)?;
-        csv.flush()?;
-        Ok(())
+        match self.options.output_format {
+            CorpusFormat::Jsonl => Ok(()),
+            CorpusFormat::Tsv => {
+                tsv_record(out, &header);
+                Ok(())
+            }
+            _ => {
+                let mut csv = csv::Writer::from_writer(out);
+                csv.write_record(&header).map_err(csv_io)?;
+                csv.flush()?;
+                Ok(())
+            }
+        }
     }
 
     /// Where a chunk's rows are formatted: one CSV writer a chunk (it
     /// owns a buffer; one a row would allocate and clear it every row).
     fn sink(&self, capacity: usize) -> Sink {
-        let delimiter = match self.options.output_format {
-            CorpusFormat::Jsonl => return Sink::Json(Vec::with_capacity(capacity)),
-            CorpusFormat::Tsv => b'\t',
-            CorpusFormat::Csv => b',',
-        };
-        Sink::Csv(Box::new(
-            csv::WriterBuilder::new()
-                .delimiter(delimiter)
-                .has_headers(false)
-                .from_writer(Vec::with_capacity(capacity)),
-        ))
+        match self.options.output_format {
+            CorpusFormat::Jsonl => Sink::Json(Vec::with_capacity(capacity)),
+            CorpusFormat::Tsv => Sink::Tsv(Vec::with_capacity(capacity)),
+            _ => Sink::Csv(Box::new(
+                csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(Vec::with_capacity(capacity)),
+            )),
+        }
     }
 
     fn row(
@@ -451,10 +496,9 @@ impl Format<'_> {
         } else {
             Vec::new()
         };
-        let csv = match sink {
-            Sink::Json(out) => return self.json_row(out, row_number, keep, p, best, &top),
-            Sink::Csv(csv) => csv,
-        };
+        if let Sink::Json(out) = sink {
+            return self.json_row(out, row_number, keep, p, best, &top);
+        }
         let mut fields: Vec<String> = Vec::with_capacity(2 + keep.len() + p.len() + 2 * top.len());
         if self.options.row_numbers {
             fields.push(row_number.to_string());
@@ -468,7 +512,11 @@ impl Format<'_> {
             fields.push(self.classes[k].clone());
             fields.push(format!("{:.6}", p[k]));
         }
-        csv.write_record(&fields).map_err(csv_io)?;
+        match sink {
+            Sink::Csv(csv) => csv.write_record(&fields).map_err(csv_io)?,
+            Sink::Tsv(out) => tsv_record(out, &fields),
+            Sink::Json(_) => {}
+        }
         Ok(())
     }
 
@@ -528,13 +576,25 @@ impl Format<'_> {
 /// A chunk's formatted rows.
 enum Sink {
     Csv(Box<csv::Writer<Vec<u8>>>),
+    Tsv(Vec<u8>),
     Json(Vec<u8>),
+}
+
+/// One TSV line: fields escaped as [`crate::corpus::stream::escape_tsv`].
+fn tsv_record(out: &mut Vec<u8>, fields: &[String]) {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        crate::corpus::stream::escape_tsv(field, out);
+    }
+    out.push(b'\n');
 }
 
 impl Sink {
     fn finish(self) -> Result<Vec<u8>> {
         match self {
-            Sink::Json(out) => Ok(out),
+            Sink::Json(out) | Sink::Tsv(out) => Ok(out),
             Sink::Csv(csv) => csv
                 .into_inner()
                 .map_err(|e| Error::io(std::io::Error::other(e.to_string()))),

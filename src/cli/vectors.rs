@@ -253,6 +253,7 @@ fn info(input: &Input, json: bool, ui: Ui) -> Result<()> {
             Compression::None => "",
             Compression::Gzip => ", gzip-compressed",
             Compression::Bzip2 => ", bzip2-compressed",
+            Compression::Zstd => ", zstd-compressed",
         };
         writeln!(out, "format:      {}{compression}", vectors.format())?;
         writeln!(out, "words:       {}", vectors.len())?;

@@ -1,4 +1,5 @@
-//! Reading texts (and, later, labels) from CSV, TSV and JSONL files.
+//! Reading texts and labels from CSV, TSV, JSONL, plain-line and fastText
+//! files, plain or compressed (gzip, bzip2, Zstandard), or standard input.
 //!
 //! ```
 //! use embed_tl::corpus::{read_texts, Column};
@@ -8,6 +9,7 @@
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 
+pub mod source;
 pub mod stream;
 
 use std::fs::File;
@@ -15,6 +17,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use crate::error::{Error, Location, Result};
+use stream::{BadRow, Layout, Limits, MultiLabel, ReadStats};
 
 /// A column chosen by header name or 0-based index.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,27 +50,139 @@ impl std::fmt::Display for Column {
 }
 
 /// The layout of a corpus file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CorpusFormat {
-    /// Comma-separated, with a header row.
+    /// Comma-separated, RFC 4180 quoting, with a header row unless said.
     Csv,
-    /// Tab-separated, with a header row.
+    /// Tab-separated without quoting: a field runs to the next tab; `\t`,
+    /// `\n`, `\r` and `\\` are escapes (PostgreSQL's `COPY` text format).
     Tsv,
     /// One JSON object per line.
     Jsonl,
+    /// One text per line, no header, no labels.
+    Lines,
+    /// fastText's supervised format: `__label__a text` per line.
+    FastText,
 }
 
 impl CorpusFormat {
-    /// Guess from the file name: `.tsv`/`.tab` is TSV, `.jsonl`/`.ndjson`
-    /// is JSONL, anything else CSV.
+    /// Every format, in the order the docs list them.
+    pub const ALL: [CorpusFormat; 5] = [
+        CorpusFormat::Csv,
+        CorpusFormat::Tsv,
+        CorpusFormat::Jsonl,
+        CorpusFormat::Lines,
+        CorpusFormat::FastText,
+    ];
+
+    /// The format a file name says, after any `.gz`, `.bz2` or `.zst`:
+    /// `.csv`; `.tsv`/`.tab`; `.jsonl`/`.ndjson`; `.txt` (lines);
+    /// `.ft`/`.fasttext`. `None` for any other name.
+    pub fn from_name(path: &Path) -> Option<CorpusFormat> {
+        let name = source::layout_name(path);
+        let ext = name.rsplit_once('.').map(|(_, e)| e)?;
+        Some(match ext {
+            "csv" => CorpusFormat::Csv,
+            "tsv" | "tab" => CorpusFormat::Tsv,
+            "jsonl" | "ndjson" => CorpusFormat::Jsonl,
+            "txt" => CorpusFormat::Lines,
+            "ft" | "fasttext" => CorpusFormat::FastText,
+            _ => return None,
+        })
+    }
+
+    /// [`CorpusFormat::from_name`], CSV for any other name.
     pub fn from_path(path: &Path) -> CorpusFormat {
-        let name = path.to_string_lossy().to_ascii_lowercase();
-        if name.ends_with(".tsv") || name.ends_with(".tab") {
-            CorpusFormat::Tsv
-        } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
-            CorpusFormat::Jsonl
-        } else {
-            CorpusFormat::Csv
+        CorpusFormat::from_name(path).unwrap_or(CorpusFormat::Csv)
+    }
+
+    /// The format has labels to read (CSV, TSV, JSONL, fastText).
+    pub fn has_labels(self) -> bool {
+        self != CorpusFormat::Lines
+    }
+}
+
+impl std::fmt::Display for CorpusFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CorpusFormat::Csv => "csv",
+            CorpusFormat::Tsv => "tsv",
+            CorpusFormat::Jsonl => "jsonl",
+            CorpusFormat::Lines => "lines",
+            CorpusFormat::FastText => "fasttext",
+        })
+    }
+}
+
+impl std::str::FromStr for CorpusFormat {
+    type Err = String;
+
+    /// `csv`, `tsv`, `jsonl` (or `ndjson`), `lines` (or `txt`), `fasttext`.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "csv" => CorpusFormat::Csv,
+            "tsv" => CorpusFormat::Tsv,
+            "jsonl" | "ndjson" => CorpusFormat::Jsonl,
+            "lines" | "txt" => CorpusFormat::Lines,
+            "fasttext" => CorpusFormat::FastText,
+            _ => return Err(format!("'{s}': expected csv, tsv, jsonl, lines or fasttext")),
+        })
+    }
+}
+
+/// How to read corpus inputs: the layout (or from each file name), the
+/// header, bad rows, and row limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputOptions {
+    /// The format of every input; `None`: from each file name (CSV for
+    /// standard input and unknown names).
+    pub format: Option<CorpusFormat>,
+    /// CSV/TSV inputs start with a header row (default true).
+    pub header: bool,
+    /// fastText lines with several labels (default: keep the first).
+    pub multi_label: MultiLabel,
+    /// Bad rows are collected in [`Table::rejects`] instead of being an
+    /// error (default false).
+    pub skip_bad: bool,
+    /// Row size limits.
+    pub limits: Limits,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions {
+            format: None,
+            header: true,
+            multi_label: MultiLabel::First,
+            skip_bad: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl InputOptions {
+    /// The layout of `path`: the chosen format, else from its name.
+    pub fn layout(&self, path: &Path) -> Layout {
+        let format = self.format.unwrap_or_else(|| {
+            if source::is_stdin(path) {
+                CorpusFormat::Csv
+            } else {
+                CorpusFormat::from_path(path)
+            }
+        });
+        Layout {
+            format,
+            header: self.header,
+            multi_label: self.multi_label,
+        }
+    }
+
+    /// Options with these limits and everything else default.
+    pub fn with_limits(limits: Limits) -> InputOptions {
+        InputOptions {
+            limits,
+            ..InputOptions::default()
         }
     }
 }
@@ -94,6 +209,12 @@ pub struct Table {
     pub columns: Vec<Vec<String>>,
     /// The 1-based line each row starts on.
     pub lines: Vec<u64>,
+    /// The column names the file has (the header), as [`RowReader::column_names`].
+    pub names: Vec<String>,
+    /// Rows read, used and rejected.
+    pub stats: ReadStats,
+    /// The bad rows, with [`InputOptions::skip_bad`].
+    pub rejects: Vec<BadRow>,
 }
 
 /// The values of several columns, one `Vec` per requested column, in file
@@ -110,35 +231,84 @@ pub fn read_columns_with(
     columns: &[Column],
     limits: stream::Limits,
 ) -> Result<Table> {
-    let path = path.as_ref();
-    let file = File::open(path).map_err(|e| Error::io(e).with_path(path))?;
-    read_table(file, CorpusFormat::from_path(path), columns, limits).map_err(|e| e.with_path(path))
+    read_table(path, &InputOptions::with_limits(limits), |_| columns.to_vec())
 }
 
-/// Every row of `input`, all of them good (the first bad row is an error).
-fn read_table<R: std::io::Read>(
-    input: R,
-    format: CorpusFormat,
-    columns: &[Column],
-    limits: stream::Limits,
+/// Read the columns that `choose` picks once it has seen the column names
+/// (the header; empty for JSONL and headerless files) from `path`, which
+/// may be `-` (standard input) and compressed, in the layout `options`
+/// says. The first column chosen is the text: in JSONL it must be a
+/// string. Bad rows are an error naming the line, or, with
+/// [`InputOptions::skip_bad`], collected in [`Table::rejects`].
+pub fn read_table(
+    path: impl AsRef<Path>,
+    options: &InputOptions,
+    choose: impl FnOnce(&[String]) -> Vec<Column>,
 ) -> Result<Table> {
-    let mut rows = stream::RowReader::new(input, format, columns, limits)?;
+    let path = path.as_ref();
+    let named = |e: Error| e.with_path(Path::new(&source::display_name(path)));
+    let input = source::Source::open(path).map_err(named)?;
+    table_from(input, options.layout(path), options, choose).map_err(named)
+}
+
+/// Every row of `input`, or the first bad one as an error.
+fn table_from<R: std::io::Read>(
+    input: R,
+    layout: Layout,
+    options: &InputOptions,
+    choose: impl FnOnce(&[String]) -> Vec<Column>,
+) -> Result<Table> {
+    let mut rows = stream::RowReader::new(input, layout, &[], options.limits)?;
+    let columns = choose(rows.column_names());
+    rows.select(&columns)?;
     let mut out: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
     let mut lines = Vec::new();
+    let mut rejects = Vec::new();
+    let mut rejected_here = 0;
     while let Some(row) = rows.next_row()? {
-        match row {
+        let bad = match row {
             stream::Row::Good(record) => {
-                lines.push(record.line);
-                for (values, field) in out.iter_mut().zip(record.fields) {
-                    values.push(field.text);
+                if let Some(f) = record.fields.first().filter(|f| f.json) {
+                    let kind = match f.text.as_bytes().first() {
+                        Some(b'{') => "an object",
+                        Some(b'[') => "an array",
+                        Some(b't' | b'f') => "a boolean",
+                        _ => "a number",
+                    };
+                    rejected_here += 1;
+                    BadRow {
+                        line: record.line,
+                        reason: format!(
+                            "field {}: {kind}, expected a string of text",
+                            columns.first().map(|c| c.to_string()).unwrap_or_default()
+                        ),
+                        raw: f.text.clone().into_bytes(),
+                    }
+                } else {
+                    lines.push(record.line);
+                    for (values, field) in out.iter_mut().zip(record.fields) {
+                        values.push(field.text);
+                    }
+                    continue;
                 }
             }
-            stream::Row::Bad(bad) => return Err(bad.into_error()),
+            stream::Row::Bad(bad) => bad,
+        };
+        if !options.skip_bad {
+            return Err(bad.into_error());
         }
+        rejects.push(bad);
+    }
+    let mut stats = rows.stats();
+    for _ in 0..rejected_here {
+        stats.reject_one();
     }
     Ok(Table {
         columns: out,
         lines,
+        names: rows.column_names().to_vec(),
+        stats,
+        rejects,
     })
 }
 
@@ -161,29 +331,13 @@ pub fn column_names(path: impl AsRef<Path>) -> Result<Vec<String>> {
                 )),
             }
         }
-        format => {
-            let delimiter = if format == CorpusFormat::Tsv {
-                b'\t'
-            } else {
-                b','
-            };
-            let mut csv = csv::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .from_reader(BufReader::new(file));
-            csv.headers()
-                .map(|h| h.iter().map(str::to_string).collect())
-                .map_err(|e| {
-                    let line = e.position().map_or(0, |p| p.line());
-                    Error::malformed(
-                        if line > 0 {
-                            Location::Line(line)
-                        } else {
-                            Location::None
-                        },
-                        e.to_string(),
-                    )
-                })
-        }
+        format => stream::RowReader::new(
+            source::Source::from_reader(file, path)?,
+            format,
+            &[],
+            stream::Limits::default(),
+        )
+        .map(|r| r.column_names().to_vec()),
     };
     result.map_err(|e| e.with_path(path))
 }
@@ -197,6 +351,10 @@ pub struct Labelled {
     pub labels: Vec<usize>,
     /// The label names.
     pub classes: Vec<String>,
+    /// Rows read, used and rejected.
+    pub stats: ReadStats,
+    /// The bad rows, with [`InputOptions::skip_bad`].
+    pub rejects: Vec<BadRow>,
 }
 
 impl Labelled {
@@ -230,59 +388,114 @@ pub fn read_labelled_with(
     classes: Option<&[String]>,
     limits: stream::Limits,
 ) -> Result<Labelled> {
+    read_labelled_opts(
+        path,
+        text,
+        label,
+        classes,
+        &InputOptions::with_limits(limits),
+    )
+}
+
+/// [`read_labelled`] in any layout ([`InputOptions`]); `path` may be `-`.
+/// With [`InputOptions::skip_bad`], rows with a blank label, an empty
+/// text or (given `classes`) an unknown label are rejected, not errors.
+pub fn read_labelled_opts(
+    path: impl AsRef<Path>,
+    text: &Column,
+    label: &Column,
+    classes: Option<&[String]>,
+    options: &InputOptions,
+) -> Result<Labelled> {
     let path = path.as_ref();
-    let mut table = read_columns_with(path, &[text.clone(), label.clone()], limits)?;
+    let shown = source::display_name(path);
+    let named = |e: Error| e.with_path(Path::new(&shown));
+    if text == label {
+        return Err(Error::InvalidInput(format!(
+            "the text and the label are the same column ({text}): choose two columns"
+        )));
+    }
+    let layout = options.layout(path);
+    if !layout.format.has_labels() {
+        return Err(Error::InvalidInput(format!(
+            "{shown}: read as {}, which has no labels: give labelled data as csv, tsv, jsonl or fasttext (--input-format)",
+            layout.format
+        )));
+    }
+    let mut table = read_table(path, options, |_| vec![text.clone(), label.clone()])?;
     let labels = table.columns.pop().unwrap_or_default();
     let texts = table.columns.pop().unwrap_or_default();
-    let at = |row: usize| Location::Line(table.lines.get(row).copied().unwrap_or(0));
-    if texts.is_empty() {
-        return Err(Error::malformed(Location::None, "no rows after the header").with_path(path));
-    }
+    let mut keep = Vec::with_capacity(texts.len());
+    let mut out = Labelled::default();
+    let mut problems = Vec::new();
     for (row, (t, l)) in texts.iter().zip(&labels).enumerate() {
-        if l.trim().is_empty() {
-            return Err(
-                Error::malformed(at(row), format!("blank label in column {label}")).with_path(path),
-            );
-        }
-        if t.trim().is_empty() {
-            return Err(Error::malformed(
-                at(row),
-                format!("empty text in column {text}: remove the row or give it text"),
-            )
-            .with_path(path));
+        let reason = if l.trim().is_empty() {
+            Some(format!("blank label in column {label}"))
+        } else if t.trim().is_empty() {
+            Some(format!(
+                "empty text in column {text}: remove the row or give it text"
+            ))
+        } else if let Some(c) = classes.filter(|c| !c.iter().any(|c| c == l.trim())) {
+            Some(format!(
+                "label '{}' is not one of the model's classes: {}",
+                l.trim(),
+                c.join(", ")
+            ))
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => problems.push((row, reason)),
+            None => keep.push(row),
         }
     }
-    let classes: Vec<String> = match classes {
+    if let Some((row, reason)) = problems.first() {
+        let line = table.lines.get(*row).copied().unwrap_or(0);
+        if !options.skip_bad {
+            return Err(named(Error::malformed(Location::Line(line), reason.clone())));
+        }
+    }
+    for (row, reason) in problems {
+        table.stats.reject_one();
+        table.rejects.push(BadRow {
+            line: table.lines.get(row).copied().unwrap_or(0),
+            reason,
+            raw: format!("{}\t{}", labels[row], texts[row]).into_bytes(),
+        });
+    }
+    if keep.is_empty() {
+        return Err(named(Error::malformed(
+            Location::None,
+            if table.stats.read == 0 {
+                "no rows (after the header, if any)"
+            } else {
+                "no usable rows"
+            },
+        )));
+    }
+    out.classes = match classes {
         Some(c) => c.to_vec(),
         None => {
-            let mut c: Vec<String> = labels.iter().map(|l| l.trim().to_string()).collect();
+            let mut c: Vec<String> = keep.iter().map(|&r| labels[r].trim().to_string()).collect();
             c.sort_unstable();
             c.dedup();
             c
         }
     };
-    let mut indices = Vec::with_capacity(labels.len());
-    for (row, l) in labels.iter().enumerate() {
-        match classes.iter().position(|c| c == l.trim()) {
-            Some(i) => indices.push(i),
-            None => {
-                return Err(Error::malformed(
-                    at(row),
-                    format!(
-                        "label '{}' is not one of the model's classes: {}",
-                        l.trim(),
-                        classes.join(", ")
-                    ),
-                )
-                .with_path(path))
-            }
-        }
+    for &row in &keep {
+        let l = labels[row].trim();
+        out.labels
+            .push(out.classes.iter().position(|c| c == l).unwrap_or(0));
     }
-    Ok(Labelled {
-        texts,
-        labels: indices,
-        classes,
-    })
+    let mut texts = texts;
+    out.texts = if keep.len() == texts.len() {
+        texts
+    } else {
+        keep.iter().map(|&r| std::mem::take(&mut texts[r])).collect()
+    };
+    out.stats = table.stats;
+    out.rejects = table.rejects;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -290,7 +503,7 @@ mod tests {
     use super::*;
 
     fn table(data: &str, format: CorpusFormat, columns: &[Column]) -> Result<Table> {
-        read_table(data.as_bytes(), format, columns, stream::Limits::default())
+        table_from(data.as_bytes(), format.into(), &InputOptions::default(), |_| columns.to_vec())
     }
 
     #[test]
@@ -332,7 +545,7 @@ mod tests {
             max_row_bytes: 50,
             ..stream::Limits::default()
         };
-        let err = read_table(long.as_bytes(), CorpusFormat::Csv, &text, limits).unwrap_err();
+        let err = table_from(long.as_bytes(), CorpusFormat::Csv.into(), &InputOptions::with_limits(limits), |_| text.to_vec()).unwrap_err();
         assert!(
             err.to_string().contains("line 2: row longer than 50 bytes"),
             "{err}"

@@ -1,7 +1,8 @@
 //! Reading a corpus row by row, in bounded memory.
 //!
-//! [`RowReader`] reads CSV, TSV or JSONL from any [`Read`] (a file, stdin,
-//! a pipe) and yields one [`Row`] at a time: the requested columns of a
+//! [`RowReader`] reads CSV, TSV, JSONL, plain lines or fastText's
+//! `__label__` format from any [`Read`] (a file, stdin, a pipe) and yields
+//! one [`Row`] at a time: the requested columns of a
 //! good row, or a [`BadRow`] that says which line is wrong and why. No row
 //! is ever held in memory beyond the configured limit, so a file of any
 //! size (or a single runaway quoted field) cannot exhaust memory.
@@ -48,6 +49,131 @@ impl Default for Limits {
     }
 }
 
+/// What to do with a fastText line that has several `__label__`s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MultiLabel {
+    /// Keep the first label (the lines are counted in [`ReadStats`]).
+    #[default]
+    First,
+    /// The line is a bad row.
+    Reject,
+}
+
+impl std::str::FromStr for MultiLabel {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "first" => Ok(MultiLabel::First),
+            "reject" => Ok(MultiLabel::Reject),
+            _ => Err(format!("'{s}': expected first or reject")),
+        }
+    }
+}
+
+/// How the rows of an input are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// The format.
+    pub format: CorpusFormat,
+    /// CSV/TSV: the first row names the columns (default true). Without
+    /// a header, columns are chosen by 0-based index.
+    pub header: bool,
+    /// fastText: lines with several labels.
+    pub multi_label: MultiLabel,
+}
+
+impl From<CorpusFormat> for Layout {
+    fn from(format: CorpusFormat) -> Layout {
+        Layout {
+            format,
+            header: true,
+            multi_label: MultiLabel::First,
+        }
+    }
+}
+
+/// What a read saw: every data row is either used or rejected, and what
+/// is not a row (blank lines) is counted too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReadStats {
+    /// Data rows read (the header not counted).
+    pub read: u64,
+    /// Rows used by the run.
+    pub used: u64,
+    /// Rows rejected (bad rows, or rows the run cannot use).
+    pub rejected: u64,
+    /// Blank lines skipped (not rows).
+    pub blank_lines: u64,
+    /// Rows that span several lines (CSV quoted fields with line breaks).
+    pub multiline_rows: u64,
+    /// The first of those: its first line and how many lines it took.
+    pub first_multiline: Option<(u64, u64)>,
+    /// fastText lines with several labels (the first kept).
+    pub multi_label_rows: u64,
+    /// The first of those.
+    pub first_multi_label: Option<u64>,
+}
+
+impl ReadStats {
+    /// Count one more rejected row among those read as good.
+    pub fn reject_one(&mut self) {
+        self.rejected += 1;
+        self.used = self.used.saturating_sub(1);
+    }
+
+    /// Notes on what was read beyond the counts: blank lines, multi-line
+    /// rows, rows with several labels. Empty when there is nothing to say.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some((line, lines)) = self.first_multiline {
+            notes.push(format!(
+                "{} row{} span{} several lines (quoted line breaks; the first: line {line}, {lines} lines)",
+                self.multiline_rows,
+                plural(self.multiline_rows),
+                if self.multiline_rows == 1 { "s" } else { "" },
+            ));
+        }
+        if let Some(line) = self.first_multi_label {
+            notes.push(format!(
+                "{} line{} with several labels, the first label kept (the first: line {line}; --multi-label reject to refuse them)",
+                self.multi_label_rows,
+                plural(self.multi_label_rows),
+            ));
+        }
+        if self.blank_lines > 0 {
+            notes.push(format!(
+                "{} blank line{} skipped",
+                self.blank_lines,
+                plural(self.blank_lines)
+            ));
+        }
+        notes
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+impl std::fmt::Display for ReadStats {
+    /// `read 3000 rows, used 3000, rejected 0`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "read {} row{}, used {}, rejected {}",
+            self.read,
+            plural(self.read),
+            self.used,
+            self.rejected
+        )
+    }
+}
+
 /// One value of a row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
@@ -64,6 +190,9 @@ pub struct Field {
 pub struct Record {
     /// The 1-based line the row starts on.
     pub line: u64,
+    /// The lines the row takes (more than 1 for a CSV quoted field with
+    /// line breaks).
+    pub lines: u64,
     /// The requested columns, in the order asked for.
     pub fields: Vec<Field>,
 }
@@ -100,22 +229,29 @@ pub enum Row {
 pub struct RowReader<R> {
     input: BufReader<R>,
     inner: Inner,
+    layout: Layout,
     limits: Limits,
     bytes: u64,
     names: Vec<String>,
+    /// Where each requested column is in a row.
+    indices: Vec<usize>,
+    /// Fields a CSV/TSV row must have (the header's, or the first row's).
+    width: usize,
+    /// A headerless file's first row, read to learn the width.
+    pending: bool,
+    stats: ReadStats,
 }
 
 enum Inner {
-    Delimited(Box<Delimited>),
+    Csv(Box<Delimited>),
+    /// TSV, lines and fastText: one row a line.
+    Lines(LineRows),
     Jsonl(Jsonl),
 }
 
 struct Delimited {
     core: csv_core::Reader,
-    /// Header length; every row must have this many fields.
-    width: usize,
-    /// Index in the row of each requested column.
-    indices: Vec<usize>,
+    delimiter: u8,
     out: Vec<u8>,
     ends: Vec<usize>,
     /// Fields in the record just read.
@@ -125,6 +261,17 @@ struct Delimited {
     skip_ends: Vec<usize>,
     raw: Vec<u8>,
     done: bool,
+    /// Blank lines skipped before the record just read.
+    blank: u64,
+    /// The first line of the record just read.
+    first_line: u64,
+}
+
+struct LineRows {
+    buf: Vec<u8>,
+    line: u64,
+    /// TSV: the fields of the line just read, as byte ranges of `buf`.
+    spans: Vec<(usize, usize)>,
 }
 
 struct Jsonl {
@@ -134,62 +281,39 @@ struct Jsonl {
 }
 
 impl<R: Read> RowReader<R> {
-    /// Start reading `input`. For CSV/TSV the header row is read here, and
-    /// a requested column it lacks is an error listing the columns found.
-    /// JSONL columns are chosen by name.
+    /// Start reading `input`. For CSV/TSV the header row is read here (or,
+    /// without a header, the first row, to learn the width), and a
+    /// requested column the input lacks is an error listing the columns
+    /// found. JSONL columns are chosen by name; `lines` has one column
+    /// (`text`, #0) and `fasttext` two (`label`, #0, and `text`, #1).
     pub fn new(
         input: R,
-        format: CorpusFormat,
+        layout: impl Into<Layout>,
         columns: &[Column],
         limits: Limits,
     ) -> Result<RowReader<R>> {
-        let mut input = BufReader::with_capacity(1 << 16, input);
-        let mut bytes = 0;
-        let mut names = Vec::new();
-        let inner = match format {
-            CorpusFormat::Csv | CorpusFormat::Tsv => {
-                let delimiter = if format == CorpusFormat::Tsv {
-                    b'\t'
-                } else {
-                    b','
-                };
-                let mut d = Delimited {
-                    core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
-                    width: 0,
-                    indices: Vec::new(),
-                    out: vec![0; 4096],
-                    ends: vec![0; 64],
-                    nend: 0,
-                    skip_out: vec![0; 4096],
-                    skip_ends: vec![0; 64],
-                    raw: Vec::new(),
-                    done: false,
-                };
-                let header = match d.read(&mut input, &mut bytes, &limits)? {
-                    None => {
-                        return Err(Error::malformed(
-                            Location::None,
-                            "empty file: expected a header row",
-                        ))
-                    }
-                    Some(Err(bad)) => {
-                        return Err(Error::malformed(
-                            Location::Line(bad.line),
-                            format!("header row: {}", bad.reason),
-                        ))
-                    }
-                    Some(Ok(_)) => d.fields(),
-                };
-                names = header
-                    .iter()
-                    .map(|f| String::from_utf8(f.to_vec()))
-                    .collect::<std::result::Result<Vec<String>, _>>()
-                    .map_err(|_| {
-                        Error::malformed(Location::Line(1), "header row: invalid UTF-8")
-                    })?;
-                d.indices = resolve(columns, &names)?;
-                d.width = names.len();
-                Inner::Delimited(Box::new(d))
+        let layout = layout.into();
+        let input = BufReader::with_capacity(1 << 16, input);
+        let inner = match layout.format {
+            CorpusFormat::Csv => Inner::Csv(Box::new(Delimited {
+                core: csv_core::ReaderBuilder::new().build(),
+                delimiter: b',',
+                out: vec![0; 4096],
+                ends: vec![0; 64],
+                nend: 0,
+                skip_out: vec![0; 4096],
+                skip_ends: vec![0; 64],
+                raw: Vec::new(),
+                done: false,
+                blank: 0,
+                first_line: 0,
+            })),
+            CorpusFormat::Tsv | CorpusFormat::Lines | CorpusFormat::FastText => {
+                Inner::Lines(LineRows {
+                    buf: Vec::new(),
+                    line: 0,
+                    spans: Vec::new(),
+                })
             }
             CorpusFormat::Jsonl => Inner::Jsonl(Jsonl {
                 names: columns
@@ -205,16 +329,135 @@ impl<R: Read> RowReader<R> {
                 buf: Vec::new(),
             }),
         };
-        Ok(RowReader {
+        let mut reader = RowReader {
             input,
             inner,
+            layout,
             limits,
-            bytes,
-            names,
-        })
+            bytes: 0,
+            names: Vec::new(),
+            indices: Vec::new(),
+            width: 0,
+            pending: false,
+            stats: ReadStats::default(),
+        };
+        match layout.format {
+            CorpusFormat::Csv | CorpusFormat::Tsv => reader.start_delimited()?,
+            CorpusFormat::Lines => reader.names = vec!["text".into()],
+            CorpusFormat::FastText => reader.names = vec!["label".into(), "text".into()],
+            CorpusFormat::Jsonl => {}
+        }
+        reader.select(columns)?;
+        Ok(reader)
     }
 
-    /// The header's column names (CSV/TSV); empty for JSONL.
+    /// Read the header (or the first row of a headerless file).
+    fn start_delimited(&mut self) -> Result<()> {
+        let what = if self.layout.header {
+            "header row"
+        } else {
+            "first row"
+        };
+        let first = match self.read_delimited()? {
+            None if self.layout.header => {
+                return Err(Error::malformed(
+                    Location::None,
+                    "empty file: expected a header row",
+                ))
+            }
+            None => return Ok(()),
+            Some(Err(bad)) => {
+                return Err(Error::malformed(
+                    Location::Line(bad.line),
+                    format!("{what}: {}", bad.reason),
+                ))
+            }
+            Some(Ok(line)) => line,
+        };
+        let names = self
+            .fields()
+            .iter()
+            .map(|f| String::from_utf8(f.to_vec()))
+            .collect::<Vec<_>>();
+        self.width = names.len();
+        if self.layout.header {
+            self.names = names
+                .into_iter()
+                .collect::<std::result::Result<Vec<String>, _>>()
+                .map_err(|_| Error::malformed(Location::Line(first), "header row: invalid UTF-8"))?;
+        } else {
+            self.pending = true;
+        }
+        Ok(())
+    }
+
+    /// Choose other columns (e.g. after looking at [`Self::column_names`]).
+    pub fn select(&mut self, columns: &[Column]) -> Result<()> {
+        match self.layout.format {
+            CorpusFormat::Jsonl => {
+                if let Inner::Jsonl(j) = &mut self.inner {
+                    j.names = columns
+                        .iter()
+                        .map(|c| match c {
+                            Column::Name(name) => Ok(name.clone()),
+                            Column::Index(i) => Err(Error::InvalidInput(format!(
+                                "JSONL fields are chosen by name, not index (#{i})"
+                            ))),
+                        })
+                        .collect::<Result<_>>()?;
+                }
+            }
+            CorpusFormat::Csv | CorpusFormat::Tsv if !self.layout.header => {
+                self.indices = columns
+                    .iter()
+                    .map(|c| match c {
+                        Column::Index(i) if self.width == 0 || *i < self.width => Ok(*i),
+                        Column::Index(i) => Err(Error::malformed(
+                            Location::Line(1),
+                            format!(
+                                "no column #{i}: the first row has {} field{} (#0 to #{})",
+                                self.width,
+                                plural(self.width as u64),
+                                self.width - 1
+                            ),
+                        )),
+                        Column::Name(name) => Err(Error::InvalidInput(format!(
+                            "column '{name}': without a header (--no-header) columns are chosen by 0-based index, e.g. 0"
+                        ))),
+                    })
+                    .collect::<Result<_>>()?;
+            }
+            CorpusFormat::Lines | CorpusFormat::FastText => {
+                let names = &self.names;
+                self.indices = columns
+                    .iter()
+                    .map(|c| {
+                        match c {
+                            Column::Name(n) => names.iter().position(|h| h == n),
+                            Column::Index(i) => (*i < names.len()).then_some(*i),
+                        }
+                        .ok_or_else(|| {
+                            let format = self.layout.format;
+                            let has = if format == CorpusFormat::Lines {
+                                "one column, the text ('text' or 0): it has no labels or ids"
+                                    .to_string()
+                            } else {
+                                "two columns, 'label' (0) and 'text' (1)".to_string()
+                            };
+                            Error::InvalidInput(format!("no column {c}: the {format} format has {has}"))
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+            }
+            CorpusFormat::Csv | CorpusFormat::Tsv => {
+                self.indices = resolve(columns, &self.names)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The column names: the header's (CSV/TSV), `text` (lines), `label`
+    /// and `text` (fastText); empty for JSONL and headerless files.
     pub fn column_names(&self) -> &[String] {
         &self.names
     }
@@ -224,51 +467,276 @@ impl<R: Read> RowReader<R> {
         self.bytes
     }
 
-    /// The next row, `None` at the end of the input. Errors are I/O errors
-    /// only; a malformed row is a [`Row::Bad`].
+    /// What was read so far: `read`, `rejected` (bad rows yielded) and
+    /// `used` (the rest); a caller that rejects more calls
+    /// [`ReadStats::reject_one`].
+    pub fn stats(&self) -> ReadStats {
+        self.stats
+    }
+
+    /// The next row, `None` at the end of the input. A malformed row is a
+    /// [`Row::Bad`]; errors are I/O errors and a CSV quote left open at
+    /// the end of the input (that would lose every row after it).
     pub fn next_row(&mut self) -> Result<Option<Row>> {
-        match &mut self.inner {
-            Inner::Delimited(d) => {
-                let line = match d.read(&mut self.input, &mut self.bytes, &self.limits)? {
-                    None => return Ok(None),
-                    Some(Err(bad)) => return Ok(Some(Row::Bad(bad))),
-                    Some(Ok(line)) => line,
-                };
-                let fields = d.fields();
-                let bad = |reason: String, raw: &[u8]| {
-                    Ok(Some(Row::Bad(BadRow {
-                        line,
-                        reason,
-                        raw: raw.to_vec(),
-                    })))
-                };
-                if fields.len() != d.width {
-                    let reason = format!("expected {} fields, found {}", d.width, fields.len());
-                    return bad(reason, &d.raw);
+        let row = match self.layout.format {
+            CorpusFormat::Csv => self.next_csv()?,
+            CorpusFormat::Tsv => self.next_tsv()?,
+            CorpusFormat::Lines | CorpusFormat::FastText => self.next_line_row()?,
+            CorpusFormat::Jsonl => match &mut self.inner {
+                Inner::Jsonl(j) => {
+                    j.next(&mut self.input, &mut self.bytes, &self.limits, &mut self.stats)?
                 }
-                let mut out = Vec::with_capacity(d.indices.len());
-                for &i in &d.indices {
-                    match std::str::from_utf8(fields[i]) {
-                        Ok(text) => out.push(Field {
-                            text: text.to_string(),
-                            json: false,
-                        }),
-                        Err(e) => {
-                            let reason = format!(
-                                "field {}: invalid UTF-8 at byte {}",
-                                i + 1,
-                                e.valid_up_to()
-                            );
-                            return bad(reason, &d.raw);
-                        }
-                    }
+                _ => None,
+            },
+        };
+        match &row {
+            Some(Row::Good(record)) => {
+                self.stats.read += 1;
+                self.stats.used += 1;
+                if record.lines > 1 {
+                    self.stats.multiline_rows += 1;
+                    self.stats
+                        .first_multiline
+                        .get_or_insert((record.line, record.lines));
                 }
-                Ok(Some(Row::Good(Record { line, fields: out })))
             }
-            Inner::Jsonl(j) => j.next(&mut self.input, &mut self.bytes, &self.limits),
+            Some(Row::Bad(_)) => {
+                self.stats.read += 1;
+                self.stats.rejected += 1;
+            }
+            None => {}
+        }
+        Ok(row)
+    }
+
+    fn read_delimited(&mut self) -> Result<Option<Parsed>> {
+        match &mut self.inner {
+            Inner::Csv(d) => {
+                let parsed = d.read(&mut self.input, &mut self.bytes, &self.limits)?;
+                self.stats.blank_lines += std::mem::take(&mut d.blank);
+                Ok(parsed)
+            }
+            Inner::Lines(l) => {
+                let parsed = l.read_tsv(
+                    &mut self.input,
+                    &mut self.bytes,
+                    &self.limits,
+                    &mut self.stats,
+                )?;
+                Ok(parsed)
+            }
+            Inner::Jsonl(_) => Ok(None),
         }
     }
+
+    fn fields(&self) -> Vec<&[u8]> {
+        match &self.inner {
+            Inner::Csv(d) => d.fields(),
+            Inner::Lines(l) => l.spans.iter().map(|&(a, b)| &l.buf[a..b]).collect(),
+            Inner::Jsonl(_) => Vec::new(),
+        }
+    }
+
+    fn raw(&self) -> &[u8] {
+        match &self.inner {
+            Inner::Csv(d) => &d.raw,
+            Inner::Lines(l) => &l.buf,
+            Inner::Jsonl(j) => &j.buf,
+        }
+    }
+
+    fn next_csv(&mut self) -> Result<Option<Row>> {
+        let line = if std::mem::take(&mut self.pending) {
+            match &self.inner {
+                Inner::Csv(d) => d.first_line,
+                _ => 1,
+            }
+        } else {
+            match self.read_delimited()? {
+                None => return Ok(None),
+                Some(Err(bad)) => return Ok(Some(Row::Bad(bad))),
+                Some(Ok(line)) => line,
+            }
+        };
+        let delimiter = match &self.inner {
+            Inner::Csv(d) => d.delimiter,
+            _ => b',',
+        };
+        let lines = 1 + memchr::memchr_iter(b'\n', self.raw()).count() as u64;
+        if memchr::memchr(b'"', self.raw()).is_some() {
+            match check_quotes(self.raw(), delimiter) {
+                Quotes::Fine => {}
+                Quotes::TextAfterQuote { line: close, text } => {
+                    let reason = if close > 0 {
+                        format!(
+                            "a quoted field opened on line {line} closes on line {} and text follows its closing quote ('{text}'): a stray quote? lines {line} to {} were read as this one row",
+                            line + close,
+                            line + close
+                        )
+                    } else {
+                        format!("text follows a closing quote ('{text}'): quote the whole field and double the quotes inside it")
+                    };
+                    return Ok(Some(self.bad_row(line, reason)));
+                }
+                Quotes::Unterminated => {
+                    return Err(Error::malformed(
+                        Location::Line(line),
+                        format!(
+                            "a quoted field opened on this line is never closed: the input ends inside it, {} lines later (a stray quote? every row after it would be lost)",
+                            lines - 1
+                        ),
+                    ));
+                }
+            }
+        }
+        self.good_delimited(line, lines, |f| Ok(f.to_vec()))
+    }
+
+    fn next_tsv(&mut self) -> Result<Option<Row>> {
+        let line = if std::mem::take(&mut self.pending) {
+            match &self.inner {
+                Inner::Lines(l) => l.line,
+                _ => 1,
+            }
+        } else {
+            match self.read_delimited()? {
+                None => return Ok(None),
+                Some(Err(bad)) => return Ok(Some(Row::Bad(bad))),
+                Some(Ok(line)) => line,
+            }
+        };
+        self.good_delimited(line, 1, unescape_tsv)
+    }
+
+    /// The requested fields of the CSV/TSV row just read, or why it is bad.
+    fn good_delimited(
+        &self,
+        line: u64,
+        lines: u64,
+        decode: fn(&[u8]) -> std::result::Result<Vec<u8>, String>,
+    ) -> Result<Option<Row>> {
+        let fields = self.fields();
+        if fields.len() != self.width {
+            let reason = format!("expected {} fields, found {}", self.width, fields.len());
+            return Ok(Some(self.bad_row(line, reason)));
+        }
+        let mut out = Vec::with_capacity(self.indices.len());
+        for &i in &self.indices {
+            let bytes = match decode(fields[i]) {
+                Ok(bytes) => bytes,
+                Err(reason) => {
+                    return Ok(Some(self.bad_row(line, format!("field {}: {reason}", i + 1))))
+                }
+            };
+            match String::from_utf8(bytes) {
+                Ok(text) => out.push(Field { text, json: false }),
+                Err(e) => {
+                    let reason = format!(
+                        "field {}: invalid UTF-8 at byte {}",
+                        i + 1,
+                        e.utf8_error().valid_up_to()
+                    );
+                    return Ok(Some(self.bad_row(line, reason)));
+                }
+            }
+        }
+        Ok(Some(Row::Good(Record {
+            line,
+            lines,
+            fields: out,
+        })))
+    }
+
+    fn bad_row(&self, line: u64, reason: String) -> Row {
+        Row::Bad(BadRow {
+            line,
+            reason,
+            raw: self.raw().to_vec(),
+        })
+    }
+
+    /// A `lines` or `fasttext` row.
+    fn next_line_row(&mut self) -> Result<Option<Row>> {
+        let Inner::Lines(l) = &mut self.inner else {
+            return Ok(None);
+        };
+        let line = loop {
+            let Some(too_long) =
+                read_line(&mut self.input, &mut l.buf, &mut self.bytes, self.limits.max_row_bytes)?
+            else {
+                return Ok(None);
+            };
+            l.line += 1;
+            if too_long {
+                let reason = format!(
+                    "line longer than {} bytes (the row size limit)",
+                    self.limits.max_row_bytes
+                );
+                return Ok(Some(Row::Bad(BadRow {
+                    line: l.line,
+                    reason,
+                    raw: l.buf.clone(),
+                })));
+            }
+            if l.buf.iter().all(u8::is_ascii_whitespace) {
+                self.stats.blank_lines += 1;
+                continue;
+            }
+            break l.line;
+        };
+        let text = match std::str::from_utf8(&l.buf) {
+            Ok(text) => text,
+            Err(e) => {
+                let reason = format!("invalid UTF-8 at byte {}", e.valid_up_to());
+                return Ok(Some(self.bad_row(line, reason)));
+            }
+        };
+        let values: Vec<String> = if self.layout.format == CorpusFormat::Lines {
+            vec![text.to_string()]
+        } else {
+            let mut labels = Vec::new();
+            let mut words = Vec::new();
+            for token in text.split_whitespace() {
+                match token.strip_prefix(FASTTEXT_LABEL) {
+                    Some(label) => labels.push(label),
+                    None => words.push(token),
+                }
+            }
+            if labels.len() > 1 {
+                if self.layout.multi_label == MultiLabel::Reject {
+                    let reason = format!(
+                        "{} labels ({}): --multi-label first keeps the first",
+                        labels.len(),
+                        labels.join(", ")
+                    );
+                    return Ok(Some(self.bad_row(line, reason)));
+                }
+                self.stats.multi_label_rows += 1;
+                self.stats.first_multi_label.get_or_insert(line);
+            }
+            vec![
+                labels.first().copied().unwrap_or("").to_string(),
+                words.join(" "),
+            ]
+        };
+        let fields = self
+            .indices
+            .iter()
+            .map(|&i| Field {
+                text: values[i].clone(),
+                json: false,
+            })
+            .collect();
+        Ok(Some(Row::Good(Record {
+            line,
+            lines: 1,
+            fields,
+        })))
+    }
 }
+
+/// The label prefix of fastText's supervised format.
+pub const FASTTEXT_LABEL: &str = "__label__";
 
 impl<R: Read> Iterator for RowReader<R> {
     type Item = Result<Row>;
@@ -297,8 +765,158 @@ fn resolve(columns: &[Column], names: &[String]) -> Result<Vec<usize>> {
         .collect()
 }
 
+/// What the quotes of a CSV record say.
+#[derive(Debug, PartialEq, Eq)]
+enum Quotes {
+    /// Every quoted field is closed and followed by a delimiter or the end.
+    Fine,
+    /// Text follows a closing quote, `line` lines after the record's first.
+    TextAfterQuote { line: u64, text: String },
+    /// The record ends inside a quoted field (the input ended).
+    Unterminated,
+}
+
+/// Check a record's quoting as RFC 4180 has it (csv_core is lenient: it
+/// reads `"a"b` as `ab` and runs a stray quote to the end of the input).
+/// A quote inside an unquoted field is taken literally, as csv_core does.
+fn check_quotes(raw: &[u8], delimiter: u8) -> Quotes {
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        Start,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = S::Start;
+    let mut newlines = 0u64;
+    for (i, &b) in raw.iter().enumerate() {
+        state = match (state, b) {
+            (S::Start, b'"') => S::Quoted,
+            (S::Start | S::Unquoted, d) if d == delimiter => S::Start,
+            (S::Start | S::Unquoted, _) => S::Unquoted,
+            (S::Quoted, b'"') => S::QuoteInQuoted,
+            (S::Quoted, b'\n') => {
+                newlines += 1;
+                S::Quoted
+            }
+            (S::Quoted, _) => S::Quoted,
+            (S::QuoteInQuoted, b'"') => S::Quoted,
+            (S::QuoteInQuoted, d) if d == delimiter => S::Start,
+            (S::QuoteInQuoted, b'\r' | b'\n') => S::Start,
+            (S::QuoteInQuoted, _) => {
+                let rest = &raw[i..];
+                let end = rest
+                    .iter()
+                    .position(|&c| c == b'\n' || c == b'\r')
+                    .unwrap_or(rest.len())
+                    .min(30);
+                return Quotes::TextAfterQuote {
+                    line: newlines,
+                    text: String::from_utf8_lossy(&rest[..end]).into_owned(),
+                };
+            }
+        };
+    }
+    if state == S::Quoted {
+        Quotes::Unterminated
+    } else {
+        Quotes::Fine
+    }
+}
+
+/// Decode a TSV field: `\t`, `\n`, `\r` and `\\` are a tab, a line feed, a
+/// carriage return and a backslash (as in PostgreSQL's `COPY` text
+/// format); any other backslash is kept as it is.
+pub fn unescape_tsv(field: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    if memchr::memchr(b'\\', field).is_none() {
+        return Ok(field.to_vec());
+    }
+    let mut out = Vec::with_capacity(field.len());
+    let mut bytes = field.iter().copied();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        match bytes.next() {
+            Some(b't') => out.push(b'\t'),
+            Some(b'n') => out.push(b'\n'),
+            Some(b'r') => out.push(b'\r'),
+            Some(b'\\') => out.push(b'\\'),
+            Some(other) => out.extend_from_slice(&[b'\\', other]),
+            None => out.push(b'\\'),
+        }
+    }
+    Ok(out)
+}
+
+/// Encode a TSV field, the inverse of [`unescape_tsv`].
+pub fn escape_tsv(field: &str, out: &mut Vec<u8>) {
+    for b in field.bytes() {
+        match b {
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b => out.push(b),
+        }
+    }
+}
+
 /// A record's first line, or why it is bad.
 type Parsed = std::result::Result<u64, BadRow>;
+
+impl LineRows {
+    /// The next TSV line split at tabs (its fields in `spans`), a bad row,
+    /// or `None`.
+    fn read_tsv<R: Read>(
+        &mut self,
+        input: &mut BufReader<R>,
+        bytes: &mut u64,
+        limits: &Limits,
+        stats: &mut ReadStats,
+    ) -> Result<Option<Parsed>> {
+        loop {
+            let Some(too_long) = read_line(input, &mut self.buf, bytes, limits.max_row_bytes)?
+            else {
+                return Ok(None);
+            };
+            self.line += 1;
+            if too_long {
+                return Ok(Some(Err(BadRow {
+                    line: self.line,
+                    reason: format!(
+                        "line longer than {} bytes (the row size limit)",
+                        limits.max_row_bytes
+                    ),
+                    raw: self.buf.clone(),
+                })));
+            }
+            if self.buf.is_empty() {
+                stats.blank_lines += 1;
+                continue;
+            }
+            self.spans.clear();
+            let mut start = 0;
+            for tab in memchr::memchr_iter(b'\t', &self.buf) {
+                self.spans.push((start, tab));
+                start = tab + 1;
+                if self.spans.len() >= limits.max_fields {
+                    return Ok(Some(Err(BadRow {
+                        line: self.line,
+                        reason: format!(
+                            "more than {} fields (the field count limit)",
+                            limits.max_fields
+                        ),
+                        raw: self.buf.clone(),
+                    })));
+                }
+            }
+            self.spans.push((start, self.buf.len()));
+            return Ok(Some(Ok(self.line)));
+        }
+    }
+}
 
 impl Delimited {
     /// The next record's fields, or a bad row (over the limits), or `None`.
@@ -315,6 +933,7 @@ impl Delimited {
         let (mut nout, mut nend) = (0, 0);
         let mut too_long = None;
         self.raw.clear();
+        let mut raw_cut = false;
         loop {
             let chunk = input.fill_buf().map_err(Error::io)?;
             let (out, ends): (&mut [u8], &mut [usize]) = if too_long.is_some() {
@@ -324,6 +943,7 @@ impl Delimited {
             };
             let (result, nin, n_out, n_end) = self.core.read_record(chunk, out, ends);
             let keep = nin.min(limits.max_row_bytes.saturating_sub(self.raw.len()));
+            raw_cut |= keep < nin;
             self.raw.extend_from_slice(&chunk[..keep]);
             let at_eof = chunk.is_empty();
             input.consume(nin);
@@ -364,7 +984,19 @@ impl Delimited {
                     }
                 }
                 R::OutputFull | R::OutputEndsFull => {}
-                R::Record => break,
+                R::Record => {
+                    if too_long.is_some() && at_eof && raw_cut {
+                        // An over-long record that runs to the end of the
+                        // input inside quotes: a quote left open.
+                        let head = &self.raw[..self.raw.len().min(1 << 16)];
+                        if memchr::memchr(b'"', head).is_some() {
+                            too_long = too_long.map(|t| {
+                                format!("{t}; it runs to the end of the input: a quote left open?")
+                            });
+                        }
+                    }
+                    break;
+                }
                 R::End => {
                     self.done = true;
                     return Ok(None);
@@ -379,13 +1011,14 @@ impl Delimited {
         }
         // Blank lines before the record are skipped by the parser: the
         // record starts after them.
-        let blank = self
+        let skip = self
             .raw
             .iter()
             .take_while(|&&b| b == b'\n' || b == b'\r')
-            .collect::<Vec<_>>();
-        let line = start_line + blank.iter().filter(|&&&b| b == b'\n').count() as u64;
-        let skip = blank.len();
+            .count();
+        let line = start_line
+            + self.raw[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.blank += line - start_line;
         self.raw.drain(..skip);
         while matches!(self.raw.last(), Some(b'\n' | b'\r')) {
             self.raw.pop();
@@ -398,6 +1031,7 @@ impl Delimited {
             })));
         }
         self.nend = nend;
+        self.first_line = line;
         Ok(Some(Ok(line)))
     }
 
@@ -421,6 +1055,7 @@ impl Jsonl {
         input: &mut BufReader<R>,
         bytes: &mut u64,
         limits: &Limits,
+        stats: &mut ReadStats,
     ) -> Result<Option<Row>> {
         loop {
             let Some(too_long) = read_line(input, &mut self.buf, bytes, limits.max_row_bytes)?
@@ -451,6 +1086,7 @@ impl Jsonl {
                 }
             };
             if text.trim().is_empty() {
+                stats.blank_lines += 1;
                 continue;
             }
             let object = match serde_json::from_str::<serde_json::Value>(text) {
@@ -472,7 +1108,11 @@ impl Jsonl {
                     _ => return bad(format!("no field '{name}'"), &self.buf),
                 }
             }
-            return Ok(Some(Row::Good(Record { line, fields })));
+            return Ok(Some(Row::Good(Record {
+                line,
+                lines: 1,
+                fields,
+            })));
         }
     }
 }
@@ -653,5 +1293,127 @@ mod tests {
                 .unwrap();
             assert!(err.to_string().contains(expected), "{err}");
         }
+    }
+
+    fn rows_in(data: &[u8], layout: Layout, columns: &[Column]) -> (Vec<String>, ReadStats) {
+        let mut reader = RowReader::new(data, layout, columns, Limits::default()).unwrap();
+        let mut out = Vec::new();
+        loop {
+            match reader.next_row() {
+                Ok(Some(Row::Good(r))) => out.push(format!(
+                    "{}:{}",
+                    r.line,
+                    r.fields
+                        .iter()
+                        .map(|f| f.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join("|")
+                )),
+                Ok(Some(Row::Bad(b))) => out.push(format!("{}!{}", b.line, b.reason)),
+                Ok(None) => break,
+                Err(e) => {
+                    out.push(format!("error: {e}"));
+                    break;
+                }
+            }
+        }
+        (out, reader.stats())
+    }
+
+    fn text_id() -> [Column; 2] {
+        [Column::Name("text".into()), Column::Name("id".into())]
+    }
+
+    #[test]
+    fn tsv_has_no_quoting_and_postgres_escapes() {
+        let data = b"id\ttext\n1\t\"quoted start of text\n2\tsecond\n\n3\ta\\tb\\nc\\\\d \\x\n4\tx\ty\n";
+        let (rows, stats) = rows_in(data, CorpusFormat::Tsv.into(), &text_id());
+        assert_eq!(
+            rows,
+            [
+                "2:\"quoted start of text|1",
+                "3:second|2",
+                "5:a\tb\nc\\d \\x|3",
+                "6!expected 2 fields, found 3",
+            ]
+        );
+        assert_eq!((stats.read, stats.used, stats.rejected, stats.blank_lines), (4, 3, 1, 1));
+        let mut out = Vec::new();
+        escape_tsv("a\tb\nc\\d\r", &mut out);
+        assert_eq!(unescape_tsv(&out).unwrap(), b"a\tb\nc\\d\r");
+    }
+
+    #[test]
+    fn a_stray_csv_quote_is_never_a_shorter_file() {
+        let mut ok = String::from("id,text\n");
+        for i in 1..=20 {
+            ok.push_str(&format!("{i},text {i}\n"));
+        }
+        // An opening quote that is never closed: an error, not 9 rows.
+        let open = ok.replace("10,text 10", "10,\"I said it was great");
+        let (rows, _) = rows_in(open.as_bytes(), CorpusFormat::Csv.into(), &text_id());
+        assert_eq!(rows.len(), 10, "{rows:?}");
+        assert!(
+            rows[9].starts_with("error: <input>: line 11: a quoted field opened on this line is never closed: the input ends inside it, 10 lines later"),
+            "{}",
+            rows[9]
+        );
+        // Closed by a later quote inside a field: one bad row naming both lines.
+        let closed = open.replace("15,text 15", "15,he said \"ok\" fine");
+        let (rows, stats) = rows_in(closed.as_bytes(), CorpusFormat::Csv.into(), &text_id());
+        assert!(
+            rows[9].starts_with("11!a quoted field opened on line 11 closes on line 16 and text follows its closing quote ('ok\" fine')"),
+            "{rows:?}"
+        );
+        assert_eq!(rows[10], "17:text 16|16");
+        assert_eq!((stats.read, stats.rejected), (15, 1));
+        // A legitimate multi-line field is read and counted.
+        let multi = ok.replace("10,text 10", "10,\"two\nlines\"");
+        let (rows, stats) = rows_in(multi.as_bytes(), CorpusFormat::Csv.into(), &text_id());
+        assert_eq!(rows[9], "11:two\nlines|10");
+        assert_eq!(rows[10], "13:text 11|11");
+        assert_eq!((stats.multiline_rows, stats.first_multiline), (1, Some((11, 2))));
+    }
+
+    #[test]
+    fn headerless_lines_and_fasttext_rows() {
+        let no_header = Layout {
+            header: false,
+            ..CorpusFormat::Csv.into()
+        };
+        let (rows, _) = rows_in(
+            b"first text,1\nsecond,2\n",
+            no_header,
+            &[Column::Index(0), Column::Index(1)],
+        );
+        assert_eq!(rows, ["1:first text|1", "2:second|2"]);
+        let err = RowReader::new(&b"a,b\n"[..], no_header, &text_id(), Limits::default())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("without a header (--no-header) columns are chosen by 0-based index"), "{err}");
+
+        let (rows, stats) = rows_in(
+            b"first, with a comma\n\n\"quoted\"\n",
+            CorpusFormat::Lines.into(),
+            &[Column::Name("text".into())],
+        );
+        assert_eq!(rows, ["1:first, with a comma", "3:\"quoted\""]);
+        assert_eq!(stats.blank_lines, 1);
+        let err = RowReader::new(&b"x\n"[..], CorpusFormat::Lines, &text_id(), Limits::default())
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("the lines format has one column"), "{err}");
+
+        let label_text = [Column::Name("text".into()), Column::Name("label".into())];
+        let data = b"__label__pos great phone\n__label__neg __label__pos  meh  \nno label here\n";
+        let (rows, stats) = rows_in(data, CorpusFormat::FastText.into(), &label_text);
+        assert_eq!(rows, ["1:great phone|pos", "2:meh|neg", "3:no label here|"]);
+        assert_eq!((stats.multi_label_rows, stats.first_multi_label), (1, Some(2)));
+        let reject = Layout {
+            multi_label: MultiLabel::Reject,
+            ..CorpusFormat::FastText.into()
+        };
+        let (rows, _) = rows_in(data, reject, &label_text);
+        assert_eq!(rows[1], "2!2 labels (neg, pos): --multi-label first keeps the first");
     }
 }

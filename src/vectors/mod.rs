@@ -56,6 +56,8 @@ mod sniff;
 mod text;
 mod word2vec;
 
+pub(crate) use sniff::compression as sniff_compression;
+
 use build::{Finished, Vocab, Words};
 
 /// The most dimensions a vector file may declare.
@@ -135,6 +137,8 @@ pub enum Compression {
     Gzip,
     /// bzip2 (`.bz2`), possibly multi-stream.
     Bzip2,
+    /// Zstandard (`.zst`), possibly several frames.
+    Zstd,
 }
 
 /// Options for [`Vectors::open_with`].
@@ -659,6 +663,7 @@ fn open_path(path: &Path, options: &OpenOptions) -> Result<Vectors> {
     let inner: Box<dyn Read> = match compression {
         Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
         Compression::Bzip2 => Box::new(bzip2::bufread::MultiBzDecoder::new(reader)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(reader)?),
         Compression::None => unreachable!("handled above"),
     };
     let mut inner = BufReader::with_capacity(1 << 20, inner);

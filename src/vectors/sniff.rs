@@ -11,6 +11,8 @@ pub(crate) fn compression(head: &[u8]) -> Compression {
         Compression::Gzip
     } else if head.starts_with(b"BZh") {
         Compression::Bzip2
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
     } else {
         Compression::None
     }
