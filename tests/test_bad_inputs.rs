@@ -599,7 +599,10 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             files: vec![("m.etl", model_bytes)],
             args: predict("m.etl", "new.csv", &["--input-format", "xml"]),
             code: 2,
-            says: vec!["--input-format", "expected csv, tsv or jsonl"],
+            says: vec![
+                "--input-format",
+                "expected csv, tsv, jsonl, lines or fasttext",
+            ],
             ..Case::default()
         },
     ]

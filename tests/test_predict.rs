@@ -264,7 +264,7 @@ fn bad_rows_are_fatal_or_rejected() {
             .args(limit)
             .assert()
             .success()
-            .stderr(predicates::str::contains("scored 2 rows in"))
+            .stderr(predicates::str::contains("read 3 rows, used 2, rejected 1"))
             .stderr(predicates::str::contains(
                 "1 bad rows written to rejects.csv",
             ));

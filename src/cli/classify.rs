@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{read_labelled_with, Column};
+use embed_tl::corpus::stream::ReadStats;
+use embed_tl::corpus::{read_labelled_opts, Column};
 use embed_tl::eval::{cross_validate, CvReport, Metrics};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::model::LogisticParams;
@@ -98,12 +99,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
-    let train = read_training_set(
-        &args.train,
-        &args.text_column,
-        &args.label_column,
-        ui.limits,
-    )?;
+    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
     let counts = train.class_counts();
     // Stratified folds give a class at most one text per fold: a class with
     // fewer texts than folds is missing from some folds' training or test
@@ -162,8 +158,9 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     });
 
     let mut report = Report {
-        train: args.train.display().to_string(),
+        train: embed_tl::corpus::source::display_name(&args.train),
         rows: train.texts.len(),
+        input: train.stats,
         classes: train.classes.clone(),
         class_counts: counts.clone(),
         features: args.features.to_string(),
@@ -234,17 +231,24 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             converged: model.model().converged(),
         });
         if let Some(test_path) = &args.test {
-            let test = read_labelled_with(
+            let test = read_labelled_opts(
                 test_path,
                 &args.text_column,
                 &args.label_column,
                 Some(model.classes()),
-                ui.limits,
+                &ui.input,
             )?;
+            super::say_read(
+                test_path,
+                &[&args.text_column, &args.label_column],
+                &test.stats,
+                ui,
+            );
             let predicted = model.predict(vectors.as_ref(), &test.texts)?;
             report.test = Some(TestReport {
-                file: test_path.display().to_string(),
+                file: embed_tl::corpus::source::display_name(test_path),
                 rows: test.texts.len(),
+                input: test.stats,
                 metrics: Metrics::new(&test.labels, &predicted, model.classes().len()),
             });
         }
@@ -267,7 +271,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
                 proba: true,
                 top_k: 0,
                 rejects: None,
-                limits: Default::default(),
+                limits: ui.limits,
             };
             let model_path = args
                 .save
@@ -300,6 +304,8 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
 struct Report {
     train: String,
     rows: usize,
+    /// Rows read, used and rejected in the training file.
+    input: ReadStats,
     classes: Vec<String>,
     class_counts: Vec<usize>,
     features: String,
@@ -315,6 +321,8 @@ struct Report {
 struct TestReport {
     file: String,
     rows: usize,
+    /// Rows read, used and rejected in the test file.
+    input: ReadStats,
     metrics: Metrics,
 }
 
@@ -341,6 +349,7 @@ impl Report {
             self.rows,
             counts.join(", ")
         )?;
+        writeln!(out, "rows:      {}", self.input)?;
         match &self.pool {
             Some(pool) => writeln!(out, "features:  {} (pooling {pool})", self.features)?,
             None => writeln!(out, "features:  {}", self.features)?,
@@ -370,6 +379,7 @@ impl Report {
         }
         if let Some(test) = &self.test {
             writeln!(out, "\nheld-out test: {} ({} texts):", test.file, test.rows)?;
+            writeln!(out, "  rows      {}", test.input)?;
             writeln!(out, "  accuracy  {:.2}%", 100.0 * test.metrics.accuracy)?;
             writeln!(out, "  macro-F1  {:.2}%", 100.0 * test.metrics.macro_f1)?;
             write_metrics(out, &test.metrics, &self.classes)?;

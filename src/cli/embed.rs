@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{column_names, read_columns_with, Column};
+use embed_tl::corpus::{read_table, Column};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::pool::PoolParams;
 use embed_tl::text::Tokenizer;
@@ -27,7 +27,8 @@ pub struct EmbedArgs {
     /// Read the vectors as this format instead of sniffing.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
-    /// Texts: CSV, TSV (.tsv) or JSONL (.jsonl) with a header/keys.
+    /// Texts, in any layout (--input-format; from the name by default),
+    /// plain or compressed, or - for stdin.
     #[arg(long, value_name = "FILE")]
     input: PathBuf,
     /// The text column, by name or 0-based index.
@@ -59,16 +60,19 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
     if npy && args.output == Path::new("-") {
         bail!("--output -: stdout gets CSV; give a file name for .npy");
     }
-    let id_column = match &args.id_column {
-        Some(c) => Some(c.clone()),
-        None => column_names(&args.input)?
-            .iter()
-            .any(|c| c == "id")
-            .then(|| Column::Name("id".into())),
-    };
-    let mut wanted = vec![args.text_column.clone()];
-    wanted.extend(id_column.clone());
-    let mut columns = read_columns_with(&args.input, &wanted, ui.limits)?.columns;
+    let mut id_column = args.id_column.clone();
+    let table = read_table(&args.input, &ui.input, |names| {
+        if id_column.is_none() && names.iter().any(|c| c == "id") {
+            id_column = Some(Column::Name("id".into()));
+        }
+        let mut wanted = vec![args.text_column.clone()];
+        wanted.extend(id_column.clone());
+        wanted
+    })?;
+    let mut wanted = vec![&args.text_column];
+    wanted.extend(id_column.as_ref());
+    super::say_read(&args.input, &wanted, &table.stats, ui);
+    let mut columns = table.columns;
     let ids = (columns.len() > 1).then(|| columns.pop().unwrap_or_default());
     let texts = columns.pop().unwrap_or_default();
 

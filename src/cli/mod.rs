@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use embed_tl::corpus::stream::Limits;
-use embed_tl::corpus::{read_labelled_with, Column, Labelled};
+use embed_tl::corpus::stream::{Limits, MultiLabel, ReadStats};
+use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, Labelled};
 use embed_tl::vectors::{Format, OpenOptions, Vectors};
 
 mod classify;
@@ -32,6 +32,25 @@ pub struct Cli {
           default_value_t = Limits::default().max_row_bytes,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1 << 32))]
     max_row_bytes: usize,
+
+    /// The layout of every text input: csv, tsv, jsonl, lines (one text
+    /// a line, no header, no labels) or fasttext (`__label__x text`)
+    /// [default: from each file name, after any .gz/.bz2/.zst: .csv;
+    /// .tsv/.tab; .jsonl/.ndjson; .txt is lines; .ft/.fasttext; csv for
+    /// stdin and other names].
+    #[arg(long, global = true, value_name = "FORMAT")]
+    input_format: Option<CorpusFormat>,
+
+    /// CSV/TSV text inputs have no header row: every line is data, and
+    /// columns are chosen by 0-based index (--text-column 0).
+    #[arg(long, global = true)]
+    no_header: bool,
+
+    /// fastText lines with several __label__s: keep the first (counted
+    /// and reported) or reject the line.
+    #[arg(long, global = true, value_name = "WHAT", default_value = "first",
+          value_parser = ["first", "reject"])]
+    multi_label: String,
 
     #[command(subcommand)]
     command: Command,
@@ -61,6 +80,9 @@ pub struct Ui {
     pub terminal: bool,
     /// Size limits for every corpus row read (`--max-row-bytes`).
     pub limits: Limits,
+    /// How text inputs are read (`--input-format`, `--no-header`,
+    /// `--multi-label`, the limits).
+    pub input: InputOptions,
 }
 
 impl Ui {
@@ -125,23 +147,55 @@ pub fn open_vectors(
     Ok(vectors)
 }
 
-/// Read a labelled training file (with the `--max-row-bytes` limit) and
-/// check that it has at least two classes.
+/// Read a labelled training file (`-` for stdin, any layout, with the
+/// `--max-row-bytes` limit), say what was read, and check that it has at
+/// least two classes.
 pub fn read_training_set(
     path: &Path,
     text: &Column,
     label: &Column,
-    limits: Limits,
+    ui: Ui,
 ) -> anyhow::Result<Labelled> {
-    let train = read_labelled_with(path, text, label, None, limits)?;
+    let train = read_labelled_opts(path, text, label, None, &ui.input)?;
+    say_read(path, &[text, label], &train.stats, ui);
     if train.classes.len() < 2 {
         anyhow::bail!(
             "{}: every text has the label '{}': a classifier needs at least 2 classes",
-            path.display(),
+            embed_tl::corpus::source::display_name(path),
             train.classes[0]
         );
     }
     Ok(train)
+}
+
+/// Say on stderr how a text input was read: `read N rows, used N,
+/// rejected N`, the layout when the file name did not say it, and what
+/// else the reader noticed (multi-line rows, several labels, blank lines).
+pub fn say_read(path: &Path, columns: &[&Column], stats: &ReadStats, ui: Ui) {
+    let name = embed_tl::corpus::source::display_name(path);
+    let layout = ui.input.layout(path);
+    let unnamed = ui.input.format.is_none()
+        && !embed_tl::corpus::source::is_stdin(path)
+        && CorpusFormat::from_name(path).is_none();
+    let how = if unnamed {
+        format!(
+            " (as {}: the file name says no layout; --input-format to choose)",
+            layout.format
+        )
+    } else {
+        String::new()
+    };
+    ui.info(format!("{name}: {stats}{how}"));
+    for note in stats.notes() {
+        ui.warn(format!("{name}: {note}"));
+    }
+    let by_index = columns.iter().all(|c| matches!(c, Column::Index(_)));
+    if by_index && ui.input.header && matches!(layout.format, CorpusFormat::Csv | CorpusFormat::Tsv)
+    {
+        ui.warn(format!(
+            "{name}: columns chosen by index, so the first line was taken as a header and not read as data; pass --no-header if the file has none"
+        ));
+    }
 }
 
 /// Parse flags, run, and turn the outcome into an exit code.
@@ -154,6 +208,20 @@ pub fn main() -> ExitCode {
         limits: Limits {
             max_row_bytes: cli.max_row_bytes,
             ..Limits::default()
+        },
+        input: InputOptions {
+            format: cli.input_format,
+            header: !cli.no_header,
+            multi_label: if cli.multi_label == "reject" {
+                MultiLabel::Reject
+            } else {
+                MultiLabel::First
+            },
+            skip_bad: false,
+            limits: Limits {
+                max_row_bytes: cli.max_row_bytes,
+                ..Limits::default()
+            },
         },
     };
     let result = match cli.command {

@@ -1,14 +1,15 @@
 //! `embed-tl predict`: stream texts of any number through a saved model.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use embed_tl::corpus::source::Source;
 use embed_tl::corpus::stream::Limits;
-use embed_tl::corpus::{column_names, Column, CorpusFormat};
+use embed_tl::corpus::{Column, CorpusFormat, InputOptions};
 use embed_tl::pipeline::Pipeline;
 use embed_tl::score::{ScoreOptions, Scorer, Summary};
 use embed_tl::vectors::{Format, Vectors};
@@ -31,18 +32,16 @@ pub struct PredictArgs {
     /// Read the vectors as this format instead of sniffing.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
-    /// Texts to label (- for stdin).
+    /// Texts to label, in any layout (--input-format; from the name by
+    /// default), plain or compressed, or - for stdin.
     #[arg(long, value_name = "FILE")]
     input: PathBuf,
-    /// Input layout: csv, tsv or jsonl [default: from the file name; csv for stdin].
-    #[arg(long, value_name = "FORMAT", value_parser = parse_corpus_format)]
-    input_format: Option<CorpusFormat>,
     /// The text column, by name or 0-based index.
     #[arg(long, default_value = "text")]
     text_column: Column,
     /// Columns copied to the output before the label (comma-separated names
-    /// or 0-based indices) [default: `id` if the CSV/TSV input has one,
-    /// else a `row` number].
+    /// or 0-based indices) [default: `id` if the CSV/TSV input (file or
+    /// stdin) has one, else a `row` number].
     #[arg(long, value_name = "COLUMNS", value_delimiter = ',')]
     keep: Option<Vec<Column>>,
     /// Where to write the labels (- for stdout). Written to a temporary
@@ -70,10 +69,8 @@ pub struct PredictArgs {
 }
 
 fn parse_corpus_format(s: &str) -> std::result::Result<CorpusFormat, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "csv" => Ok(CorpusFormat::Csv),
-        "tsv" => Ok(CorpusFormat::Tsv),
-        "jsonl" | "ndjson" => Ok(CorpusFormat::Jsonl),
+    match s.parse::<CorpusFormat>() {
+        Ok(f @ (CorpusFormat::Csv | CorpusFormat::Tsv | CorpusFormat::Jsonl)) => Ok(f),
         _ => Err(format!("'{s}': expected csv, tsv or jsonl")),
     }
 }
@@ -93,7 +90,7 @@ pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
     };
     let job = Job {
         input: &args.input,
-        input_format: args.input_format,
+        input_format: ui.input.format,
         text: args.text_column,
         keep: args.keep,
         output: &args.output,
@@ -143,40 +140,30 @@ pub fn score_file(
             vectors_path.map_or("no vectors".into(), |p| p.display().to_string())
         )
     })?;
-    let stdin = job.input == Path::new("-");
     let stdout_out = job.output == Path::new("-");
-    let input_format = job.input_format.unwrap_or_else(|| {
-        if stdin {
-            CorpusFormat::Csv
-        } else {
-            CorpusFormat::from_path(job.input)
-        }
-    });
+    let input_options = InputOptions {
+        format: job.input_format,
+        ..ui.input
+    };
+    let input_format = input_options.layout(job.input).format;
     let output_format = job.output_format.unwrap_or_else(|| {
         if stdout_out {
-            input_format
+            match input_format {
+                CorpusFormat::Tsv | CorpusFormat::Jsonl => input_format,
+                _ => CorpusFormat::Csv,
+            }
         } else {
             CorpusFormat::from_path(job.output)
         }
     });
-    let (keep, row_numbers) = match job.keep {
-        Some(keep) => (keep, false),
-        None => {
-            let has_id = !stdin
-                && input_format != CorpusFormat::Jsonl
-                && column_names(job.input)?.iter().any(|c| c == "id");
-            if has_id {
-                (vec![Column::Name("id".into())], false)
-            } else {
-                (Vec::new(), true)
-            }
-        }
-    };
+    let default_id = job.keep.is_none();
     let options = ScoreOptions {
         text: job.text,
-        keep,
-        row_numbers,
+        keep: job.keep.unwrap_or_default(),
+        row_numbers: false,
+        default_id,
         input_format,
+        input_header: input_options.header,
         output_format,
         proba: job.proba,
         top_k: job.top_k,
@@ -184,17 +171,8 @@ pub fn score_file(
         limits: job.limits,
         ..ScoreOptions::default()
     };
-    let (input, total): (Box<dyn Read + Send>, Option<u64>) = if stdin {
-        (Box::new(io::stdin()), None)
-    } else {
-        let file = File::open(job.input).with_context(|| format!("{}", job.input.display()))?;
-        let total = file
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len());
-        (Box::new(file), total)
-    };
+    let input = Source::open(job.input)?;
+    let total = input.len();
     let bar = progress_bar(ui, total);
     let start = Instant::now();
     let on_progress = |s: &Summary| {
@@ -206,11 +184,7 @@ pub fn score_file(
         Some(path) => Some(AtomicFile::create(path)?),
         None => None,
     };
-    let in_name = if stdin {
-        "<stdin>".to_string()
-    } else {
-        job.input.display().to_string()
-    };
+    let in_name = input.name();
     let out_name = if stdout_out {
         "<stdout>".to_string()
     } else {
@@ -253,8 +227,10 @@ pub fn score_file(
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     let mut line = format!(
-        "scored {} rows in {:.2} s ({:.0} rows/s)",
+        "{in_name}: read {} rows, used {}, rejected {}; scored in {:.2} s ({:.0} rows/s)",
+        summary.rows + summary.rejected,
         summary.rows,
+        summary.rejected,
         seconds,
         summary.rows as f64 / seconds.max(1e-9)
     );

@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{read_labelled_with, Column, Labelled};
+use embed_tl::corpus::stream::ReadStats;
+use embed_tl::corpus::{read_labelled_opts, Column, Labelled};
 use embed_tl::eval::{
     holdout_split, model_letter, model_role, Comparison, CurveParams, CurveSize, LearningCurve,
     PairedTest, TransferParams, Verdict, VerdictRule, MODELS,
@@ -134,12 +135,7 @@ pub struct TransferArgs {
 
 pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     let start = Instant::now();
-    let train = read_training_set(
-        &args.train,
-        &args.text_column,
-        &args.label_column,
-        ui.limits,
-    )?;
+    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
     let counts = train.class_counts();
     let smallest = counts.iter().copied().min().unwrap_or(0);
     let (class, _) = counts
@@ -156,13 +152,22 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         );
     }
     let test = match &args.test {
-        Some(path) => Some(read_labelled_with(
-            path,
-            &args.text_column,
-            &args.label_column,
-            Some(&train.classes),
-            ui.limits,
-        )?),
+        Some(path) => {
+            let test = read_labelled_opts(
+                path,
+                &args.text_column,
+                &args.label_column,
+                Some(&train.classes),
+                &ui.input,
+            )?;
+            super::say_read(
+                path,
+                &[&args.text_column, &args.label_column],
+                &test.stats,
+                ui,
+            );
+            Some(test)
+        }
         None => None,
     };
 
@@ -443,6 +448,8 @@ struct VectorsSummary {
 struct DataSummary {
     file: String,
     rows: usize,
+    /// Rows read, used and rejected.
+    input: ReadStats,
     classes: Vec<String>,
     class_counts: Vec<usize>,
 }
@@ -450,8 +457,9 @@ struct DataSummary {
 impl DataSummary {
     fn of(path: &Path, data: &Labelled) -> DataSummary {
         DataSummary {
-            file: path.display().to_string(),
+            file: embed_tl::corpus::source::display_name(path),
             rows: data.texts.len(),
+            input: data.stats,
             classes: data.classes.clone(),
             class_counts: data.class_counts(),
         }
@@ -692,6 +700,11 @@ impl Report {
         if let Some(t) = &self.test {
             let _ = writeln!(s, "test:      {} ({} texts)", t.file, t.rows);
         }
+        let _ = write!(s, "rows:      train {}", self.train.input);
+        if let Some(t) = &self.test {
+            let _ = write!(s, "; test {}", t.input);
+        }
+        let _ = writeln!(s);
         let _ = writeln!(
             s,
             "vectors:   {} ({} words x {} dims, pooling {})",

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use embed_tl::corpus::{read_texts_with, Column};
+use embed_tl::corpus::{read_table, Column};
 use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Compression, Format, Vectors};
 
@@ -185,7 +185,9 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
             let pruned = match (top, vocab_from) {
                 (Some(n), _) => vectors.top(n),
                 (None, Some(corpus)) => {
-                    let texts = read_texts_with(&corpus, &text_column, ui.limits)?;
+                    let table = read_table(&corpus, &ui.input, |_| vec![text_column.clone()])?;
+                    super::say_read(&corpus, &[&text_column], &table.stats, ui);
+                    let texts = table.columns.into_iter().next().unwrap_or_default();
                     let words = corpus_words(&vectors, &texts);
                     vectors.subset(words.iter().map(String::as_str))
                 }

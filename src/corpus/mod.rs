@@ -126,7 +126,11 @@ impl std::str::FromStr for CorpusFormat {
             "jsonl" | "ndjson" => CorpusFormat::Jsonl,
             "lines" | "txt" => CorpusFormat::Lines,
             "fasttext" => CorpusFormat::FastText,
-            _ => return Err(format!("'{s}': expected csv, tsv, jsonl, lines or fasttext")),
+            _ => {
+                return Err(format!(
+                    "'{s}': expected csv, tsv, jsonl, lines or fasttext"
+                ))
+            }
         })
     }
 }
@@ -231,7 +235,9 @@ pub fn read_columns_with(
     columns: &[Column],
     limits: stream::Limits,
 ) -> Result<Table> {
-    read_table(path, &InputOptions::with_limits(limits), |_| columns.to_vec())
+    read_table(path, &InputOptions::with_limits(limits), |_| {
+        columns.to_vec()
+    })
 }
 
 /// Read the columns that `choose` picks once it has seen the column names
@@ -429,20 +435,21 @@ pub fn read_labelled_opts(
     let mut out = Labelled::default();
     let mut problems = Vec::new();
     for (row, (t, l)) in texts.iter().zip(&labels).enumerate() {
+        let unknown = classes.filter(|c| !c.iter().any(|c| c == l.trim()));
         let reason = if l.trim().is_empty() {
             Some(format!("blank label in column {label}"))
         } else if t.trim().is_empty() {
             Some(format!(
                 "empty text in column {text}: remove the row or give it text"
             ))
-        } else if let Some(c) = classes.filter(|c| !c.iter().any(|c| c == l.trim())) {
-            Some(format!(
-                "label '{}' is not one of the model's classes: {}",
-                l.trim(),
-                c.join(", ")
-            ))
         } else {
-            None
+            unknown.map(|c| {
+                format!(
+                    "label '{}' is not one of the model's classes: {}",
+                    l.trim(),
+                    c.join(", ")
+                )
+            })
         };
         match reason {
             Some(reason) => problems.push((row, reason)),
@@ -452,7 +459,10 @@ pub fn read_labelled_opts(
     if let Some((row, reason)) = problems.first() {
         let line = table.lines.get(*row).copied().unwrap_or(0);
         if !options.skip_bad {
-            return Err(named(Error::malformed(Location::Line(line), reason.clone())));
+            return Err(named(Error::malformed(
+                Location::Line(line),
+                reason.clone(),
+            )));
         }
     }
     for (row, reason) in problems {
@@ -466,8 +476,13 @@ pub fn read_labelled_opts(
     if keep.is_empty() {
         return Err(named(Error::malformed(
             Location::None,
-            if table.stats.read == 0 {
-                "no rows (after the header, if any)"
+            if table.stats.read == 0
+                && layout.header
+                && matches!(layout.format, CorpusFormat::Csv | CorpusFormat::Tsv)
+            {
+                "no rows after the header"
+            } else if table.stats.read == 0 {
+                "no rows"
             } else {
                 "no usable rows"
             },
@@ -491,7 +506,9 @@ pub fn read_labelled_opts(
     out.texts = if keep.len() == texts.len() {
         texts
     } else {
-        keep.iter().map(|&r| std::mem::take(&mut texts[r])).collect()
+        keep.iter()
+            .map(|&r| std::mem::take(&mut texts[r]))
+            .collect()
     };
     out.stats = table.stats;
     out.rejects = table.rejects;
@@ -503,7 +520,12 @@ mod tests {
     use super::*;
 
     fn table(data: &str, format: CorpusFormat, columns: &[Column]) -> Result<Table> {
-        table_from(data.as_bytes(), format.into(), &InputOptions::default(), |_| columns.to_vec())
+        table_from(
+            data.as_bytes(),
+            format.into(),
+            &InputOptions::default(),
+            |_| columns.to_vec(),
+        )
     }
 
     #[test]
@@ -545,7 +567,13 @@ mod tests {
             max_row_bytes: 50,
             ..stream::Limits::default()
         };
-        let err = table_from(long.as_bytes(), CorpusFormat::Csv.into(), &InputOptions::with_limits(limits), |_| text.to_vec()).unwrap_err();
+        let err = table_from(
+            long.as_bytes(),
+            CorpusFormat::Csv.into(),
+            &InputOptions::with_limits(limits),
+            |_| text.to_vec(),
+        )
+        .unwrap_err();
         assert!(
             err.to_string().contains("line 2: row longer than 50 bytes"),
             "{err}"

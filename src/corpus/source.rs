@@ -165,7 +165,12 @@ mod tests {
         bz.write_all(text.as_bytes()).unwrap();
         let bz = bz.finish().unwrap();
         let zst = zstd::stream::encode_all(text.as_bytes(), 3).unwrap();
-        for bytes in [gz.clone(), bz.clone(), zst.clone(), text.clone().into_bytes()] {
+        for bytes in [
+            gz.clone(),
+            bz.clone(),
+            zst.clone(),
+            text.clone().into_bytes(),
+        ] {
             assert_eq!(read_all(bytes).unwrap(), text);
         }
         for bytes in [gz, bz, zst] {

@@ -384,7 +384,9 @@ impl<R: Read> RowReader<R> {
             self.names = names
                 .into_iter()
                 .collect::<std::result::Result<Vec<String>, _>>()
-                .map_err(|_| Error::malformed(Location::Line(first), "header row: invalid UTF-8"))?;
+                .map_err(|_| {
+                    Error::malformed(Location::Line(first), "header row: invalid UTF-8")
+                })?;
         } else {
             self.pending = true;
         }
@@ -444,7 +446,9 @@ impl<R: Read> RowReader<R> {
                             } else {
                                 "two columns, 'label' (0) and 'text' (1)".to_string()
                             };
-                            Error::InvalidInput(format!("no column {c}: the {format} format has {has}"))
+                            Error::InvalidInput(format!(
+                                "no column {c}: the {format} format has {has}"
+                            ))
                         })
                     })
                     .collect::<Result<_>>()?;
@@ -483,9 +487,12 @@ impl<R: Read> RowReader<R> {
             CorpusFormat::Tsv => self.next_tsv()?,
             CorpusFormat::Lines | CorpusFormat::FastText => self.next_line_row()?,
             CorpusFormat::Jsonl => match &mut self.inner {
-                Inner::Jsonl(j) => {
-                    j.next(&mut self.input, &mut self.bytes, &self.limits, &mut self.stats)?
-                }
+                Inner::Jsonl(j) => j.next(
+                    &mut self.input,
+                    &mut self.bytes,
+                    &self.limits,
+                    &mut self.stats,
+                )?,
                 _ => None,
             },
         };
@@ -625,7 +632,9 @@ impl<R: Read> RowReader<R> {
             let bytes = match decode(fields[i]) {
                 Ok(bytes) => bytes,
                 Err(reason) => {
-                    return Ok(Some(self.bad_row(line, format!("field {}: {reason}", i + 1))))
+                    return Ok(Some(
+                        self.bad_row(line, format!("field {}: {reason}", i + 1)),
+                    ))
                 }
             };
             match String::from_utf8(bytes) {
@@ -661,8 +670,12 @@ impl<R: Read> RowReader<R> {
             return Ok(None);
         };
         let line = loop {
-            let Some(too_long) =
-                read_line(&mut self.input, &mut l.buf, &mut self.bytes, self.limits.max_row_bytes)?
+            let Some(too_long) = read_line(
+                &mut self.input,
+                &mut l.buf,
+                &mut self.bytes,
+                self.limits.max_row_bytes,
+            )?
             else {
                 return Ok(None);
             };
@@ -1016,8 +1029,7 @@ impl Delimited {
             .iter()
             .take_while(|&&b| b == b'\n' || b == b'\r')
             .count();
-        let line = start_line
-            + self.raw[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
+        let line = start_line + self.raw[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
         self.blank += line - start_line;
         self.raw.drain(..skip);
         while matches!(self.raw.last(), Some(b'\n' | b'\r')) {
@@ -1326,7 +1338,8 @@ mod tests {
 
     #[test]
     fn tsv_has_no_quoting_and_postgres_escapes() {
-        let data = b"id\ttext\n1\t\"quoted start of text\n2\tsecond\n\n3\ta\\tb\\nc\\\\d \\x\n4\tx\ty\n";
+        let data =
+            b"id\ttext\n1\t\"quoted start of text\n2\tsecond\n\n3\ta\\tb\\nc\\\\d \\x\n4\tx\ty\n";
         let (rows, stats) = rows_in(data, CorpusFormat::Tsv.into(), &text_id());
         assert_eq!(
             rows,
@@ -1337,7 +1350,10 @@ mod tests {
                 "6!expected 2 fields, found 3",
             ]
         );
-        assert_eq!((stats.read, stats.used, stats.rejected, stats.blank_lines), (4, 3, 1, 1));
+        assert_eq!(
+            (stats.read, stats.used, stats.rejected, stats.blank_lines),
+            (4, 3, 1, 1)
+        );
         let mut out = Vec::new();
         escape_tsv("a\tb\nc\\d\r", &mut out);
         assert_eq!(unescape_tsv(&out).unwrap(), b"a\tb\nc\\d\r");
@@ -1372,7 +1388,10 @@ mod tests {
         let (rows, stats) = rows_in(multi.as_bytes(), CorpusFormat::Csv.into(), &text_id());
         assert_eq!(rows[9], "11:two\nlines|10");
         assert_eq!(rows[10], "13:text 11|11");
-        assert_eq!((stats.multiline_rows, stats.first_multiline), (1, Some((11, 2))));
+        assert_eq!(
+            (stats.multiline_rows, stats.first_multiline),
+            (1, Some((11, 2)))
+        );
     }
 
     #[test]
@@ -1390,7 +1409,11 @@ mod tests {
         let err = RowReader::new(&b"a,b\n"[..], no_header, &text_id(), Limits::default())
             .err()
             .unwrap();
-        assert!(err.to_string().contains("without a header (--no-header) columns are chosen by 0-based index"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("without a header (--no-header) columns are chosen by 0-based index"),
+            "{err}"
+        );
 
         let (rows, stats) = rows_in(
             b"first, with a comma\n\n\"quoted\"\n",
@@ -1399,21 +1422,35 @@ mod tests {
         );
         assert_eq!(rows, ["1:first, with a comma", "3:\"quoted\""]);
         assert_eq!(stats.blank_lines, 1);
-        let err = RowReader::new(&b"x\n"[..], CorpusFormat::Lines, &text_id(), Limits::default())
-            .err()
-            .unwrap();
-        assert!(err.to_string().contains("the lines format has one column"), "{err}");
+        let err = RowReader::new(
+            &b"x\n"[..],
+            CorpusFormat::Lines,
+            &text_id(),
+            Limits::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string().contains("the lines format has one column"),
+            "{err}"
+        );
 
         let label_text = [Column::Name("text".into()), Column::Name("label".into())];
         let data = b"__label__pos great phone\n__label__neg __label__pos  meh  \nno label here\n";
         let (rows, stats) = rows_in(data, CorpusFormat::FastText.into(), &label_text);
         assert_eq!(rows, ["1:great phone|pos", "2:meh|neg", "3:no label here|"]);
-        assert_eq!((stats.multi_label_rows, stats.first_multi_label), (1, Some(2)));
+        assert_eq!(
+            (stats.multi_label_rows, stats.first_multi_label),
+            (1, Some(2))
+        );
         let reject = Layout {
             multi_label: MultiLabel::Reject,
             ..CorpusFormat::FastText.into()
         };
         let (rows, _) = rows_in(data, reject, &label_text);
-        assert_eq!(rows[1], "2!2 labels (neg, pos): --multi-label first keeps the first");
+        assert_eq!(
+            rows[1],
+            "2!2 labels (neg, pos): --multi-label first keeps the first"
+        );
     }
 }
