@@ -366,11 +366,11 @@ impl<'a> Scorer<'a> {
                         let line = bad.line;
                         let reason = bad.reason;
                         let _ = done.send(Err(Error::malformed(
-                                crate::Location::Line(line),
-                                format!(
-                                    "{reason} (to write bad rows to a reject file and go on, use --skip-bad FILE)"
-                                ),
-                            )));
+                            crate::Location::Line(line),
+                            format!(
+                                "{reason} (ScoreOptions::skip_bad writes bad rows to the reject writer and goes on)"
+                            ),
+                        )));
                         return Ok(());
                     }
                 }

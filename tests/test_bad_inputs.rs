@@ -608,6 +608,390 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
     ]
 }
 
+fn embed(input: &str, extra: &[&str]) -> Vec<String> {
+    let v = default_vectors().display().to_string();
+    let mut args = s(&[
+        "embed",
+        "--vectors",
+        &v,
+        "--input",
+        input,
+        "--output",
+        "out.csv",
+    ]);
+    args.extend(s(extra));
+    args
+}
+
+fn compress(bytes: &[u8], how: &str) -> Vec<u8> {
+    use std::io::Write;
+    match how {
+        "gz" => gzip(bytes),
+        "bz2" => {
+            let mut enc = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+            enc.write_all(bytes).unwrap();
+            enc.finish().unwrap()
+        }
+        _ => zstd::stream::encode_all(bytes, 3).unwrap(),
+    }
+}
+
+/// 1,000 rows `i,text i` with a stray quote opened on data row 10 (line
+/// 11) and, if `closed`, a quote inside the field of data row 500.
+fn stray_quote(closed: bool) -> Vec<u8> {
+    let mut out = String::from("id,text\n");
+    for i in 1..=1000 {
+        let row = match i {
+            10 => "10,\"I said it was great".to_string(),
+            500 if closed => "500,he said \"ok\" fine".to_string(),
+            _ => format!("{i},text number {i}"),
+        };
+        out.push_str(&row);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+fn symlink_to_tsv(dir: &Path) {
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.join("t.tsv"), dir.join("link.tsv")).unwrap();
+}
+
+/// Inputs that used to lose rows without a word, and the input formats.
+fn input_cases(model_bytes: &[u8], good_train: &[u8]) -> Vec<Case> {
+    let model = || ("m.etl", model_bytes.to_vec());
+    let as_fasttext: String = csv::Reader::from_reader(good_train)
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            format!("__label__{} {}\n", &r[1], &r[0])
+        })
+        .collect();
+    let gz_cut = {
+        let full = gzip(&good_train.repeat(20));
+        full[..full.len() / 2].to_vec()
+    };
+    vec![
+        Case {
+            name: "tsv: a text that starts with a quote is one field, not the rest of the file",
+            files: vec![(
+                "t.tsv",
+                b"id\ttext\n1\t\"quoted start of text\n2\tsecond\n3\tthird\n".to_vec(),
+            )],
+            args: embed("t.tsv", &[]),
+            says: vec!["t.tsv: read 3 rows, used 3, rejected 0"],
+            writes: vec![("out.csv", vec!["\n1,", "\n2,", "\n3,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "tsv: through a symlink, escapes decoded",
+            files: vec![(
+                "t.tsv",
+                b"id\ttext\n1\tone\\ttab\n2\ttwo\\nlines\n".to_vec(),
+            )],
+            setup: Some(symlink_to_tsv),
+            args: embed("link.tsv", &[]),
+            says: vec!["link.tsv: read 2 rows, used 2, rejected 0"],
+            writes: vec![("out.csv", vec!["\n1,", "\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "tsv: a row with an extra tab",
+            files: vec![("t.tsv", b"id\ttext\n1\tone\n2\ttwo\tthree\n".to_vec())],
+            args: embed("t.tsv", &[]),
+            code: 1,
+            says: vec!["t.tsv: line 3: expected 2 fields, found 3"],
+            ..Case::default()
+        },
+        Case {
+            name: "csv: a headerless file read by index says its first line was the header",
+            files: vec![(
+                "t.csv",
+                b"a first text\nanother one\na third\n".to_vec(),
+            )],
+            args: embed("t.csv", &["--text-column", "0"]),
+            says: vec![
+                "t.csv: read 2 rows, used 2, rejected 0",
+                "the first line was taken as a header",
+                "--no-header",
+            ],
+            writes: vec![("out.csv", vec!["\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "csv: --no-header reads the first line as data",
+            files: vec![(
+                "t.csv",
+                b"a first text\nanother one\na third\n".to_vec(),
+            )],
+            args: embed("t.csv", &["--no-header", "--text-column", "0"]),
+            says: vec!["t.csv: read 3 rows, used 3, rejected 0"],
+            writes: vec![("out.csv", vec!["\n3,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "csv: --no-header with a column name",
+            files: vec![("t.csv", b"a first text\n".to_vec())],
+            args: embed("t.csv", &["--no-header"]),
+            code: 1,
+            says: vec!["column 'text': without a header (--no-header) columns are chosen by 0-based index"],
+            ..Case::default()
+        },
+        Case {
+            name: "lines: a .txt file is one text a line, the first line included",
+            files: vec![(
+                "t.txt",
+                b"a first text, with a comma\n\"quoted\"\n\nthird\n".to_vec(),
+            )],
+            args: embed("t.txt", &[]),
+            says: vec![
+                "t.txt: read 3 rows, used 3, rejected 0",
+                "1 blank line skipped",
+            ],
+            writes: vec![("out.csv", vec!["\n3,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "lines: a .txt in fastText's format is read as lines, and that is said",
+            files: vec![("t.txt", b"__label__pos fine\n__label__neg phone\n".to_vec())],
+            args: embed("t.txt", &[]),
+            says: vec![
+                "t.txt: read 2 rows, used 2, rejected 0",
+                "pass --input-format fasttext to read the labels",
+            ],
+            writes: vec![("out.csv", vec!["\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "lines: invalid UTF-8",
+            files: vec![("t.txt", b"fine\nbad \xff byte\n".to_vec())],
+            args: embed("t.txt", &[]),
+            code: 1,
+            says: vec!["t.txt: line 2: invalid UTF-8 at byte 4"],
+            ..Case::default()
+        },
+        Case {
+            name: "lines: no labels to train on",
+            files: vec![("t.txt", b"fine\nphone\n".to_vec())],
+            args: classify("t.txt", &[]),
+            code: 1,
+            says: vec!["t.txt: read as lines, which has no labels"],
+            ..Case::default()
+        },
+        Case {
+            name: "csv: a stray quote that never closes is an error, not 9 rows",
+            files: vec![model(), ("in.csv", stray_quote(false))],
+            args: predict("m.etl", "in.csv", &["--skip-bad", "out.rejects.csv"]),
+            code: 1,
+            says: vec![
+                "in.csv: line 11: a quoted field opened on this line is never closed: the input ends inside it, 990 lines later",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "csv: a stray quote closed 490 lines later is one rejected row naming both lines",
+            files: vec![model(), ("in.csv", stray_quote(true))],
+            args: predict("m.etl", "in.csv", &["--skip-bad", "out.rejects.csv"]),
+            says: vec!["in.csv: read 510 rows, used 509, rejected 1"],
+            writes: vec![
+                ("out.csv", vec!["\n9,", "\n501,", "\n1000,"]),
+                (
+                    "out.rejects.csv",
+                    vec!["11,\"a quoted field opened on line 11 closes on line 501 and text follows its closing quote ('ok\"\" fine'): a stray quote?"],
+                ),
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "csv: the same stray quote stops embed",
+            files: vec![("in.csv", stray_quote(true))],
+            args: embed("in.csv", &[]),
+            code: 1,
+            says: vec!["in.csv: line 11: a quoted field opened on line 11 closes on line 501"],
+            ..Case::default()
+        },
+        Case {
+            name: "csv: a quoted line break is read and reported",
+            files: vec![("in.csv", b"id,text\n1,\"two\nlines\"\n2,one line\n".to_vec())],
+            args: embed("in.csv", &[]),
+            says: vec![
+                "in.csv: read 2 rows, used 2, rejected 0",
+                "1 row spans several lines (quoted line breaks; the first: line 2, 2 lines)",
+            ],
+            writes: vec![("out.csv", vec!["\n1,", "\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "jsonl: text that is an object, not a string",
+            files: vec![(
+                "in.jsonl",
+                b"{\"text\": \"fine\"}\n{\"text\": {\"a\": 1}}\n".to_vec(),
+            )],
+            args: embed("in.jsonl", &[]),
+            code: 1,
+            says: vec!["in.jsonl: line 2: field 'text': an object, expected a string of text"],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: trains like the CSV it came from",
+            files: vec![("t.ft", as_fasttext.clone().into_bytes())],
+            args: classify("t.ft", &[]),
+            says: vec!["t.ft: read 60 rows, used 60, rejected 0"],
+            writes: vec![("out.etl", vec!["\"classes\""])],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: several labels, the first kept and counted",
+            files: vec![(
+                "t.ft",
+                format!("__label__neg __label__pos meh\n{as_fasttext}").into_bytes(),
+            )],
+            args: classify("t.ft", &[]),
+            says: vec![
+                "t.ft: read 61 rows, used 61, rejected 0",
+                "t.ft: 1 line with several labels, the first label kept (the first: line 1",
+            ],
+            writes: vec![("out.etl", vec!["\"classes\""])],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: several labels refused with --multi-label reject",
+            files: vec![(
+                "t.ft",
+                format!("{as_fasttext}__label__neg __label__pos meh\n").into_bytes(),
+            )],
+            args: classify("t.ft", &["--multi-label", "reject"]),
+            code: 1,
+            says: vec!["t.ft: line 61: 2 labels (neg, pos): --multi-label first keeps the first"],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: a line without a label",
+            files: vec![(
+                "t.ft",
+                format!("{as_fasttext}no label here\n").into_bytes(),
+            )],
+            args: classify("t.ft", &[]),
+            code: 1,
+            says: vec!["t.ft: line 61: blank label in column 'label'"],
+            ..Case::default()
+        },
+        Case {
+            name: "gz: a compressed corpus is read",
+            files: vec![("t.csv.gz", gzip(good_train))],
+            args: classify("t.csv.gz", &[]),
+            says: vec!["t.csv.gz: read 60 rows, used 60, rejected 0"],
+            writes: vec![("out.etl", vec!["\"classes\""])],
+            ..Case::default()
+        },
+        Case {
+            name: "bz2 and zst: compressed inputs are read",
+            files: vec![
+                ("t.tsv.bz2", compress(b"id\ttext\n1\tfine\n2\tphone\n", "bz2")),
+            ],
+            args: embed("t.tsv.bz2", &[]),
+            says: vec!["t.tsv.bz2: read 2 rows, used 2, rejected 0"],
+            writes: vec![("out.csv", vec!["\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "zst: a compressed JSONL input is read",
+            files: vec![(
+                "t.jsonl.zst",
+                compress(b"{\"text\":\"fine\"}\n{\"text\":\"phone\"}\n", "zst"),
+            )],
+            args: embed("t.jsonl.zst", &[]),
+            says: vec!["t.jsonl.zst: read 2 rows, used 2, rejected 0"],
+            writes: vec![("out.csv", vec!["\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "gz: a file cut short is an error, not a shorter corpus",
+            files: vec![("t.csv.gz", gz_cut)],
+            args: classify("t.csv.gz", &[]),
+            code: 1,
+            says: vec!["t.csv.gz", "cut short"],
+            ..Case::default()
+        },
+        Case {
+            name: "stdin: classify --train -",
+            args: classify("-", &[]),
+            stdin: Some(good_train.to_vec()),
+            says: vec!["<stdin>: read 60 rows, used 60, rejected 0"],
+            writes: vec![("out.etl", vec!["\"classes\""])],
+            ..Case::default()
+        },
+        Case {
+            name: "stdin: embed --input - in TSV",
+            args: embed("-", &["--input-format", "tsv"]),
+            stdin: Some(b"id\ttext\n7\t\"fine\n8\tphone\n".to_vec()),
+            says: vec!["<stdin>: read 2 rows, used 2, rejected 0"],
+            writes: vec![("out.csv", vec!["id,f0", "\n7,", "\n8,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "stdin: predict --input - keeps the id column",
+            files: vec![model()],
+            args: predict("m.etl", "-", &[]),
+            stdin: Some(b"id,text\n7,a fine phone\n".to_vec()),
+            says: vec!["<stdin>: read 1 rows, used 1, rejected 0"],
+            writes: vec![("out.csv", vec!["id,label\n7,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "stdin: a headerless line stream to predict",
+            files: vec![model()],
+            args: predict("m.etl", "-", &["--input-format", "lines"]),
+            stdin: Some(b"a fine phone\nbroke in a week\n".to_vec()),
+            says: vec!["<stdin>: read 2 rows, used 2, rejected 0"],
+            writes: vec![("out.csv", vec!["row,label\n1,", "\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "layout: a file name that says none is read as CSV, and that is said",
+            files: vec![("t.dat", b"id,text\n1,fine\n".to_vec())],
+            args: embed("t.dat", &[]),
+            says: vec!["t.dat: read 1 row, used 1, rejected 0 (as csv: the file name says no layout"],
+            writes: vec![("out.csv", vec!["\n1,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "classify --predict: the row limit holds",
+            files: vec![
+                ("t.csv", good_train.to_vec()),
+                ("p.csv", format!("id,text\n1,{}\n", "x".repeat(300)).into_bytes()),
+            ],
+            args: s(&[
+                "classify",
+                "--train",
+                "t.csv",
+                "--features",
+                "ngrams",
+                "--folds",
+                "2",
+                "--predict",
+                "p.csv",
+                "--output",
+                "out.csv",
+                "--max-row-bytes",
+                "200",
+            ]),
+            code: 1,
+            says: vec!["p.csv: line 2: row longer than 200 bytes"],
+            changes: vec![],
+            ..Case::default()
+        },
+        Case {
+            name: "columns: text and label the same column",
+            files: vec![("t.csv", good_train.to_vec())],
+            args: classify("t.csv", &["--text-column", "label"]),
+            code: 1,
+            says: vec!["the text and the label are the same column ('label')"],
+            ..Case::default()
+        },
+    ]
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -645,7 +1029,14 @@ fn bad_input_matrix() {
         .success();
     let fifu = std::fs::read(setup.path().join("tiny.fifu")).unwrap();
 
-    let cases = cases(&fifu, &model);
+    let mut cases = cases(&fifu, &model);
+    let good_train: Vec<u8> = std::fs::read(repo("corpora/reviews.csv"))
+        .unwrap()
+        .split(|&b| b == b'\n')
+        .take(61)
+        .collect::<Vec<_>>()
+        .join(&b'\n');
+    cases.extend(input_cases(model.as_bytes(), &good_train));
     assert!(cases.len() >= 30, "the matrix has {} rows", cases.len());
     let mut failures = Vec::new();
     for case in &cases {

@@ -272,6 +272,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
                 top_k: 0,
                 rejects: None,
                 limits: ui.limits,
+                skip_bad_flag: false,
             };
             let model_path = args
                 .save

@@ -99,6 +99,7 @@ pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
         top_k: args.top_k,
         rejects: args.skip_bad.as_deref(),
         limits: ui.limits,
+        skip_bad_flag: true,
     };
     score_file(
         &model,
@@ -122,6 +123,8 @@ pub struct Job<'a> {
     pub top_k: usize,
     pub rejects: Option<&'a Path>,
     pub limits: Limits,
+    /// The command has a `--skip-bad` flag (for the hint on a bad row).
+    pub skip_bad_flag: bool,
 }
 
 /// Score `job.input` with `model` (also used by `classify --predict`).
@@ -195,6 +198,29 @@ pub fn score_file(
     let fail = |e: embed_tl::Error| match e {
         embed_tl::Error::Io { path: None, err } => {
             anyhow::Error::new(err).context(format!("scoring {in_name} into {out_name}"))
+        }
+        embed_tl::Error::Malformed {
+            path,
+            location,
+            message,
+        } => {
+            let hint = if job.skip_bad_flag {
+                "to write bad rows to a reject file and go on, use --skip-bad FILE"
+            } else {
+                "fix the row, or score the file with `embed-tl predict --skip-bad FILE`"
+            };
+            let message = match message.split_once(" (ScoreOptions::skip_bad") {
+                Some((reason, _)) => format!("{reason} ({hint})"),
+                None => message,
+            };
+            anyhow::Error::new(
+                embed_tl::Error::Malformed {
+                    path,
+                    location,
+                    message,
+                }
+                .with_path(Path::new(&in_name)),
+            )
         }
         e => anyhow::Error::new(e.with_path(Path::new(&in_name))),
     };

@@ -113,6 +113,9 @@ pub struct ReadStats {
     pub multi_label_rows: u64,
     /// The first of those.
     pub first_multi_label: Option<u64>,
+    /// Read as `lines`, the first line starts with `__label__`: it looks
+    /// like fastText's format.
+    pub looks_like_fasttext: bool,
 }
 
 impl ReadStats {
@@ -140,6 +143,12 @@ impl ReadStats {
                 self.multi_label_rows,
                 plural(self.multi_label_rows),
             ));
+        }
+        if self.looks_like_fasttext {
+            notes.push(
+                "its first line starts with __label__, as in fastText's format: pass --input-format fasttext to read the labels"
+                    .to_string(),
+            );
         }
         if self.blank_lines > 0 {
             notes.push(format!(
@@ -705,6 +714,9 @@ impl<R: Read> RowReader<R> {
             }
         };
         let values: Vec<String> = if self.layout.format == CorpusFormat::Lines {
+            if self.stats.read == 0 && text.starts_with(FASTTEXT_LABEL) {
+                self.stats.looks_like_fasttext = true;
+            }
             vec![text.to_string()]
         } else {
             let mut labels = Vec::new();
