@@ -318,6 +318,40 @@ fn dev_stdout_is_written_in_place() {
 }
 
 #[test]
+fn dev_stdout_redirected_to_a_file_is_added_to() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    std::fs::write(&log, "kept\n").unwrap();
+    std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let tiny = common::data("original-tools/w2v_c_tiny.txt")
+        .display()
+        .to_string();
+    let bin = assert_cmd::cargo::cargo_bin("embed-tl");
+    let bin = bin.to_str().unwrap();
+    succeed(unprivileged(
+        dir.path(),
+        "sh",
+        &[
+            "-c",
+            "\"$0\" \"$@\" >> log.txt",
+            bin,
+            "-q",
+            "vectors",
+            "convert",
+            &tiny,
+            "/dev/stdout",
+            "--to",
+            "glove",
+        ],
+    ));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("kept\n"), "{text:?}");
+    assert_eq!(text.lines().count(), 58);
+    assert!(temporaries(dir.path()).is_empty());
+}
+
+#[test]
 fn fifo_is_written_in_place() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();

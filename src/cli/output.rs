@@ -4,7 +4,8 @@
 //! - A symlink is followed: the file it names is replaced (atomically) and
 //!   the link stays.
 //! - A target that exists and is not a regular file (`/dev/null`,
-//!   `/dev/stdout`, a FIFO, a socket) is opened and written in place.
+//!   `/dev/stdout`, a FIFO, a socket) is opened and written in place;
+//!   `/dev/stdout` (or `/dev/fd/N`) redirected to a file is appended to.
 //! - A regular target keeps its permission bits; a new file gets 0666 minus
 //!   the process umask, like any file a command creates.
 //! - [`check_outputs`] refuses, before any work, an output that is the same
@@ -91,6 +92,25 @@ fn real_target(path: &Path) -> io::Result<PathBuf> {
         }
     }
     Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// Whether `path` names a descriptor the process already has open
+/// (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`, through any symlinks).
+fn is_open_descriptor(path: &Path) -> bool {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        if ["/dev/fd/", "/proc/self/fd/", "/proc/thread-self/fd/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+        {
+            return true;
+        }
+        match std::fs::read_link(&path) {
+            Ok(link) => path = dir_of(&path).join(link),
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// Whether `path` is standard output (`-`) or an existing device, FIFO or
@@ -218,6 +238,20 @@ impl AtomicFile {
                 });
             }
             _ => {}
+        }
+        if is_open_descriptor(path) {
+            // `/dev/stdout` redirected to a file (`>> log`): add to what the
+            // shell opened, do not replace the file under it.
+            let file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening {} for writing", path.display()))?;
+            return Ok(AtomicFile {
+                path: path.to_path_buf(),
+                target: path.to_path_buf(),
+                tmp_path: None,
+                out: Some(Sink::InPlace(BufWriter::with_capacity(1 << 16, file))),
+            });
         }
         let dir = dir_of(path);
         if !dir.is_dir() {
