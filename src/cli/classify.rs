@@ -16,7 +16,8 @@ use embed_tl::pipeline::{FeatureSet, PipelineParams};
 use embed_tl::pool::PoolParams;
 use embed_tl::vectors::{Format, Scale};
 
-use super::output::{atomic_write, stdout};
+use super::output::{atomic_write, check_extension, check_outputs, stdout};
+use super::predict::TABLE_EXTENSIONS;
 use super::read_training_set;
 use super::{open_vectors, Ui};
 
@@ -96,6 +97,26 @@ pub struct ClassifyArgs {
 
 pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     let start = Instant::now();
+    let inputs: Vec<(&str, &Path)> = [
+        ("--train", Some(args.train.as_path())),
+        ("--test", args.test.as_deref()),
+        ("--predict", args.predict.as_deref()),
+        ("--vectors", args.vectors.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path?)))
+    .collect();
+    let outputs: Vec<(&str, &Path)> = [
+        ("--save", args.save.as_deref()),
+        ("--output", args.output.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path?)))
+    .collect();
+    check_outputs(&inputs, &outputs)?;
+    if let Some(output) = &args.output {
+        check_extension("--output", output, TABLE_EXTENSIONS, "")?;
+    }
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }

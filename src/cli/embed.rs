@@ -13,7 +13,7 @@ use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Format, Scale, Vectors};
 use ndarray_npy::WriteNpyExt;
 
-use super::output::{atomic_write, stdout};
+use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::{open_vectors, Ui};
 
 /// Turn texts into document vectors: tokenise, look up, pool.
@@ -56,7 +56,20 @@ pub struct EmbedArgs {
 
 pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
     let start = Instant::now();
-    let npy = args.output.extension().is_some_and(|e| e == "npy");
+    check_outputs(
+        &[("--vectors", &args.vectors), ("--input", &args.input)],
+        &[("--output", &args.output)],
+    )?;
+    check_extension(
+        "--output",
+        &args.output,
+        &[".csv", ".npy"],
+        " (or - for CSV on stdout)",
+    )?;
+    let npy = args
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
     if npy && args.output == Path::new("-") {
         bail!("--output -: stdout gets CSV; give a file name for .npy");
     }

@@ -14,7 +14,7 @@ use embed_tl::pipeline::Pipeline;
 use embed_tl::score::{ScoreOptions, Scorer, Summary};
 use embed_tl::vectors::{Format, Vectors};
 
-use super::output::{stdout, AtomicFile};
+use super::output::{check_extension, check_outputs, stdout, AtomicFile};
 use super::{open_vectors, Ui};
 
 /// Label texts with a model saved by `classify --save`, streaming: any
@@ -68,6 +68,9 @@ pub struct PredictArgs {
     threads: Option<usize>,
 }
 
+/// The output names whose layout `predict` infers (see `CorpusFormat::from_path`).
+pub const TABLE_EXTENSIONS: &[&str] = &[".csv", ".tsv", ".tab", ".jsonl", ".ndjson"];
+
 fn parse_corpus_format(s: &str) -> std::result::Result<CorpusFormat, String> {
     match s.parse::<CorpusFormat>() {
         Ok(f @ (CorpusFormat::Csv | CorpusFormat::Tsv | CorpusFormat::Jsonl)) => Ok(f),
@@ -76,6 +79,22 @@ fn parse_corpus_format(s: &str) -> std::result::Result<CorpusFormat, String> {
 }
 
 pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
+    let mut inputs = vec![("--model", args.model.as_path()), ("--input", &args.input)];
+    inputs.extend(args.vectors.as_deref().map(|v| ("--vectors", v)));
+    let mut outputs = vec![("--output", args.output.as_path())];
+    outputs.extend(args.skip_bad.as_deref().map(|r| ("--skip-bad", r)));
+    check_outputs(&inputs, &outputs)?;
+    if args.output_format.is_none() {
+        check_extension(
+            "--output",
+            &args.output,
+            TABLE_EXTENSIONS,
+            " (or --output-format)",
+        )?;
+    }
+    if args.output == Path::new("-") && args.skip_bad.as_deref() == Some(Path::new("-")) {
+        anyhow::bail!("--output - and --skip-bad - both name stdout: give one of them a file name");
+    }
     if let Some(n) = args.threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
@@ -183,9 +202,10 @@ pub fn score_file(
         let rate = s.rows as f64 / start.elapsed().as_secs_f64().max(1e-9);
         bar.set_message(format!("{} rows, {:.0} rows/s", s.rows, rate));
     };
+    let rejects_to_stdout = job.rejects == Some(Path::new("-"));
     let mut rejects = match job.rejects {
-        Some(path) => Some(AtomicFile::create(path)?),
-        None => None,
+        Some(path) if !rejects_to_stdout => Some(AtomicFile::create(path)?),
+        _ => None,
     };
     let in_name = input.name();
     let out_name = if stdout_out {
@@ -229,21 +249,26 @@ pub fn score_file(
     } else {
         Some(AtomicFile::create(job.output)?)
     };
+    // Standard output takes the labels or (`--skip-bad -`) the bad rows.
     let mut stdout = stdout();
-    let out: &mut dyn Write = match file.as_mut() {
-        Some(file) => file,
-        None => &mut stdout,
+    let (out, mut bad): (&mut dyn Write, Option<&mut dyn Write>) = match file.as_mut() {
+        None => (&mut stdout, rejects.as_mut().map(|r| r as &mut dyn Write)),
+        Some(file) if rejects_to_stdout => (file, Some(&mut stdout)),
+        Some(file) => (file, rejects.as_mut().map(|r| r as &mut dyn Write)),
     };
     let summary = scorer
         .score(
             input,
             &mut *out,
-            rejects.as_mut().map(|r| r as &mut dyn Write),
+            bad.as_mut().map(|b| &mut **b as &mut dyn Write),
             &options,
             on_progress,
         )
         .map_err(fail)?;
     out.flush()?;
+    if let Some(bad) = bad {
+        bad.flush()?;
+    }
     if let Some(file) = file {
         file.commit()?;
     }
@@ -264,7 +289,11 @@ pub fn score_file(
         Some(path) => line.push_str(&format!(
             "; {} bad rows written to {}",
             summary.rejected,
-            path.display()
+            if rejects_to_stdout {
+                "<stdout>".to_string()
+            } else {
+                path.display().to_string()
+            }
         )),
         None => line.push_str("; no bad rows"),
     }

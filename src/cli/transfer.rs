@@ -22,7 +22,7 @@ use embed_tl::pipeline::{FeatureSet, PipelineParams};
 use embed_tl::pool::PoolParams;
 use embed_tl::vectors::{Format, Scale};
 
-use super::output::{atomic_write, stdout};
+use super::output::{atomic_write, check_outputs, stdout};
 use super::read_training_set;
 use super::{open_vectors, Ui};
 
@@ -135,6 +135,18 @@ pub struct TransferArgs {
 
 pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     let start = Instant::now();
+    let mut inputs = vec![
+        ("--vectors", args.vectors.as_path()),
+        ("--train", &args.train),
+    ];
+    inputs.extend(args.test.as_deref().map(|t| ("--test", t)));
+    let written: Vec<PathBuf> = args
+        .out
+        .iter()
+        .flat_map(|dir| OUT_FILES.map(|f| dir.join(f)))
+        .collect();
+    let outputs: Vec<(&str, &Path)> = written.iter().map(|p| ("--out", p.as_path())).collect();
+    check_outputs(&inputs, &outputs)?;
     let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
     let counts = train.class_counts();
     let smallest = counts.iter().copied().min().unwrap_or(0);
@@ -494,6 +506,9 @@ struct Settings {
     curve_beta: Vec<f32>,
     max_iter: u64,
 }
+
+/// The files `--out DIR` may write.
+const OUT_FILES: [&str; 4] = ["report.json", "curve.csv", "curve.svg", "report.md"];
 
 fn write_files(dir: &Path, report: &Report) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -11,7 +11,7 @@ use embed_tl::corpus::{read_table, Column};
 use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Compression, Format, Vectors};
 
-use super::output::{atomic_write, stdout};
+use super::output::{atomic_write, check_outputs, is_stream, stdout, Unseekable};
 use super::{open_vectors, Ui};
 
 #[derive(Debug, Subcommand)]
@@ -119,30 +119,64 @@ pub struct Input {
 #[derive(Debug, Args)]
 pub struct Target {
     /// Write this format: fifu, word2vec-bin, word2vec-text, glove. Default:
-    /// from the output's extension (.fifu, .bin, .vec, .txt), else fifu.
+    /// from the output's extension (.fifu, .bin, .vec, .txt); any other
+    /// name needs --to. An OUTPUT of - writes to stdout (not fifu, which
+    /// seeks back).
     #[arg(long, value_name = "FORMAT")]
     to: Option<Format>,
 }
 
 impl Target {
+    /// The format to write to `output`: --to, else the extension. Refuses
+    /// names it cannot tell a format from, compressed names (no compressed
+    /// output is written), and finalfusion into a stream it cannot seek in.
     fn resolve(&self, output: &Path) -> Result<Format> {
-        if let Some(format) = self.to {
-            if format == Format::FastText {
-                bail!("cannot write fastText .bin: choose fifu (keeps subwords), word2vec-bin, word2vec-text or glove");
-            }
-            return Ok(format);
-        }
         let name = output.to_string_lossy().to_ascii_lowercase();
-        Ok(if name.ends_with(".bin") {
-            Format::Word2VecBinary
-        } else if name.ends_with(".vec") {
-            Format::Word2VecText
-        } else if name.ends_with(".txt") {
-            Format::Glove
-        } else {
-            Format::Finalfusion
-        })
+        if name.ends_with(".gz") || name.ends_with(".bz2") {
+            bail!(
+                "{}: compressed output is not written: give a name without .gz/.bz2 and compress the file afterwards",
+                output.display()
+            );
+        }
+        let format = match self.to {
+            Some(Format::FastText) => bail!("cannot write fastText .bin: choose fifu (keeps subwords), word2vec-bin, word2vec-text or glove"),
+            Some(format) => format,
+            None if name.ends_with(".fifu") => Format::Finalfusion,
+            None if name.ends_with(".bin") => Format::Word2VecBinary,
+            None if name.ends_with(".vec") => Format::Word2VecText,
+            None if name.ends_with(".txt") => Format::Glove,
+            None if is_stream(output) => bail!(
+                "{}: give --to glove, word2vec-text or word2vec-bin to write to stdout, a pipe or a device",
+                output.display()
+            ),
+            None => bail!(
+                "{}: unknown output extension: expected .fifu, .bin, .vec or .txt (or --to FORMAT)",
+                output.display()
+            ),
+        };
+        if format == Format::Finalfusion && cannot_seek(output) {
+            bail!(
+                "{}: finalfusion output seeks back to fill in chunk sizes, so it needs a file, not a pipe: give a file name, or --to glove, word2vec-text or word2vec-bin",
+                output.display()
+            );
+        }
+        Ok(format)
     }
+}
+
+/// Standard output, a FIFO or a socket: no seeking back.
+fn cannot_seek(output: &Path) -> bool {
+    if output == Path::new("-") {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(output)
+            .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket())
+    }
+    #[cfg(not(unix))]
+    false
 }
 
 impl Input {
@@ -159,6 +193,7 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
             output,
             target,
         } => {
+            check_outputs(&[("the input", &input.file)], &[("the output", &output)])?;
             let format = target.resolve(&output)?;
             let start = Instant::now();
             let vectors = input.open(ui)?;
@@ -180,6 +215,9 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
             text_column,
             target,
         } => {
+            let mut inputs = vec![("the input", input.file.as_path())];
+            inputs.extend(vocab_from.as_deref().map(|v| ("--vocab-from", v)));
+            check_outputs(&inputs, &[("the output", &output)])?;
             let format = target.resolve(&output)?;
             let vectors = input.open(ui)?;
             let pruned = match (top, vocab_from) {
@@ -318,6 +356,11 @@ fn print_neighbours(query: &str, neighbours: &[(String, f32)], json: bool) -> Re
 }
 
 fn write_vectors(vectors: &Vectors, output: &Path, format: Format) -> Result<()> {
+    if output == Path::new("-") {
+        return vectors
+            .write(Unseekable(stdout()), format)
+            .context("writing to stdout");
+    }
     atomic_write(output, |out| {
         vectors
             .write(out, format)
