@@ -17,6 +17,7 @@ use embed_tl::vectors::{Format, Scale};
 
 use super::output::{atomic_write, stdout};
 use super::read_training_set;
+use super::report::{write_metrics, write_scores};
 use super::{open_vectors, Ui};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
@@ -370,9 +371,7 @@ impl Report {
         }
         if let Some(test) = &self.test {
             writeln!(out, "\nheld-out test: {} ({} texts):", test.file, test.rows)?;
-            writeln!(out, "  accuracy  {:.2}%", 100.0 * test.metrics.accuracy)?;
-            writeln!(out, "  macro-F1  {:.2}%", 100.0 * test.metrics.macro_f1)?;
-            write_metrics(out, &test.metrics, &self.classes)?;
+            write_scores(out, &test.metrics, &self.classes)?;
         }
         if let Some(m) = &self.model {
             writeln!(
@@ -386,36 +385,4 @@ impl Report {
         }
         writeln!(out, "time: {:.2}s", self.seconds)
     }
-}
-
-fn write_metrics(out: &mut dyn Write, m: &Metrics, classes: &[String]) -> std::io::Result<()> {
-    let width = classes.iter().map(|c| c.len()).max().unwrap_or(5).max(5);
-    writeln!(
-        out,
-        "  {:width$}  precision  recall     F1  support",
-        "class"
-    )?;
-    for (c, cm) in classes.iter().zip(&m.per_class) {
-        writeln!(
-            out,
-            "  {c:width$}  {:>9.3}  {:>6.3}  {:>5.3}  {:>7}",
-            cm.precision, cm.recall, cm.f1, cm.support
-        )?;
-    }
-    if classes.len() <= 12 {
-        writeln!(out, "  confusion (rows: true, columns: predicted)")?;
-        write!(out, "  {:width$}", "")?;
-        for c in classes {
-            write!(out, " {c:>8}")?;
-        }
-        writeln!(out)?;
-        for (c, row) in classes.iter().zip(&m.confusion) {
-            write!(out, "  {c:width$}")?;
-            for n in row {
-                write!(out, " {n:>8}")?;
-            }
-            writeln!(out)?;
-        }
-    }
-    Ok(())
 }

@@ -5,15 +5,17 @@ use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use embed_tl::corpus::stream::Limits;
 use embed_tl::corpus::{read_labelled_with, Column, Labelled};
 use embed_tl::vectors::{Format, OpenOptions, Vectors};
 
 mod classify;
 mod embed;
+mod evaluate;
 mod output;
 mod predict;
+mod report;
 mod transfer;
 mod vectors;
 
@@ -48,8 +50,20 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Label texts with a saved model.
     Predict(predict::PredictArgs),
+    /// Score a saved model on labelled texts (accuracy, F1, confusion).
+    Evaluate(evaluate::EvaluateArgs),
     /// Do these vectors help on my task, and how many labels do I need?
     TransferReport(transfer::TransferArgs),
+}
+
+/// `--format`: how a command prints its report on stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    // (No doc comments on the variants: clap would list them one per line
+    // in `--help`; `[possible values: text, json]` says enough.)
+    #[default]
+    Text,
+    Json,
 }
 
 /// What every subcommand gets besides its own flags.
@@ -161,6 +175,7 @@ pub fn main() -> ExitCode {
         Command::Classify(args) => classify::run(args, ui),
         Command::Embed(args) => embed::run(args, ui),
         Command::Predict(args) => predict::run(args, ui),
+        Command::Evaluate(args) => evaluate::run(args, ui),
         Command::TransferReport(args) => transfer::run(args, ui),
     };
     match result {

@@ -197,6 +197,8 @@ pub struct Labelled {
     pub labels: Vec<usize>,
     /// The label names.
     pub classes: Vec<String>,
+    /// The 1-based line each text's row starts on.
+    pub lines: Vec<u64>,
 }
 
 impl Labelled {
@@ -282,6 +284,7 @@ pub fn read_labelled_with(
         texts,
         labels: indices,
         classes,
+        lines: table.lines,
     })
 }
 
