@@ -22,11 +22,17 @@ use super::{open_vectors, Ui};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
 /// stratified cross-validation, and optionally save it and label new texts.
-///
-/// Example: embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu --train corpora/reviews.csv
-///
-/// Example: embed-tl classify --vectors V --train corpora/trec-train.csv --test corpora/trec-test.csv --save trec.etl
 #[derive(Debug, Args)]
+#[command(after_help = r"Examples:
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/reviews.csv
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/trec-train.csv --test corpora/trec-test.csv --save trec.etl
+  embed-tl classify --features ngrams --train corpora/reviews.csv \
+      --save reviews.etl --format json
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/trec-train.csv --predict corpora/trec-test.csv \
+      --output trec-predictions.csv")]
 pub struct ClassifyArgs {
     /// The vector file (any format `embed-tl vectors info` reads). Not
     /// needed with --features ngrams.

@@ -21,7 +21,17 @@ mod vectors;
 
 /// Transfer learning with frozen pretrained word vectors.
 #[derive(Debug, Parser)]
-#[command(name = "embed-tl", version, about, long_about = None)]
+#[command(
+    name = "embed-tl",
+    version,
+    about,
+    long_about = None,
+    after_help = r"Examples (each command's --help has more):
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/reviews.csv --save reviews.etl
+  embed-tl evaluate --model reviews.etl --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --input corpora/reviews.csv"
+)]
 pub struct Cli {
     /// No progress bars or warnings on stderr (errors are still printed).
     #[arg(short, long, global = true)]
@@ -42,7 +52,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Inspect, convert, prune and query pretrained vector files.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = r"Examples (each subcommand's --help has more):
+  embed-tl vectors info embeddings/glove.6B.50d.top50k.fifu
+  embed-tl vectors similar embeddings/glove.6B.50d.top50k.fifu king"
+    )]
     Vectors(vectors::VectorsCommand),
     /// Train, cross-validate, save and apply a text classifier.
     Classify(classify::ClassifyArgs),

@@ -34,10 +34,6 @@ use super::{open_vectors, Ui};
 /// With --out DIR it writes DIR/report.md (linking DIR/curve.svg),
 /// DIR/report.json and DIR/curve.csv. Same inputs and seed: same files,
 /// whatever the number of threads.
-///
-/// Example: embed-tl transfer-report --vectors embeddings/glove.6B.50d.top50k.fifu --train corpora/reviews.csv --out report/
-///
-/// Example: embed-tl transfer-report --vectors V --train corpora/trec-train.csv --test corpora/trec-test.csv --sizes 50,200,all --draws 3
 #[derive(Debug, Args)]
 #[command(
     after_help = "(a) frozen vectors, (b) word + bigram TF-IDF from the labels alone, (c) both, on the same \
@@ -45,8 +41,11 @@ repeated stratified folds; verdict on a - b. With --out DIR: report.md (links cu
 curve.csv, curve.svg; same inputs and seed, same files whatever the number of threads.
 
 Examples:
-  embed-tl transfer-report --vectors embeddings/glove.6B.50d.top50k.fifu --train corpora/reviews.csv --out report/
-  embed-tl transfer-report --vectors V --train corpora/trec-train.csv --test corpora/trec-test.csv --sizes 50,200,all --draws 3"
+  embed-tl transfer-report --vectors embeddings/glove.6B.50d.top50k.fifu \\
+      --train corpora/reviews.csv --out report/
+  embed-tl transfer-report --vectors embeddings/glove.6B.50d.top50k.fifu \\
+      --train corpora/trec-train.csv --test corpora/trec-test.csv \\
+      --sizes 50,200,all --draws 3"
 )]
 pub struct TransferArgs {
     /// The vector file (any format `embed-tl vectors info` reads).
