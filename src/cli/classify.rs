@@ -32,7 +32,7 @@ use super::{open_vectors, Ui};
       --save reviews.etl --format json
   embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
       --train corpora/trec-train.csv --predict corpora/trec-test.csv \
-      --output trec-predictions.csv")]
+      --output - > trec-predictions.csv   # the report goes to stderr")]
 pub struct ClassifyArgs {
     /// The vector file (any format `embed-tl vectors info` reads). Not
     /// needed with --features ngrams.
@@ -92,7 +92,8 @@ pub struct ClassifyArgs {
     /// Label the texts of this file (its text column) with the fitted model.
     #[arg(long, value_name = "FILE", requires = "output")]
     predict: Option<PathBuf>,
-    /// Where --predict writes its CSV (- for stdout).
+    /// Where --predict writes its CSV (- for stdout; then the report goes
+    /// to stderr, so stdout holds only the predictions).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Report format: text for people, json for scripts (one object).
@@ -292,7 +293,15 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     }
     report.seconds = start.elapsed().as_secs_f64();
 
-    let mut out = stdout();
+    // With `--predict F --output -` stdout holds the predictions: the
+    // report goes to stderr instead.
+    let predictions_on_stdout =
+        args.predict.is_some() && args.output.as_deref() == Some(Path::new("-"));
+    let mut out: Box<dyn Write> = if predictions_on_stdout {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(stdout())
+    };
     if args.format == "json" {
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
