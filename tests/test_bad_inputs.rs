@@ -187,7 +187,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
                 "convert",
                 "v.bin",
                 "out.fifu",
-                "--format",
+                "--vectors-format",
                 "word2vec-bin",
             ]),
             code: 1,
@@ -202,7 +202,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
                 "convert",
                 "v.bin",
                 "out.fifu",
-                "--format",
+                "--vectors-format",
                 "word2vec-bin",
             ]),
             code: 1,
@@ -605,6 +605,217 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ],
             ..Case::default()
         },
+        // --- outputs never destroy inputs ---
+        Case {
+            name: "outputs: predict --output names --input",
+            files: vec![("m.etl", model.as_bytes().to_vec()), ("in.csv", new_csv())],
+            args: swap(predict("m.etl", "in.csv", &[]), "out.csv", "in.csv"),
+            code: 1,
+            says: vec!["--output in.csv is the same file as --input: choose another output path"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: predict --output is a symlink to --input",
+            files: vec![("m.etl", model.as_bytes().to_vec()), ("in.csv", new_csv())],
+            setup: Some(|dir| symlink("in.csv", dir.join("link.csv"))),
+            args: swap(predict("m.etl", "in.csv", &[]), "out.csv", "link.csv"),
+            code: 1,
+            says: vec!["--output link.csv is the same file as --input (in.csv)"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: predict --skip-bad names --input",
+            files: vec![("m.etl", model.as_bytes().to_vec()), ("in.csv", new_csv())],
+            args: predict("m.etl", "in.csv", &["--skip-bad", "in.csv"]),
+            code: 1,
+            says: vec!["--skip-bad in.csv is the same file as --input"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: predict --output names --model",
+            files: vec![("m.etl", model.as_bytes().to_vec()), ("in.csv", new_csv())],
+            args: swap(predict("m.etl", "in.csv", &[]), "out.csv", "m.etl"),
+            code: 1,
+            says: vec!["--output m.etl is the same file as --model"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: classify --save names --train",
+            files: vec![("t.csv", good_train.clone())],
+            args: swap(classify("t.csv", &[]), "out.etl", "t.csv"),
+            code: 1,
+            says: vec!["--save t.csv is the same file as --train"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: classify --save and --output name one file",
+            files: vec![("t.csv", good_train.clone())],
+            args: classify("t.csv", &["--predict", "new.csv", "--output", "out.etl"]),
+            code: 1,
+            says: vec!["--output out.etl is the same file as --save"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: embed --output names --input",
+            files: vec![("in.csv", new_csv())],
+            args: embed_to("in.csv", "in.csv"),
+            code: 1,
+            says: vec!["--output in.csv is the same file as --input"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: vectors convert onto its input",
+            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
+            args: s(&["vectors", "convert", "v.txt", "v.txt"]),
+            code: 1,
+            says: vec!["the output v.txt is the same file as the input"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: vectors convert onto a symlink to its input",
+            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
+            setup: Some(|dir| symlink("v.txt", dir.join("link.txt"))),
+            args: s(&["vectors", "convert", "v.txt", "link.txt"]),
+            code: 1,
+            says: vec!["the output link.txt is the same file as the input (v.txt)"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: vectors prune onto its --vocab-from corpus",
+            files: vec![("c.txt", b"text\nthe king\n".to_vec())],
+            args: s(&["vectors", "prune", &v, "--vocab-from", "c.txt", "c.txt"]),
+            code: 1,
+            says: vec!["the output c.txt is the same file as --vocab-from"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: transfer-report --out holds --train",
+            files: vec![("report.md", good_train.clone())],
+            args: s(&[
+                "transfer-report",
+                "--vectors",
+                &v,
+                "--train",
+                "report.md",
+                "--out",
+                ".",
+            ]),
+            code: 1,
+            says: vec!["--out ./report.md is the same file as --train (report.md)"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: embed to an unknown extension",
+            files: vec![("in.csv", new_csv())],
+            args: embed_to("in.csv", "out.parquet"),
+            code: 1,
+            says: vec![
+                "--output out.parquet: unknown output extension: expected .csv or .npy (or - for CSV on stdout)",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: predict to an unknown extension",
+            files: vec![("m.etl", model.as_bytes().to_vec())],
+            args: swap(predict("m.etl", "new.csv", &[]), "out.csv", "out.xlsx"),
+            code: 1,
+            says: vec![
+                "--output out.xlsx: unknown output extension: expected .csv, .tsv, .tab, .jsonl or .ndjson (or --output-format)",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: vectors convert to .npy",
+            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
+            args: s(&["vectors", "convert", "v.txt", "out.npy"]),
+            code: 1,
+            says: vec![
+                "out.npy: unknown output extension: expected .fifu, .bin, .vec or .txt (or --to FORMAT)",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: vectors convert to a compressed name",
+            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
+            args: s(&["vectors", "convert", "v.txt", "out.txt.gz"]),
+            code: 1,
+            says: vec!["out.txt.gz: compressed output is not written"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: predict writes through a symlink, the link stays",
+            files: vec![
+                ("m.etl", model.as_bytes().to_vec()),
+                ("in.csv", new_csv()),
+                ("real.csv", b"old\n".to_vec()),
+            ],
+            setup: Some(|dir| symlink("real.csv", dir.join("out.csv"))),
+            args: predict("m.etl", "in.csv", &[]),
+            code: 0,
+            changes: vec!["real.csv"],
+            writes: vec![("real.csv", vec!["id,label\n1,"]), ("out.csv", vec!["id,label\n1,"])],
+            ..Case::default()
+        },
+        // Devices (/dev/null) are written in tests/test_atomic_outputs.rs,
+        // as an unprivileged user: a regression run as root here would
+        // replace the machine's /dev/null.
+        Case {
+            name: "outputs: finalfusion into a FIFO is refused",
+            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
+            setup: Some(|dir| mkfifo(&dir.join("pipe.fifu"))),
+            args: s(&["vectors", "convert", "v.txt", "pipe.fifu"]),
+            code: 1,
+            says: vec!["pipe.fifu: finalfusion output seeks back", "not a pipe"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: --skip-bad - writes the bad rows to stdout",
+            files: vec![
+                ("m.etl", model.as_bytes().to_vec()),
+                ("in.csv", b"id,text\n1,a\n2,b,c\n".to_vec()),
+            ],
+            args: predict("m.etl", "in.csv", &["--skip-bad", "-"]),
+            code: 0,
+            prints: vec!["line,reason,row\n3,\"expected 2 fields, found 3\""],
+            writes: vec![("out.csv", vec!["id,label\n1,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: --skip-bad - and --output - both stdout",
+            files: vec![("m.etl", model.as_bytes().to_vec())],
+            args: swap(
+                predict("m.etl", "new.csv", &["--skip-bad", "-"]),
+                "out.csv",
+                "-",
+            ),
+            code: 1,
+            says: vec!["--output - and --skip-bad - both name stdout"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: vectors convert - writes text formats to stdout",
+            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
+            args: s(&["vectors", "convert", "v.txt", "-", "--to", "word2vec-text"]),
+            code: 0,
+            prints: vec!["2 3\na 1 2 3\nb 1 2 3\n"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: vectors convert - refuses finalfusion",
+            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
+            args: s(&["vectors", "convert", "v.txt", "-", "--to", "fifu"]),
+            code: 1,
+            says: vec!["-: finalfusion output seeks back to fill in chunk sizes"],
+            ..Case::default()
+        },
+        Case {
+            name: "outputs: vectors convert - needs --to",
+            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
+            args: s(&["vectors", "convert", "v.txt", "-"]),
+            code: 1,
+            says: vec!["-: give --to glove, word2vec-text or word2vec-bin"],
+            ..Case::default()
+        },
     ]
 }
 
@@ -989,217 +1200,6 @@ fn input_cases(model_bytes: &[u8], good_train: &[u8]) -> Vec<Case> {
             says: vec!["the text and the label are the same column ('label')"],
             ..Case::default()
         },
-        // --- outputs never destroy inputs ---
-        Case {
-            name: "outputs: predict --output names --input",
-            files: vec![("m.etl", model.as_bytes().to_vec()), ("in.csv", new_csv())],
-            args: swap(predict("m.etl", "in.csv", &[]), "out.csv", "in.csv"),
-            code: 1,
-            says: vec!["--output in.csv is the same file as --input: choose another output path"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: predict --output is a symlink to --input",
-            files: vec![("m.etl", model.as_bytes().to_vec()), ("in.csv", new_csv())],
-            setup: Some(|dir| symlink("in.csv", dir.join("link.csv"))),
-            args: swap(predict("m.etl", "in.csv", &[]), "out.csv", "link.csv"),
-            code: 1,
-            says: vec!["--output link.csv is the same file as --input (in.csv)"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: predict --skip-bad names --input",
-            files: vec![("m.etl", model.as_bytes().to_vec()), ("in.csv", new_csv())],
-            args: predict("m.etl", "in.csv", &["--skip-bad", "in.csv"]),
-            code: 1,
-            says: vec!["--skip-bad in.csv is the same file as --input"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: predict --output names --model",
-            files: vec![("m.etl", model.as_bytes().to_vec()), ("in.csv", new_csv())],
-            args: swap(predict("m.etl", "in.csv", &[]), "out.csv", "m.etl"),
-            code: 1,
-            says: vec!["--output m.etl is the same file as --model"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: classify --save names --train",
-            files: vec![("t.csv", good_train.clone())],
-            args: swap(classify("t.csv", &[]), "out.etl", "t.csv"),
-            code: 1,
-            says: vec!["--save t.csv is the same file as --train"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: classify --save and --output name one file",
-            files: vec![("t.csv", good_train.clone())],
-            args: classify("t.csv", &["--predict", "new.csv", "--output", "out.etl"]),
-            code: 1,
-            says: vec!["--output out.etl is the same file as --save"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: embed --output names --input",
-            files: vec![("in.csv", new_csv())],
-            args: embed("in.csv", "in.csv"),
-            code: 1,
-            says: vec!["--output in.csv is the same file as --input"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: vectors convert onto its input",
-            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
-            args: s(&["vectors", "convert", "v.txt", "v.txt"]),
-            code: 1,
-            says: vec!["the output v.txt is the same file as the input"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: vectors convert onto a symlink to its input",
-            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
-            setup: Some(|dir| symlink("v.txt", dir.join("link.txt"))),
-            args: s(&["vectors", "convert", "v.txt", "link.txt"]),
-            code: 1,
-            says: vec!["the output link.txt is the same file as the input (v.txt)"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: vectors prune onto its --vocab-from corpus",
-            files: vec![("c.txt", b"text\nthe king\n".to_vec())],
-            args: s(&["vectors", "prune", &v, "--vocab-from", "c.txt", "c.txt"]),
-            code: 1,
-            says: vec!["the output c.txt is the same file as --vocab-from"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: transfer-report --out holds --train",
-            files: vec![("report.md", good_train.clone())],
-            args: s(&[
-                "transfer-report",
-                "--vectors",
-                &v,
-                "--train",
-                "report.md",
-                "--out",
-                ".",
-            ]),
-            code: 1,
-            says: vec!["--out ./report.md is the same file as --train (report.md)"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: embed to an unknown extension",
-            files: vec![("in.csv", new_csv())],
-            args: embed("in.csv", "out.parquet"),
-            code: 1,
-            says: vec![
-                "--output out.parquet: unknown output extension: expected .csv or .npy (or - for CSV on stdout)",
-            ],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: predict to an unknown extension",
-            files: vec![("m.etl", model.as_bytes().to_vec())],
-            args: swap(predict("m.etl", "new.csv", &[]), "out.csv", "out.xlsx"),
-            code: 1,
-            says: vec![
-                "--output out.xlsx: unknown output extension: expected .csv, .tsv, .tab, .jsonl or .ndjson (or --output-format)",
-            ],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: vectors convert to .npy",
-            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
-            args: s(&["vectors", "convert", "v.txt", "out.npy"]),
-            code: 1,
-            says: vec![
-                "out.npy: unknown output extension: expected .fifu, .bin, .vec or .txt (or --to FORMAT)",
-            ],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: vectors convert to a compressed name",
-            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
-            args: s(&["vectors", "convert", "v.txt", "out.txt.gz"]),
-            code: 1,
-            says: vec!["out.txt.gz: compressed output is not written"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: predict writes through a symlink, the link stays",
-            files: vec![
-                ("m.etl", model.as_bytes().to_vec()),
-                ("in.csv", new_csv()),
-                ("real.csv", b"old\n".to_vec()),
-            ],
-            setup: Some(|dir| symlink("real.csv", dir.join("out.csv"))),
-            args: predict("m.etl", "in.csv", &[]),
-            code: 0,
-            changes: vec!["real.csv"],
-            writes: vec![("real.csv", vec!["id,label\n1,"]), ("out.csv", vec!["id,label\n1,"])],
-            ..Case::default()
-        },
-        // Devices (/dev/null) are written in tests/test_atomic_outputs.rs,
-        // as an unprivileged user: a regression run as root here would
-        // replace the machine's /dev/null.
-        Case {
-            name: "outputs: finalfusion into a FIFO is refused",
-            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
-            setup: Some(|dir| mkfifo(&dir.join("pipe.fifu"))),
-            args: s(&["vectors", "convert", "v.txt", "pipe.fifu"]),
-            code: 1,
-            says: vec!["pipe.fifu: finalfusion output seeks back", "not a pipe"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: --skip-bad - writes the bad rows to stdout",
-            files: vec![
-                ("m.etl", model.as_bytes().to_vec()),
-                ("in.csv", b"id,text\n1,a\n2,b,c\n".to_vec()),
-            ],
-            args: predict("m.etl", "in.csv", &["--skip-bad", "-"]),
-            code: 0,
-            prints: vec!["line,reason,row\n3,\"expected 2 fields, found 3\""],
-            writes: vec![("out.csv", vec!["id,label\n1,"])],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: --skip-bad - and --output - both stdout",
-            files: vec![("m.etl", model.as_bytes().to_vec())],
-            args: swap(
-                predict("m.etl", "new.csv", &["--skip-bad", "-"]),
-                "out.csv",
-                "-",
-            ),
-            code: 1,
-            says: vec!["--output - and --skip-bad - both name stdout"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: vectors convert - writes text formats to stdout",
-            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
-            args: s(&["vectors", "convert", "v.txt", "-", "--to", "word2vec-text"]),
-            code: 0,
-            prints: vec!["2 3\na 1 2 3\nb 1 2 3\n"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: vectors convert - refuses finalfusion",
-            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
-            args: s(&["vectors", "convert", "v.txt", "-", "--to", "fifu"]),
-            code: 1,
-            says: vec!["-: finalfusion output seeks back to fill in chunk sizes"],
-            ..Case::default()
-        },
-        Case {
-            name: "outputs: vectors convert - needs --to",
-            files: vec![("v.txt", b"a 1 2 3\nb 1 2 3\n".to_vec())],
-            args: s(&["vectors", "convert", "v.txt", "-"]),
-            code: 1,
-            says: vec!["-: give --to glove, word2vec-text or word2vec-bin"],
-            ..Case::default()
-        },
     ]
 }
 
@@ -1215,7 +1215,7 @@ fn swap(mut args: Vec<String>, from: &str, to: &str) -> Vec<String> {
     args
 }
 
-fn embed(input: &str, output: &str) -> Vec<String> {
+fn embed_to(input: &str, output: &str) -> Vec<String> {
     let v = default_vectors().display().to_string();
     s(&[
         "embed",

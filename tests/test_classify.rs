@@ -127,6 +127,39 @@ fn train_save_reload_predict() {
     );
 }
 
+/// Regression (issue 11): `--predict F --output -` wrote the predictions
+/// and the text report to the same stdout; the report now goes to stderr.
+#[test]
+fn predictions_on_stdout_send_the_report_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 200);
+    std::fs::write(
+        dir.path().join("new.csv"),
+        "id,text\na1,\"Great phone, I love it.\"\na2,\"Terrible, a waste of money.\"\n",
+    )
+    .unwrap();
+    for format in ["text", "json"] {
+        let out = embed_tl(dir.path())
+            .args(["classify", "--features", "ngrams", "--train", "train.csv"])
+            .args(["--predict", "new.csv", "--output", "-", "--format", format])
+            .args(FAST)
+            .assert()
+            .success();
+        let out = out.get_output();
+        let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 3, "{stdout}");
+        assert_eq!(lines[0], "id,label,p_neg,p_pos");
+        let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+        let report = if format == "json" {
+            "\"cv\":"
+        } else {
+            "accuracy"
+        };
+        assert!(stderr.contains(report), "{stderr}");
+    }
+}
+
 #[test]
 fn same_seed_same_model_bytes() {
     let dir = tempfile::tempdir().unwrap();

@@ -163,7 +163,7 @@ fn cv_accuracy(dir: &Path, train: &str) -> (f64, serde_json::Value) {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     (
         report["cv"]["accuracy_mean"].as_f64().unwrap(),
-        report["input"].clone(),
+        report["read"].clone(),
     )
 }
 

@@ -23,7 +23,7 @@ fn info_on_the_shipped_default() {
 fn info_json_on_fasttext_says_subwords() {
     let dir = tempfile::tempdir().unwrap();
     let out = embed_tl(dir.path())
-        .args(["vectors", "info", "--json"])
+        .args(["vectors", "info", "--format", "json"])
         .arg(data("original-tools/ft_sg_tiny.bin"))
         .assert()
         .success()
@@ -36,6 +36,58 @@ fn info_json_on_fasttext_says_subwords() {
     assert_eq!(v["dims"], 8);
     assert_eq!(v["subwords"], true);
     assert!(v["norms"]["min"].as_f64().unwrap() > 0.0);
+}
+
+/// Regression (issue 11): `info --format json` printed `"finalfusion"` as
+/// the format name, which `--vectors-format` refused (it knew only `fifu`).
+#[test]
+fn every_format_name_info_prints_is_accepted_by_vectors_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for format in ["text", "json"] {
+        let out = embed_tl(dir.path())
+            .args(["vectors", "info", "--format", format])
+            .arg(default_vectors())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let out = String::from_utf8(out).unwrap();
+        names.push(if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+            v["format"].as_str().unwrap().to_string()
+        } else {
+            let line = out.lines().find(|l| l.starts_with("format:")).unwrap();
+            line["format:".len()..].trim().to_string()
+        });
+    }
+    assert_eq!(names, ["fifu", "finalfusion"]);
+    for name in names {
+        embed_tl(dir.path())
+            .args(["vectors", "info", "--vectors-format", &name])
+            .arg(default_vectors())
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("words:       50000"));
+    }
+}
+
+#[test]
+fn similar_json_is_one_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = embed_tl(dir.path())
+        .args(["vectors", "similar", "--format", "json", "-k", "3"])
+        .arg(default_vectors())
+        .arg("king")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["query"], "king");
+    assert_eq!(v["neighbours"].as_array().unwrap().len(), 3);
 }
 
 #[test]

@@ -19,15 +19,22 @@ use embed_tl::vectors::{Format, Scale};
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
 use super::read_training_set;
+use super::report::{write_metrics, write_scores};
 use super::{open_vectors, Ui};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
 /// stratified cross-validation, and optionally save it and label new texts.
-///
-/// Example: embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu --train corpora/reviews.csv
-///
-/// Example: embed-tl classify --vectors V --train corpora/trec-train.csv --test corpora/trec-test.csv --save trec.etl
 #[derive(Debug, Args)]
+#[command(after_help = r"Examples:
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/reviews.csv
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/trec-train.csv --test corpora/trec-test.csv --save trec.etl
+  embed-tl classify --features ngrams --train corpora/reviews.csv \
+      --save reviews.etl --format json
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/trec-train.csv --predict corpora/trec-test.csv \
+      --output - > trec-predictions.csv   # the report goes to stderr")]
 pub struct ClassifyArgs {
     /// The vector file (any format `embed-tl vectors info` reads). Not
     /// needed with --features ngrams.
@@ -87,7 +94,8 @@ pub struct ClassifyArgs {
     /// Label the texts of this file (its text column) with the fitted model.
     #[arg(long, value_name = "FILE", requires = "output")]
     predict: Option<PathBuf>,
-    /// Where --predict writes its CSV (- for stdout).
+    /// Where --predict writes its CSV (- for stdout; then the report goes
+    /// to stderr, so stdout holds only the predictions).
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Report format: text for people, json for scripts (one object).
@@ -181,7 +189,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     let mut report = Report {
         train: embed_tl::corpus::source::display_name(&args.train),
         rows: train.texts.len(),
-        input: train.stats,
+        read: train.stats,
         classes: train.classes.clone(),
         class_counts: counts.clone(),
         features: args.features.to_string(),
@@ -269,7 +277,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             report.test = Some(TestReport {
                 file: embed_tl::corpus::source::display_name(test_path),
                 rows: test.texts.len(),
-                input: test.stats,
+                read: test.stats,
                 metrics: Metrics::new(&test.labels, &predicted, model.classes().len()),
             });
         }
@@ -311,7 +319,15 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     }
     report.seconds = start.elapsed().as_secs_f64();
 
-    let mut out = stdout();
+    // With `--predict F --output -` stdout holds the predictions: the
+    // report goes to stderr instead.
+    let predictions_on_stdout =
+        args.predict.is_some() && args.output.as_deref() == Some(Path::new("-"));
+    let mut out: Box<dyn Write> = if predictions_on_stdout {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(stdout())
+    };
     if args.format == "json" {
         serde_json::to_writer(&mut out, &report)?;
         writeln!(out)?;
@@ -327,7 +343,7 @@ struct Report {
     train: String,
     rows: usize,
     /// Rows read, used and rejected in the training file.
-    input: ReadStats,
+    read: ReadStats,
     classes: Vec<String>,
     class_counts: Vec<usize>,
     features: String,
@@ -344,7 +360,7 @@ struct TestReport {
     file: String,
     rows: usize,
     /// Rows read, used and rejected in the test file.
-    input: ReadStats,
+    read: ReadStats,
     metrics: Metrics,
 }
 
@@ -371,7 +387,7 @@ impl Report {
             self.rows,
             counts.join(", ")
         )?;
-        writeln!(out, "rows:      {}", self.input)?;
+        writeln!(out, "rows:      {}", self.read)?;
         match &self.pool {
             Some(pool) => writeln!(out, "features:  {} (pooling {pool})", self.features)?,
             None => writeln!(out, "features:  {}", self.features)?,
@@ -401,10 +417,8 @@ impl Report {
         }
         if let Some(test) = &self.test {
             writeln!(out, "\nheld-out test: {} ({} texts):", test.file, test.rows)?;
-            writeln!(out, "  rows      {}", test.input)?;
-            writeln!(out, "  accuracy  {:.2}%", 100.0 * test.metrics.accuracy)?;
-            writeln!(out, "  macro-F1  {:.2}%", 100.0 * test.metrics.macro_f1)?;
-            write_metrics(out, &test.metrics, &self.classes)?;
+            writeln!(out, "  rows      {}", test.read)?;
+            write_scores(out, &test.metrics, &self.classes)?;
         }
         if let Some(m) = &self.model {
             writeln!(
@@ -418,36 +432,4 @@ impl Report {
         }
         writeln!(out, "time: {:.2}s", self.seconds)
     }
-}
-
-fn write_metrics(out: &mut dyn Write, m: &Metrics, classes: &[String]) -> std::io::Result<()> {
-    let width = classes.iter().map(|c| c.len()).max().unwrap_or(5).max(5);
-    writeln!(
-        out,
-        "  {:width$}  precision  recall     F1  support",
-        "class"
-    )?;
-    for (c, cm) in classes.iter().zip(&m.per_class) {
-        writeln!(
-            out,
-            "  {c:width$}  {:>9.3}  {:>6.3}  {:>5.3}  {:>7}",
-            cm.precision, cm.recall, cm.f1, cm.support
-        )?;
-    }
-    if classes.len() <= 12 {
-        writeln!(out, "  confusion (rows: true, columns: predicted)")?;
-        write!(out, "  {:width$}", "")?;
-        for c in classes {
-            write!(out, " {c:>8}")?;
-        }
-        writeln!(out)?;
-        for (c, row) in classes.iter().zip(&m.confusion) {
-            write!(out, "  {c:width$}")?;
-            for n in row {
-                write!(out, " {n:>8}")?;
-            }
-            writeln!(out)?;
-        }
-    }
-    Ok(())
 }

@@ -17,9 +17,12 @@ use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::{open_vectors, Ui};
 
 /// Turn texts into document vectors: tokenise, look up, pool.
-///
-/// Example: embed-tl embed --vectors embeddings/glove.6B.50d.top50k.fifu --input corpora/reviews.csv --pool sif --output reviews.features.csv
 #[derive(Debug, Args)]
+#[command(after_help = r"Examples:
+  embed-tl embed --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --input corpora/reviews.csv --pool sif --output reviews.features.csv
+  embed-tl embed --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --input corpora/trec-test.csv --normalize --output trec-test.npy")]
 pub struct EmbedArgs {
     /// The vector file (any format `embed-tl vectors info` reads).
     #[arg(long, value_name = "FILE")]

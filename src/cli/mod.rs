@@ -5,21 +5,33 @@ use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use embed_tl::corpus::stream::{Limits, MultiLabel, ReadStats};
 use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, Labelled};
 use embed_tl::vectors::{Format, OpenOptions, Vectors};
 
 mod classify;
 mod embed;
+mod evaluate;
 mod output;
 mod predict;
+mod report;
 mod transfer;
 mod vectors;
 
 /// Transfer learning with frozen pretrained word vectors.
 #[derive(Debug, Parser)]
-#[command(name = "embed-tl", version, about, long_about = None)]
+#[command(
+    name = "embed-tl",
+    version,
+    about,
+    long_about = None,
+    after_help = r"Examples (each command's --help has more):
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/reviews.csv --save reviews.etl
+  embed-tl evaluate --model reviews.etl --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --input corpora/reviews.csv"
+)]
 pub struct Cli {
     /// No progress bars or warnings on stderr (errors are still printed).
     #[arg(short, long, global = true)]
@@ -59,7 +71,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Inspect, convert, prune and query pretrained vector files.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = r"Examples (each subcommand's --help has more):
+  embed-tl vectors info embeddings/glove.6B.50d.top50k.fifu
+  embed-tl vectors similar embeddings/glove.6B.50d.top50k.fifu king"
+    )]
     Vectors(vectors::VectorsCommand),
     /// Train, cross-validate, save and apply a text classifier.
     Classify(classify::ClassifyArgs),
@@ -67,8 +84,20 @@ enum Command {
     Embed(embed::EmbedArgs),
     /// Label texts with a saved model.
     Predict(predict::PredictArgs),
+    /// Score a saved model on labelled texts (accuracy, F1, confusion).
+    Evaluate(evaluate::EvaluateArgs),
     /// Do these vectors help on my task, and how many labels do I need?
     TransferReport(transfer::TransferArgs),
+}
+
+/// `--format`: how a command prints its report on stdout.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    // (No doc comments on the variants: clap would list them one per line
+    // in `--help`; `[possible values: text, json]` says enough.)
+    #[default]
+    Text,
+    Json,
 }
 
 /// What every subcommand gets besides its own flags.
@@ -229,6 +258,7 @@ pub fn main() -> ExitCode {
         Command::Classify(args) => classify::run(args, ui),
         Command::Embed(args) => embed::run(args, ui),
         Command::Predict(args) => predict::run(args, ui),
+        Command::Evaluate(args) => evaluate::run(args, ui),
         Command::TransferReport(args) => transfer::run(args, ui),
     };
     match result {

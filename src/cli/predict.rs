@@ -19,9 +19,14 @@ use super::{open_vectors, Ui};
 
 /// Label texts with a model saved by `classify --save`, streaming: any
 /// input size, in input order, on all cores, in bounded memory.
-///
-/// Example: embed-tl predict --model reviews.etl --vectors embeddings/glove.6B.50d.top50k.fifu --input new.csv --output scored.csv --proba
 #[derive(Debug, Args)]
+#[command(after_help = r"Examples (reviews.etl from the first line):
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/reviews.csv --save reviews.etl
+  embed-tl predict --model reviews.etl --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --input corpora/reviews.csv --output scored.csv --proba
+  embed-tl predict --model reviews.etl --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --input - --output - --top-k 2 < corpora/reviews.csv | head")]
 pub struct PredictArgs {
     /// The model file written by `embed-tl classify --save`.
     #[arg(long, value_name = "FILE")]

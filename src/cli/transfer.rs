@@ -35,10 +35,6 @@ use super::{open_vectors, Ui};
 /// With --out DIR it writes DIR/report.md (linking DIR/curve.svg),
 /// DIR/report.json and DIR/curve.csv. Same inputs and seed: same files,
 /// whatever the number of threads.
-///
-/// Example: embed-tl transfer-report --vectors embeddings/glove.6B.50d.top50k.fifu --train corpora/reviews.csv --out report/
-///
-/// Example: embed-tl transfer-report --vectors V --train corpora/trec-train.csv --test corpora/trec-test.csv --sizes 50,200,all --draws 3
 #[derive(Debug, Args)]
 #[command(
     after_help = "(a) frozen vectors, (b) word + bigram TF-IDF from the labels alone, (c) both, on the same \
@@ -46,8 +42,11 @@ repeated stratified folds; verdict on a - b. With --out DIR: report.md (links cu
 curve.csv, curve.svg; same inputs and seed, same files whatever the number of threads.
 
 Examples:
-  embed-tl transfer-report --vectors embeddings/glove.6B.50d.top50k.fifu --train corpora/reviews.csv --out report/
-  embed-tl transfer-report --vectors V --train corpora/trec-train.csv --test corpora/trec-test.csv --sizes 50,200,all --draws 3"
+  embed-tl transfer-report --vectors embeddings/glove.6B.50d.top50k.fifu \\
+      --train corpora/reviews.csv --out report/
+  embed-tl transfer-report --vectors embeddings/glove.6B.50d.top50k.fifu \\
+      --train corpora/trec-train.csv --test corpora/trec-test.csv \\
+      --sizes 50,200,all --draws 3"
 )]
 pub struct TransferArgs {
     /// The vector file (any format `embed-tl vectors info` reads).
@@ -461,7 +460,7 @@ struct DataSummary {
     file: String,
     rows: usize,
     /// Rows read, used and rejected.
-    input: ReadStats,
+    read: ReadStats,
     classes: Vec<String>,
     class_counts: Vec<usize>,
 }
@@ -471,7 +470,7 @@ impl DataSummary {
         DataSummary {
             file: embed_tl::corpus::source::display_name(path),
             rows: data.texts.len(),
-            input: data.stats,
+            read: data.stats,
             classes: data.classes.clone(),
             class_counts: data.class_counts(),
         }
@@ -715,9 +714,9 @@ impl Report {
         if let Some(t) = &self.test {
             let _ = writeln!(s, "test:      {} ({} texts)", t.file, t.rows);
         }
-        let _ = write!(s, "rows:      train {}", self.train.input);
+        let _ = write!(s, "rows:      train {}", self.train.read);
         if let Some(t) = &self.test {
-            let _ = write!(s, "; test {}", t.input);
+            let _ = write!(s, "; test {}", t.read);
         }
         let _ = writeln!(s);
         let _ = writeln!(

@@ -12,24 +12,28 @@ use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Compression, Format, Vectors};
 
 use super::output::{atomic_write, check_outputs, is_stream, stdout, Unseekable};
-use super::{open_vectors, Ui};
+use super::{open_vectors, ReportFormat, Ui};
 
 #[derive(Debug, Subcommand)]
 pub enum VectorsCommand {
     /// Print format, size, subword support and norm statistics.
-    ///
-    /// Example: embed-tl vectors info embeddings/glove.6B.50d.top50k.fifu
+    #[command(after_help = r"Examples:
+  embed-tl vectors info embeddings/glove.6B.50d.top50k.fifu
+  embed-tl vectors info embeddings/glove.6B.50d.top50k.fifu --format json")]
     Info {
         #[command(flatten)]
         input: Input,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
+        /// Report format: text for people, json for scripts (one object).
+        #[arg(long, value_enum, default_value_t)]
+        format: ReportFormat,
     },
     /// Convert to another format (default: finalfusion, which opens
     /// memory-mapped in milliseconds).
-    ///
-    /// Example: embed-tl vectors convert glove.6B.50d.txt glove.6B.50d.fifu
+    #[command(after_help = r"Examples:
+  embed-tl vectors convert embeddings/glove.6B.50d.top50k.fifu glove50k.txt
+  embed-tl vectors convert embeddings/glove.6B.50d.top50k.fifu glove50k.vec \
+      --to word2vec-text
+  embed-tl vectors convert glove50k.txt glove50k.fifu --vectors-format glove")]
     Convert {
         #[command(flatten)]
         input: Input,
@@ -39,10 +43,11 @@ pub enum VectorsCommand {
         target: Target,
     },
     /// Keep only the most frequent words, or only the words a corpus uses.
-    ///
-    /// Example: embed-tl vectors prune glove.6B.50d.txt --top 50000 small.fifu
-    ///
-    /// Example: embed-tl vectors prune glove.6B.50d.txt --vocab-from corpora/reviews.csv reviews.fifu
+    #[command(after_help = r"Examples:
+  embed-tl vectors prune embeddings/glove.6B.50d.top50k.fifu \
+      --top 10000 glove10k.fifu
+  embed-tl vectors prune embeddings/glove.6B.50d.top50k.fifu \
+      --vocab-from corpora/reviews.csv reviews.fifu")]
     Prune {
         #[command(flatten)]
         input: Input,
@@ -64,8 +69,10 @@ pub enum VectorsCommand {
         target: Target,
     },
     /// The words nearest to WORD by cosine similarity.
-    ///
-    /// Example: embed-tl vectors similar embeddings/glove.6B.50d.top50k.fifu king
+    #[command(after_help = r"Examples:
+  embed-tl vectors similar embeddings/glove.6B.50d.top50k.fifu king
+  embed-tl vectors similar embeddings/glove.6B.50d.top50k.fifu excellent \
+      -k 5 --format json")]
     Similar {
         #[command(flatten)]
         input: Input,
@@ -74,13 +81,15 @@ pub enum VectorsCommand {
         /// How many neighbours.
         #[arg(short, default_value_t = 10)]
         k: usize,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
+        /// Report format: text for people, json for scripts (one object).
+        #[arg(long, value_enum, default_value_t)]
+        format: ReportFormat,
     },
     /// The words nearest to A - B + C (king man woman: queen).
-    ///
-    /// Example: embed-tl vectors analogy embeddings/glove.6B.50d.top50k.fifu king man woman
+    #[command(after_help = r"Examples:
+  embed-tl vectors analogy embeddings/glove.6B.50d.top50k.fifu king man woman
+  embed-tl vectors analogy embeddings/glove.6B.50d.top50k.fifu \
+      paris france italy -k 3 --format json")]
     Analogy {
         #[command(flatten)]
         input: Input,
@@ -93,9 +102,9 @@ pub enum VectorsCommand {
         /// How many answers.
         #[arg(short, default_value_t = 10)]
         k: usize,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
+        /// Report format: text for people, json for scripts (one object).
+        #[arg(long, value_enum, default_value_t)]
+        format: ReportFormat,
     },
 }
 
@@ -106,10 +115,10 @@ pub struct Input {
     /// text, GloVe text; optionally .gz or .bz2. The format is sniffed from
     /// the content.
     file: PathBuf,
-    /// Read as this format instead of sniffing: fifu, fasttext,
-    /// word2vec-bin, word2vec-text, glove.
+    /// Read as this format instead of sniffing: fifu (or finalfusion),
+    /// fasttext, word2vec-bin, word2vec-text, glove.
     #[arg(long, value_name = "FORMAT")]
-    format: Option<Format>,
+    vectors_format: Option<Format>,
     /// Replace invalid UTF-8 in words instead of failing.
     #[arg(long)]
     lossy: bool,
@@ -181,13 +190,18 @@ fn cannot_seek(output: &Path) -> bool {
 
 impl Input {
     fn open(&self, ui: Ui) -> Result<Vectors> {
-        Ok(open_vectors(&self.file, self.format, self.lossy, ui)?)
+        Ok(open_vectors(
+            &self.file,
+            self.vectors_format,
+            self.lossy,
+            ui,
+        )?)
     }
 }
 
 pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
     match cmd {
-        VectorsCommand::Info { input, json } => info(&input, json, ui),
+        VectorsCommand::Info { input, format } => info(&input, format, ui),
         VectorsCommand::Convert {
             input,
             output,
@@ -244,11 +258,11 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
             input,
             word,
             k,
-            json,
+            format,
         } => {
             let vectors = input.open(ui)?;
             let neighbours = vectors.similar(&word, k)?;
-            print_neighbours(&word, &neighbours, json)
+            print_neighbours(&word, &neighbours, format)
         }
         VectorsCommand::Analogy {
             input,
@@ -256,23 +270,23 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
             b,
             c,
             k,
-            json,
+            format,
         } => {
             let vectors = input.open(ui)?;
             let answers = vectors.analogy(&a, &b, &c, k)?;
-            print_neighbours(&format!("{a} - {b} + {c}"), &answers, json)
+            print_neighbours(&format!("{a} - {b} + {c}"), &answers, format)
         }
     }
 }
 
-fn info(input: &Input, json: bool, ui: Ui) -> Result<()> {
+fn info(input: &Input, format: ReportFormat, ui: Ui) -> Result<()> {
     let start = Instant::now();
     let vectors = input.open(ui)?;
     let seconds = start.elapsed().as_secs_f64();
     let stats = vectors.norm_stats();
     let report = vectors.report();
     let mut out = stdout();
-    if json {
+    if format == ReportFormat::Json {
         let value = serde_json::json!({
             "file": input.file,
             "format": vectors.format(),
@@ -334,9 +348,9 @@ fn info(input: &Input, json: bool, ui: Ui) -> Result<()> {
     Ok(())
 }
 
-fn print_neighbours(query: &str, neighbours: &[(String, f32)], json: bool) -> Result<()> {
+fn print_neighbours(query: &str, neighbours: &[(String, f32)], format: ReportFormat) -> Result<()> {
     let mut out = stdout();
-    if json {
+    if format == ReportFormat::Json {
         let items: Vec<_> = neighbours
             .iter()
             .map(|(w, s)| serde_json::json!({"word": w, "cosine": s}))

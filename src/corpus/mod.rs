@@ -361,6 +361,8 @@ pub struct Labelled {
     pub stats: ReadStats,
     /// The bad rows, with [`InputOptions::skip_bad`].
     pub rejects: Vec<BadRow>,
+    /// The 1-based line each text's row starts on.
+    pub lines: Vec<u64>,
 }
 
 impl Labelled {
@@ -510,6 +512,10 @@ pub fn read_labelled_opts(
             .map(|&r| std::mem::take(&mut texts[r]))
             .collect()
     };
+    out.lines = keep
+        .iter()
+        .map(|&r| table.lines.get(r).copied().unwrap_or(0))
+        .collect();
     out.stats = table.stats;
     out.rejects = table.rejects;
     Ok(out)

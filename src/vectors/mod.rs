@@ -110,15 +110,32 @@ impl fmt::Display for Format {
     }
 }
 
+impl Format {
+    /// Every name the parser accepts for this format: the short name
+    /// ([`Format::name`], what `vectors info` prints), the serialised name
+    /// (what `vectors info --format json` prints) and common aliases.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Format::Finalfusion => &["fifu", "finalfusion"],
+            Format::FastText => &["fasttext", "fasttext-bin"],
+            Format::Word2VecBinary => &["word2vec-bin", "word2vec-binary", "w2v-bin"],
+            Format::Word2VecText => &["word2vec-text", "w2v-text", "fasttext-vec", "vec"],
+            Format::Glove => &["glove", "glove-text"],
+        }
+    }
+}
+
 impl FromStr for Format {
     type Err = Error;
 
+    /// Any of [`Format::aliases`], ignoring ASCII case and `_` for `-`.
     fn from_str(s: &str) -> Result<Self> {
+        let wanted = s.trim().to_ascii_lowercase().replace('_', "-");
         Format::ALL
             .into_iter()
-            .find(|f| f.name() == s)
+            .find(|f| f.aliases().contains(&wanted.as_str()))
             .ok_or_else(|| {
-                let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+                let names: Vec<_> = Format::ALL.iter().map(|f| f.aliases().join("|")).collect();
                 Error::InvalidInput(format!(
                     "unknown vector format '{s}': expected one of {}",
                     names.join(", ")
@@ -859,5 +876,39 @@ where
             Location::None,
             "malformed file (the finalfusion reader rejected it)",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name `vectors info` prints (text: `Display`; JSON: serde)
+    /// parses back to the same format, as do the aliases.
+    #[test]
+    fn every_printed_format_name_parses() {
+        for format in Format::ALL {
+            let shown = format.to_string();
+            let serialised = serde_json::to_value(format).unwrap();
+            let serialised = serialised.as_str().unwrap();
+            for name in [shown.as_str(), serialised] {
+                assert_eq!(name.parse::<Format>().unwrap(), format, "{name}");
+            }
+            for alias in format.aliases() {
+                assert_eq!(alias.parse::<Format>().unwrap(), format, "{alias}");
+            }
+        }
+        let cases = [
+            ("finalfusion", Format::Finalfusion),
+            ("FastText", Format::FastText),
+            ("word2vec_bin", Format::Word2VecBinary),
+            ("vec", Format::Word2VecText),
+            ("GloVe", Format::Glove),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(name.parse::<Format>().unwrap(), expected, "{name}");
+        }
+        let err = "word3vec".parse::<Format>().unwrap_err().to_string();
+        assert!(err.contains("fifu|finalfusion"), "{err}");
     }
 }

@@ -1,0 +1,306 @@
+//! `embed-tl evaluate`: a saved model scored on labelled texts gives the
+//! report `classify --test` gives for the same model and file; the
+//! misclassified rows; bad labels and wrong vectors refused.
+
+mod common;
+
+use std::path::Path;
+
+use common::{default_vectors, embed_tl, files, repo};
+use predicates::prelude::*;
+
+/// `train.csv`: the first 2,000 rows of the shipped reviews; `test.csv`:
+/// the last 1,000 (every review is one line).
+fn split_reviews(dir: &Path) {
+    let text = std::fs::read_to_string(repo("corpora/reviews.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 3000);
+    let write = |name: &str, rows: &[&str]| {
+        let mut out = format!("{header}\n");
+        for row in rows {
+            out.push_str(row);
+            out.push('\n');
+        }
+        std::fs::write(dir.join(name), out).unwrap();
+    };
+    write("train.csv", &rows[..2000]);
+    write("test.csv", &rows[2000..]);
+}
+
+/// Train on train.csv, score test.csv and save `model`; the JSON report.
+fn classify(dir: &Path, model: &str, vectors: bool) -> serde_json::Value {
+    let mut cmd = embed_tl(dir);
+    cmd.arg("classify");
+    if vectors {
+        cmd.arg("--vectors").arg(default_vectors());
+        cmd.args(["--features", "both", "--beta", "0.3"]);
+    } else {
+        cmd.args(["--features", "ngrams"]);
+    }
+    let out = cmd
+        .args(["--folds", "2", "--c", "1", "--train", "train.csv"])
+        .args(["--test", "test.csv", "--save", model, "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// `classify --test`'s text report, for the same training run.
+fn classify_text(dir: &Path, vectors: bool) -> String {
+    let mut cmd = embed_tl(dir);
+    cmd.arg("classify");
+    if vectors {
+        cmd.arg("--vectors").arg(default_vectors());
+        cmd.args(["--features", "both", "--beta", "0.3"]);
+    } else {
+        cmd.args(["--features", "ngrams"]);
+    }
+    let out = cmd
+        .args(["--folds", "2", "--c", "1", "--train", "train.csv"])
+        .args(["--test", "test.csv"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap()
+}
+
+fn evaluate(dir: &Path, model: &str, vectors: bool, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let mut cmd = embed_tl(dir);
+    cmd.args(["evaluate", "--model", model]);
+    if vectors {
+        cmd.arg("--vectors").arg(default_vectors());
+    }
+    cmd.args(["--input", "test.csv"]).args(extra).assert()
+}
+
+/// The block from `  accuracy` to the end of the confusion matrix.
+fn scores_block(report: &str) -> String {
+    report
+        .lines()
+        .skip_while(|l| !l.starts_with("  accuracy"))
+        .take_while(|l| l.starts_with("  "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn same_report_as_classify_test(vectors: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    split_reviews(dir.path());
+    let trained = classify(dir.path(), "m.etl", vectors);
+    let expected = &trained["test"]["metrics"];
+    assert_eq!(trained["test"]["rows"], 1000);
+
+    let out = evaluate(dir.path(), "m.etl", vectors, &["--format", "json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["rows"], 1000);
+    assert_eq!(json["metrics"]["accuracy"], expected["accuracy"]);
+    assert_eq!(json["metrics"], *expected);
+    let accuracy = json["metrics"]["accuracy"].as_f64().unwrap();
+    assert!(accuracy > 0.6, "{accuracy}");
+
+    let out = evaluate(dir.path(), "m.etl", vectors, &[])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let block = scores_block(&text);
+    assert!(
+        block.starts_with(&format!("  accuracy  {:.2}%", 100.0 * accuracy)),
+        "{text}"
+    );
+    assert!(block.contains("confusion (rows: true, columns: predicted)"));
+    assert_eq!(block, scores_block(&classify_text(dir.path(), vectors)));
+}
+
+#[test]
+fn ngrams_model_scores_as_classify_test_did() {
+    same_report_as_classify_test(false);
+}
+
+#[test]
+fn vectors_model_scores_as_classify_test_did() {
+    same_report_as_classify_test(true);
+}
+
+#[test]
+fn errors_file_has_the_misclassified_rows_with_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    split_reviews(dir.path());
+    classify(dir.path(), "m.etl", false);
+    let out = evaluate(
+        dir.path(),
+        "m.etl",
+        false,
+        &["--errors", "errors.csv", "--format", "json"],
+    )
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let confusion = json["metrics"]["confusion"].as_array().unwrap();
+    let correct: u64 = (0..confusion.len())
+        .map(|c| confusion[c][c].as_u64().unwrap())
+        .sum();
+    let wrong = (1000 - correct) as usize;
+    assert!(wrong > 0);
+    assert_eq!(json["misclassified"], wrong);
+
+    // The text of each line of test.csv that starts a row.
+    let mut test = csv::Reader::from_path(dir.path().join("test.csv")).unwrap();
+    let texts: std::collections::HashMap<u64, String> = test
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r.position().unwrap().line(), r[0].to_string())
+        })
+        .collect();
+    let mut errors = csv::Reader::from_path(dir.path().join("errors.csv")).unwrap();
+    assert_eq!(
+        errors.headers().unwrap(),
+        vec!["line", "text", "label", "predicted", "p_neg", "p_pos"]
+    );
+    let mut rows = 0;
+    for record in errors.records() {
+        let record = record.unwrap();
+        rows += 1;
+        let line: u64 = record[0].parse().unwrap();
+        let (text, label, predicted) = (&record[1], &record[2], &record[3]);
+        assert_eq!(texts[&line], text, "line {line}");
+        assert_ne!(label, predicted);
+        let p: Vec<f64> = (4..6).map(|i| record[i].parse().unwrap()).collect();
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-5, "{record:?}");
+        let best = if p[0] >= p[1] { "neg" } else { "pos" };
+        assert_eq!(predicted, best, "{record:?}");
+    }
+    assert_eq!(rows, wrong);
+    assert_eq!(
+        files(dir.path()),
+        ["errors.csv", "m.etl", "test.csv", "train.csv"]
+    );
+}
+
+#[test]
+fn other_columns_and_tsv_give_the_same_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    split_reviews(dir.path());
+    let trained = classify(dir.path(), "m.etl", false);
+    let mut tsv = csv::WriterBuilder::new()
+        .delimiter(b'\t')
+        .from_path(dir.path().join("test.tsv"))
+        .unwrap();
+    tsv.write_record(["gold", "sentence"]).unwrap();
+    let mut test = csv::Reader::from_path(dir.path().join("test.csv")).unwrap();
+    for record in test.records() {
+        let record = record.unwrap();
+        tsv.write_record([&record[1], &record[0]]).unwrap();
+    }
+    tsv.flush().unwrap();
+    let out = embed_tl(dir.path())
+        .args(["evaluate", "--model", "m.etl", "--input", "test.tsv"])
+        .args(["--text-column", "sentence", "--label-column", "0"])
+        .args(["--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["metrics"], trained["test"]["metrics"]);
+}
+
+#[test]
+fn a_label_the_model_does_not_know_is_an_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    split_reviews(dir.path());
+    classify(dir.path(), "m.etl", false);
+    std::fs::write(
+        dir.path().join("test.csv"),
+        "text,label\nGreat food.,pos\nAwful.,neg\nNot sure.,meh\n",
+    )
+    .unwrap();
+    evaluate(dir.path(), "m.etl", false, &["--errors", "errors.csv"])
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "test.csv: line 4: label 'meh' is not one of the model's classes: neg, pos",
+        ));
+    assert_eq!(files(dir.path()), ["m.etl", "test.csv", "train.csv"]);
+}
+
+#[test]
+fn a_row_over_max_row_bytes_is_an_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    split_reviews(dir.path());
+    classify(dir.path(), "m.etl", false);
+    embed_tl(dir.path())
+        .args(["--max-row-bytes", "20", "evaluate", "--model", "m.etl"])
+        .args(["--input", "test.csv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("test.csv: line"))
+        .stderr(predicate::str::contains("row longer than 20 bytes"));
+}
+
+#[test]
+fn vectors_other_than_the_training_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    split_reviews(dir.path());
+    classify(dir.path(), "m.etl", true);
+    embed_tl(dir.path())
+        .args(["vectors", "prune"])
+        .arg(default_vectors())
+        .args(["--top", "1000", "small.fifu"])
+        .assert()
+        .success();
+    embed_tl(dir.path())
+        .args(["evaluate", "--model", "m.etl", "--vectors", "small.fifu"])
+        .args(["--input", "test.csv", "--errors", "errors.csv"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "m.etl with small.fifu: these vectors are not the ones the model was trained with",
+        ));
+    embed_tl(dir.path())
+        .args(["evaluate", "--model", "m.etl", "--input", "test.csv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "this model needs the 50-d word vectors it was trained with",
+        ));
+    assert!(!dir.path().join("errors.csv").exists());
+}
+
+#[test]
+fn errors_to_stdout_or_onto_an_input_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    split_reviews(dir.path());
+    classify(dir.path(), "m.etl", false);
+    let before = std::fs::read(dir.path().join("test.csv")).unwrap();
+    for (target, says) in [
+        ("-", "--errors -: stdout holds the report"),
+        (
+            "test.csv",
+            "--errors test.csv: that is an input of this run",
+        ),
+        ("./m.etl", "--errors ./m.etl: that is an input of this run"),
+    ] {
+        evaluate(dir.path(), "m.etl", false, &["--errors", target])
+            .code(1)
+            .stderr(predicate::str::contains(says));
+    }
+    assert_eq!(std::fs::read(dir.path().join("test.csv")).unwrap(), before);
+}
