@@ -294,9 +294,9 @@ fn errors_to_stdout_or_onto_an_input_are_refused() {
         ("-", "--errors -: stdout holds the report"),
         (
             "test.csv",
-            "--errors test.csv: that is an input of this run",
+            "--errors test.csv is the same file as --input",
         ),
-        ("./m.etl", "--errors ./m.etl: that is an input of this run"),
+        ("./m.etl", "--errors ./m.etl is the same file as --model"),
     ] {
         evaluate(dir.path(), "m.etl", false, &["--errors", target])
             .code(1)
