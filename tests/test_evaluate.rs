@@ -292,10 +292,7 @@ fn errors_to_stdout_or_onto_an_input_are_refused() {
     let before = std::fs::read(dir.path().join("test.csv")).unwrap();
     for (target, says) in [
         ("-", "--errors -: stdout holds the report"),
-        (
-            "test.csv",
-            "--errors test.csv is the same file as --input",
-        ),
+        ("test.csv", "--errors test.csv is the same file as --input"),
         ("./m.etl", "--errors ./m.etl is the same file as --model"),
     ] {
         evaluate(dir.path(), "m.etl", false, &["--errors", target])

@@ -213,7 +213,7 @@ pub struct Table {
     pub columns: Vec<Vec<String>>,
     /// The 1-based line each row starts on.
     pub lines: Vec<u64>,
-    /// The column names the file has (the header), as [`RowReader::column_names`].
+    /// The column names the file has (the header), as [`stream::RowReader::column_names`].
     pub names: Vec<String>,
     /// Rows read, used and rejected.
     pub stats: ReadStats,
