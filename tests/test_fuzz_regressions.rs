@@ -77,14 +77,22 @@ fn corpus_files() {
         let Some((&selector, bytes)) = bytes.split_first() else {
             continue;
         };
-        let format =
-            [CorpusFormat::Csv, CorpusFormat::Tsv, CorpusFormat::Jsonl][usize::from(selector % 3)];
-        let columns = [Column::Name("text".into()), Column::Name("label".into())];
+        let format = CorpusFormat::ALL[usize::from(selector % 5)];
+        let header = (selector / 5) % 2 == 0;
+        let layout = embed_tl::corpus::stream::Layout {
+            header,
+            ..format.into()
+        };
+        let columns = if header || !matches!(format, CorpusFormat::Csv | CorpusFormat::Tsv) {
+            [Column::Name("text".into()), Column::Name("label".into())]
+        } else {
+            [Column::Index(0), Column::Index(1)]
+        };
         let limits = Limits {
             max_row_bytes: 256,
             max_fields: 32,
         };
-        if let Ok(mut rows) = RowReader::new(bytes, format, &columns, limits) {
+        if let Ok(mut rows) = RowReader::new(bytes, layout, &columns, limits) {
             while let Ok(Some(row)) = rows.next_row() {
                 if let Row::Good(r) = row {
                     assert_eq!(r.fields.len(), 2, "{path:?}");
