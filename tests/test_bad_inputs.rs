@@ -1240,6 +1240,162 @@ fn mkfifo(path: &Path) {
     assert!(status.success(), "mkfifo {}", path.display());
 }
 
+/// The vector readers' refusals (issue 12): truncated fastText models,
+/// lying headers, CR-only lines, empty words, compressed files read under
+/// the same limits as plain ones, and prunes that would keep nothing.
+fn reader_cases() -> Vec<Case> {
+    let fasttext = std::fs::read(data("original-tools/ft_cbow_tiny.bin")).unwrap();
+    let cut = |n: usize| fasttext[..fasttext.len() - n].to_vec();
+    let rows = |header: &str, row: &str, n: usize| -> Vec<u8> {
+        let mut text = header.to_string();
+        (0..n).for_each(|_| text.push_str(row));
+        text.into_bytes()
+    };
+    let glove = b"the 1 2 3\nfine 1 2 4\n".to_vec();
+    let prune = |extra: &[&str]| {
+        let mut args = s(&["vectors", "prune", "v.txt", "out.txt"]);
+        args.extend(s(extra));
+        args
+    };
+    vec![
+        Case {
+            name: "vectors: fastText .bin without its output matrix",
+            files: vec![("ft.bin", cut(1830))],
+            args: convert("ft.bin"),
+            code: 1,
+            says: vec!["ft.bin: byte 66816: file ends inside the output matrix header"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: fastText .bin one byte short",
+            files: vec![("ft.bin", cut(1))],
+            args: convert("ft.bin"),
+            code: 1,
+            says: vec![
+                "ft.bin: byte 66824: file ends inside the 57 x 8 output matrix (truncated file?)",
+                "1823 of its 1824 bytes are there",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: word2vec binary with more rows than its header",
+            files: vec![(
+                "v.bin",
+                w2v_binary("1 3\n", &[("a", &[1.0, 2.0, 3.0]), ("b", &[1.0, 2.0, 3.0])]),
+            )],
+            args: convert("v.bin"),
+            code: 1,
+            says: vec!["v.bin: byte 19: header promises 1 words, file has more"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: CR-only line endings",
+            files: vec![("v.txt", b"a 1 2 3\rb 1 2 3\r".to_vec())],
+            args: convert("v.txt"),
+            code: 1,
+            says: vec!["v.txt: line 1: line endings are CR only (classic Mac): convert them to LF"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: CR-only line endings after a header",
+            files: vec![("v.vec", b"2 3\ra 1 2 3\rb 1 2 3\r".to_vec())],
+            args: convert("v.vec"),
+            code: 1,
+            says: vec!["v.vec: line 1: line endings are CR only (classic Mac)"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: carriage return inside a word",
+            files: vec![("v.txt", b"a 1 2 3\r\nb\rc 1 2 3\r\n".to_vec())],
+            args: convert("v.txt"),
+            code: 1,
+            says: vec!["v.txt: line 2: carriage return (\\r) inside the line"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: compressed word2vec text with more rows than its header",
+            files: vec![("v.vec.gz", gzip(&rows("1 3\n", "a 1 2 3\n", 100_000)))],
+            args: convert("v.vec.gz"),
+            code: 1,
+            says: vec!["v.vec.gz: line 3: header promises 1 words, file has more"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: compressed file of one word repeated",
+            files: vec![("v.txt.gz", gzip(&rows("", "a 1 2 3\n", 100_000)))],
+            args: s(&["vectors", "convert", "v.txt.gz", "out.txt"]),
+            code: 0,
+            says: vec![
+                "v.txt.gz: 99999 duplicate words dropped",
+                "first: 'a' at line 2",
+            ],
+            writes: vec![("out.txt", vec!["a "])],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: negative word count in the header",
+            files: vec![("v.vec", b"-1 3\na 1 2 3\n".to_vec())],
+            args: convert("v.vec"),
+            code: 1,
+            says: vec!["v.vec: line 1: the header's word count '-1' is negative"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: word count of 2^64 in the header",
+            files: vec![("v.vec", b"18446744073709551616 3\na 1 2 3\n".to_vec())],
+            args: convert("v.vec"),
+            code: 1,
+            says: vec![
+                "v.vec: line 1: the header's word count '18446744073709551616' is too large",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: GloVe row with an empty word",
+            files: vec![("v.txt", b"a 1 2\n 1 2\n".to_vec())],
+            args: convert("v.txt"),
+            code: 1,
+            says: vec!["v.txt: line 2: the word is empty (the line starts with a space"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: bad value on line 1 is blamed on line 1",
+            files: vec![("v.txt", b"a 1 x 3\nb 1 2 3\n".to_vec())],
+            args: convert("v.txt"),
+            code: 1,
+            says: vec!["v.txt: line 1: value 2 is not a number: 'x'"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: prune --top 0",
+            files: vec![("v.txt", glove.clone())],
+            args: prune(&["--top", "0"]),
+            code: 1,
+            says: vec!["--top 0 keeps no words"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: prune --vocab-from without a known word",
+            files: vec![
+                ("v.txt", glove.clone()),
+                ("c.csv", b"text\nzzz qqq\n".to_vec()),
+            ],
+            args: prune(&["--vocab-from", "c.csv"]),
+            code: 1,
+            says: vec!["no word of c.csv has a vector in v.txt", "nothing written"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: prune --vocab-from an empty corpus",
+            files: vec![("v.txt", glove), ("c.csv", b"text\n".to_vec())],
+            args: prune(&["--vocab-from", "c.csv"]),
+            code: 1,
+            says: vec!["c.csv has no text", "nothing written"],
+            ..Case::default()
+        },
+    ]
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -1285,6 +1441,7 @@ fn bad_input_matrix() {
         .collect::<Vec<_>>()
         .join(&b'\n');
     cases.extend(input_cases(model.as_bytes(), &good_train));
+    cases.extend(reader_cases());
     assert!(cases.len() >= 30, "the matrix has {} rows", cases.len());
     let mut failures = Vec::new();
     for case in &cases {

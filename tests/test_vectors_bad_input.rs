@@ -4,7 +4,7 @@
 mod common;
 
 use common::data;
-use embed_tl::vectors::Vectors;
+use embed_tl::vectors::{Format, Vectors};
 
 fn truncated(file: &str, keep: usize) -> Vec<u8> {
     let bytes = std::fs::read(data(file)).unwrap();
@@ -144,4 +144,52 @@ fn missing_file_is_an_error() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("no/such/vectors.txt:"), "{err}");
+}
+
+/// A fastText model cut short anywhere is an error, never a smaller model:
+/// fastText reads the output matrix after the input matrix, so a file
+/// without (all of) it is truncated even though our vectors do not use it.
+#[test]
+fn fasttext_models_cut_anywhere_are_refused() {
+    for file in [
+        "original-tools/ft_cbow_tiny.bin",
+        "original-tools/ft_sg_tiny.bin",
+    ] {
+        let bytes = std::fs::read(data(file)).unwrap();
+        assert!(Vectors::read(&bytes[..], Format::FastText, false).is_ok());
+        // Every cut in the last 2,000 bytes (the output matrix and the end
+        // of the input matrix), every 37th before.
+        let len = bytes.len();
+        let cuts = (1..2000).chain((2000..len).step_by(37));
+        for cut in cuts {
+            let keep = len - cut;
+            if let Ok(v) = Vectors::read(&bytes[..keep], Format::FastText, false) {
+                panic!("{file} without its last {cut} bytes opened as {v:?}");
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.bin");
+    let bytes = std::fs::read(data("original-tools/ft_cbow_tiny.bin")).unwrap();
+    for (cut, expected) in [
+        (
+            1,
+            "byte 66824: file ends inside the 57 x 8 output matrix (truncated file?)",
+        ),
+        (
+            1830,
+            "byte 66816: file ends inside the output matrix header",
+        ),
+        (
+            1841,
+            "byte 66807: file ends inside the output quantization flag",
+        ),
+    ] {
+        std::fs::write(&path, &bytes[..bytes.len() - cut]).unwrap();
+        let err = Vectors::open(&path).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("cut.bin: {expected}")),
+            "cut {cut}: {err}"
+        );
+    }
 }

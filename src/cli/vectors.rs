@@ -233,6 +233,9 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
             inputs.extend(vocab_from.as_deref().map(|v| ("--vocab-from", v)));
             check_outputs(&inputs, &[("the output", &output)])?;
             let format = target.resolve(&output)?;
+            if top == Some(0) {
+                bail!("--top 0 keeps no words: give --top N with N of at least 1");
+            }
             let vectors = input.open(ui)?;
             let pruned = match (top, vocab_from) {
                 (Some(n), _) => vectors.top(n),
@@ -240,11 +243,27 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
                     let table = read_table(&corpus, &ui.input, |_| vec![text_column.clone()])?;
                     super::say_read(&corpus, &[&text_column], &table.stats, ui);
                     let texts = table.columns.into_iter().next().unwrap_or_default();
+                    if texts.iter().all(|t| t.trim().is_empty()) {
+                        bail!(
+                            "{} has no text: nothing to keep, nothing written",
+                            corpus.display()
+                        );
+                    }
                     let words = corpus_words(&vectors, &texts);
+                    if words.is_empty() {
+                        bail!(
+                            "no word of {} has a vector in {}: nothing to keep, nothing written",
+                            corpus.display(),
+                            input.file.display()
+                        );
+                    }
                     vectors.subset(words.iter().map(String::as_str))
                 }
                 (None, None) => bail!("give --top N or --vocab-from TEXTS"),
             };
+            if pruned.is_empty() {
+                bail!("no words kept: nothing written");
+            }
             write_vectors(&pruned, &output, format)?;
             ui.info(format!(
                 "kept {} of {} words; wrote {} as {format}",

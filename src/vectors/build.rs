@@ -53,17 +53,6 @@ impl Words {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(move |i| self.get(i))
     }
-
-    /// Append all of `other`.
-    pub fn extend(&mut self, other: &Words) {
-        if self.offsets.is_empty() {
-            self.offsets.push(0);
-        }
-        let base = self.text.len();
-        self.text.push_str(&other.text);
-        self.offsets
-            .extend(other.offsets.iter().skip(1).map(|o| o + base));
-    }
 }
 
 /// Words in file order with a hash index from word to row.

@@ -52,6 +52,7 @@ mod build;
 mod bytes;
 mod fifu;
 mod precheck;
+mod seen;
 mod sniff;
 mod text;
 mod word2vec;

@@ -95,13 +95,42 @@ pub(crate) fn fasttext(data: &[u8]) -> Result<()> {
             ),
         ));
     }
-    let bytes = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
-    if bytes.is_none_or(|n| n > b.left() as u64) {
-        return Err(b.error(format!(
-            "file ends inside the {rows} x {cols} input matrix (truncated file?)"
-        )));
+    matrix_data(&mut b, rows, cols, "input")?;
+    // finalfusion stops reading here; fastText reads the output matrix
+    // too, and a file without it is cut short.
+    if b.u8("output quantization flag")? != 0 {
+        return Err(b.error("quantized fastText models (.ftz) are not supported"));
     }
-    Ok(())
+    let at = b.pos;
+    let rows = b.u64("output matrix header")?;
+    let cols = b.u64("output matrix header")?;
+    if cols != dims as u64 || rows != nwords as u64 && rows != nlabels as u64 {
+        return Err(Error::malformed(
+            Location::Byte(at as u64),
+            format!(
+                "output matrix is {rows} x {cols}: expected {nwords} (words) or {nlabels} \
+                 (labels) x {dims}"
+            ),
+        ));
+    }
+    matrix_data(&mut b, rows, cols, "output")
+}
+
+/// The `rows x cols` f32 values of a fastText matrix.
+fn matrix_data(b: &mut Bytes<'_>, rows: u64, cols: u64, which: &str) -> Result<()> {
+    let bytes = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
+    match bytes.and_then(|n| usize::try_from(n).ok()) {
+        Some(n) if n <= b.left() => {
+            b.take(n, "matrix")?;
+            Ok(())
+        }
+        _ => Err(b.error(format!(
+            "file ends inside the {rows} x {cols} {which} matrix (truncated file?): {} of its {} \
+             bytes are there",
+            b.left(),
+            bytes.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+        ))),
+    }
 }
 
 /// A finalfusion file: each chunk fits the file, each chunk's counts

@@ -81,9 +81,18 @@ fn header_dims(line: &[u8]) -> Option<usize> {
     if fields.next().is_some() {
         return None;
     }
-    rows.parse::<u64>().ok()?;
-    // Any size: the reader says if it is out of range.
-    dims.parse::<usize>().ok()
+    // Any size and sign: the reader says what is wrong with a header of
+    // two whole numbers (`-1 3` is a bad header, not a GloVe row).
+    if !is_integer(rows) || !is_integer(dims) {
+        return None;
+    }
+    Some(dims.parse::<usize>().unwrap_or(usize::MAX))
+}
+
+/// `[-+]digits`.
+fn is_integer(field: &str) -> bool {
+    let digits = field.strip_prefix(['-', '+']).unwrap_or(field);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A line of `word v1 ... vd` text (with `dims` values, if given).
@@ -119,6 +128,11 @@ mod tests {
             (b"the 0.1 0.2\n".to_vec(), Format::Glove),
             (b"the 0.1 0.2".to_vec(), Format::Glove),
             (b"2 4\na 1 0\n".to_vec(), Format::Word2VecText),
+            (b"-1 3\na 1 2 3\n".to_vec(), Format::Word2VecText),
+            (
+                b"18446744073709551616 3\na 1 2 3\n".to_vec(),
+                Format::Word2VecText,
+            ),
         ];
         for (bytes, expected) in cases {
             assert_eq!(format(&bytes), Ok(expected), "{bytes:?}");

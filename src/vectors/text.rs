@@ -9,13 +9,17 @@
 //! Real-world quirks handled on purpose: CRLF line ends, trailing spaces,
 //! a UTF-8 byte-order mark, a missing final newline, blank lines, and words
 //! that contain spaces (GloVe 840B has `. . .`): the last `dims` fields of a
-//! line are the vector and everything before them is the word.
+//! line are the vector and everything before them is the word. Refused on
+//! purpose, never read as part of a word: CR-only line ends (classic Mac),
+//! a carriage return inside a line, and an empty word (a line that starts
+//! with a space).
 
 use std::io::{BufRead, Read};
 
 use rayon::prelude::*;
 
 use super::build::{finish, Finished, RawRows, Words};
+use super::seen::Seen;
 use super::{LoadReport, MAX_DIMS};
 use crate::error::{Error, Location, Result};
 
@@ -42,7 +46,10 @@ pub(crate) struct TextOptions {
 /// Read a text vector file.
 ///
 /// Rows are L2-normalised; the original norms are kept in the result.
-/// Duplicate words keep their first row and are counted in the report.
+/// Duplicate words keep their first row and are counted in the report;
+/// their rows are dropped as they are read, so they cost no memory. A
+/// header's word count is checked row by row: one row too many stops the
+/// reading.
 pub(crate) fn read_text<R: BufRead>(
     mut reader: R,
     options: TextOptions,
@@ -63,24 +70,36 @@ pub(crate) fn read_text<R: BufRead>(
             return Err(Error::malformed(Location::None, "empty file"));
         }
         line_no = 1;
+        if cr_only(&line) {
+            return Err(Error::malformed(Location::Line(1), CR_ONLY));
+        }
         let (rows, d) = parse_header(&line).map_err(|m| Error::malformed(Location::Line(1), m))?;
         header_rows = Some(rows);
         dims = Some(d);
     }
 
-    let mut raw = RawRows::default();
-    if let Some(rows) = header_rows {
-        // Trust the header only as far as memory goes: a lying header must
-        // not make us allocate without bound.
-        let reserve = rows.min(1 << 20) as usize;
-        raw.words = Words::with_capacity(reserve, reserve * 8);
-        raw.positions.reserve(reserve);
-    }
+    // Trust a header only as far as memory goes: a lying header must not
+    // make us allocate without bound.
+    let reserve = header_rows.map_or(0, |rows| rows.min(1 << 20) as usize);
+    let mut rows = Rows {
+        raw: RawRows {
+            words: Words::with_capacity(reserve, reserve * 8),
+            positions: Vec::with_capacity(reserve),
+            ..RawRows::default()
+        },
+        seen: Seen::with_capacity(reserve),
+        read: 0,
+        limit: header_rows,
+    };
 
     let mut block: Vec<u8> = Vec::with_capacity(BLOCK);
     let mut eof = false;
+    let mut first = true;
     while !eof {
         eof = fill_block(&mut reader, &mut block)?;
+        if first && !options.header && cr_only(&block) {
+            return Err(Error::malformed(Location::Line(1), CR_ONLY));
+        }
         let end = if eof {
             block.len()
         } else {
@@ -99,6 +118,7 @@ pub(crate) fn read_text<R: BufRead>(
                 }
             }
         };
+        first = false;
         if dims.is_none() {
             dims = first_row_dims(&block[..end]);
         }
@@ -115,7 +135,7 @@ pub(crate) fn read_text<R: BufRead>(
                 line_no,
                 d,
                 options.lossy,
-                &mut raw,
+                &mut rows,
                 &mut report,
             )?;
         }
@@ -128,18 +148,17 @@ pub(crate) fn read_text<R: BufRead>(
             "no vectors found (empty file or only blank lines)",
         ));
     };
+    let mut raw = rows.raw;
     raw.dims = dims;
     if let Some(expected) = header_rows {
-        let found = raw.words.len() as u64;
-        if found != expected {
-            let hint = if found < expected {
-                " (truncated file?)"
-            } else {
-                ""
-            };
+        // More rows than promised stopped the reading above.
+        if rows.read < expected {
             return Err(Error::malformed(
                 Location::Line(1),
-                format!("header promises {expected} words, file has {found}{hint}"),
+                format!(
+                    "header promises {expected} words, file has {} (truncated file?)",
+                    rows.read
+                ),
             ));
         }
     }
@@ -149,6 +168,34 @@ pub(crate) fn read_text<R: BufRead>(
     Ok((finish(raw, &mut report), report))
 }
 
+/// The error for a file whose lines end in a lone `\r`.
+const CR_ONLY: &str = "line endings are CR only (classic Mac): convert them to LF \
+                       (for example `tr '\\r' '\\n' < old > new`)";
+
+/// True when the first line of `text` holds a carriage return that does
+/// not end it: the file's lines end in a lone `\r` (classic Mac), so what
+/// looks like its first line is all of them.
+fn cr_only(text: &[u8]) -> bool {
+    let line = match memchr::memchr(b'\n', text) {
+        Some(pos) => &text[..pos],
+        None => text,
+    };
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    memchr::memchr(b'\r', line).is_some()
+}
+
+/// The rows read so far.
+struct Rows {
+    /// The rows kept: one per word, in file order.
+    raw: RawRows,
+    /// The words of `raw`, to drop duplicates as they are read.
+    seen: Seen,
+    /// Rows read, duplicates included (what a header counts).
+    read: u64,
+    /// The header's word count.
+    limit: Option<u64>,
+}
+
 /// Parse a `words dims` header line.
 pub(crate) fn parse_header(line: &[u8]) -> std::result::Result<(u64, usize), String> {
     let text = std::str::from_utf8(line)
@@ -156,17 +203,16 @@ pub(crate) fn parse_header(line: &[u8]) -> std::result::Result<(u64, usize), Str
     let fields: Vec<&str> = text.split_ascii_whitespace().collect();
     match fields.as_slice() {
         [rows, dims] => {
-            let rows = rows
-                .parse::<u64>()
-                .map_err(|_| format!("header word count '{rows}' is not a whole number"))?;
-            let dims = dims
-                .parse::<usize>()
-                .map_err(|_| format!("header dimension '{dims}' is not a whole number"))?;
-            if dims == 0 || dims > MAX_DIMS {
-                return Err(format!(
-                    "header says {dims} dimensions: expected between 1 and {MAX_DIMS}"
-                ));
-            }
+            let rows = header_number(rows).map_err(|why| {
+                format!("the header's word count '{rows}' is {why}: expected `<words> <dims>`")
+            })?;
+            let dims = header_number(dims)
+                .ok()
+                .and_then(|d| usize::try_from(d).ok())
+                .filter(|&d| (1..=MAX_DIMS).contains(&d))
+                .ok_or_else(|| {
+                    format!("header says {dims} dimensions: expected between 1 and {MAX_DIMS}")
+                })?;
             Ok((rows, dims))
         }
         _ => Err(format!(
@@ -174,6 +220,20 @@ pub(crate) fn parse_header(line: &[u8]) -> std::result::Result<(u64, usize), Str
             fields.len()
         )),
     }
+}
+
+/// A header count: a whole number that fits in 64 bits; else why not.
+fn header_number(field: &str) -> std::result::Result<u64, &'static str> {
+    let digits = field.strip_prefix(['-', '+']).unwrap_or(field);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("not a whole number");
+    }
+    if field.starts_with('-') && digits.bytes().any(|b| b != b'0') {
+        return Err("negative");
+    }
+    digits
+        .parse::<u64>()
+        .map_err(|_| "too large (more than 2^64 - 1)")
 }
 
 fn strip_bom<R: BufRead>(reader: &mut R) -> Result<()> {
@@ -212,24 +272,52 @@ fn memchr_last(needle: u8, haystack: &[u8]) -> Option<usize> {
     memchr::memrchr(needle, haystack)
 }
 
-/// Dimensions of a header-less file: the numbers that end the first
-/// non-blank line (a word may contain spaces, but is never all numbers).
+/// Dimensions of a header-less file: the count of numbers that end a row
+/// (a word may contain spaces, but is never all numbers), voted on by the
+/// first rows. Only rows of a word without spaces vote (a word may end in
+/// a number); the most common count wins, the earliest on a tie. So a bad
+/// value in the first row is reported there (`a 1 x 3` then `b 1 2 3`: 3
+/// dimensions and line 1 is wrong, not a word `a 1 x` with 1 dimension
+/// and every later line wrong).
 fn first_row_dims(text: &[u8]) -> Option<usize> {
-    let line = text
+    let mut first = None;
+    // (dims, votes), in order of first appearance.
+    let mut votes: Vec<(usize, usize)> = Vec::new();
+    for line in text
         .split(|&b| b == b'\n')
         .map(trim_line)
-        .find(|l| !l.is_empty())?;
-    let fields: Vec<&[u8]> = line
-        .split(|&b| is_space(b))
-        .filter(|f| !f.is_empty())
-        .collect();
-    let numeric = fields
-        .iter()
+        .filter(|l| !l.is_empty())
+        .take(FIRST_ROWS)
+    {
+        let fields: Vec<&[u8]> = line
+            .split(|&b| is_space(b))
+            .filter(|f| !f.is_empty())
+            .collect();
+        let numeric = fields
+            .iter()
+            .rev()
+            .take_while(|f| parse_f32(f).is_some())
+            .count()
+            .min(fields.len().saturating_sub(1));
+        first.get_or_insert(numeric);
+        if numeric + 1 == fields.len() {
+            match votes.iter_mut().find(|(d, _)| *d == numeric) {
+                Some((_, n)) => *n += 1,
+                None => votes.push((numeric, 1)),
+            }
+        }
+    }
+    // max_by_key keeps the last maximum: reverse to keep the earliest.
+    votes
+        .into_iter()
         .rev()
-        .take_while(|f| parse_f32(f).is_some())
-        .count();
-    Some(numeric.min(fields.len().saturating_sub(1)))
+        .max_by_key(|&(_, n)| n)
+        .map(|(d, _)| d)
+        .or(first)
 }
+
+/// How many rows [`first_row_dims`] looks at.
+const FIRST_ROWS: usize = 16;
 
 fn trim_line(line: &[u8]) -> &[u8] {
     let mut end = line.len();
@@ -246,6 +334,8 @@ struct Chunk {
     values: Vec<f32>,
     /// Line offsets (0-based within the chunk) of each row.
     rows_at: Vec<u32>,
+    /// The hash of each word, for [`Seen::keep`].
+    hashes: Vec<u64>,
     lines: u64,
     spaces: usize,
     lossy: usize,
@@ -257,31 +347,45 @@ fn parse_block(
     first_line: u64,
     dims: usize,
     lossy: bool,
-    raw: &mut RawRows,
+    rows: &mut Rows,
     report: &mut LoadReport,
 ) -> Result<u64> {
     let pieces = split_at_lines(text, rayon::current_num_threads() * 4);
+    let seen = &rows.seen;
     let parsed: Vec<std::result::Result<Chunk, (u64, String)>> = pieces
         .par_iter()
-        .map(|piece| parse_chunk(piece, dims, lossy))
+        .map(|piece| parse_chunk(piece, dims, lossy, seen))
         .collect();
     let mut line = first_line;
     for result in parsed {
-        match result {
-            Ok(chunk) => {
-                for offset in &chunk.rows_at {
-                    raw.positions.push(line + 1 + u64::from(*offset));
-                }
-                raw.words.extend(&chunk.words);
-                raw.values.extend_from_slice(&chunk.values);
-                report.words_with_spaces += chunk.spaces;
-                report.lossy_words += chunk.lossy;
-                line += chunk.lines;
+        let chunk = result.map_err(|(offset, message)| {
+            Error::malformed(Location::Line(line + 1 + offset), message)
+        })?;
+        for (k, offset) in chunk.rows_at.iter().enumerate() {
+            let at = line + 1 + u64::from(*offset);
+            if let Some(limit) = rows.limit.filter(|&limit| rows.read >= limit) {
+                return Err(Error::malformed(
+                    Location::Line(at),
+                    format!("header promises {limit} words, file has more"),
+                ));
             }
-            Err((offset, message)) => {
-                return Err(Error::malformed(Location::Line(line + 1 + offset), message));
+            rows.read += 1;
+            let word = chunk.words.get(k);
+            if rows.seen.keep(&mut rows.raw.words, word, chunk.hashes[k]) {
+                rows.raw
+                    .values
+                    .extend_from_slice(&chunk.values[k * dims..(k + 1) * dims]);
+                rows.raw.positions.push(at);
+            } else {
+                report.duplicates += 1;
+                if report.first_duplicate.is_none() {
+                    report.first_duplicate = Some((word.to_string(), at));
+                }
             }
         }
+        report.words_with_spaces += chunk.spaces;
+        report.lossy_words += chunk.lossy;
+        line += chunk.lines;
     }
     Ok(line)
 }
@@ -307,17 +411,32 @@ fn split_at_lines(text: &[u8], n: usize) -> Vec<&[u8]> {
     pieces
 }
 
-fn parse_chunk(text: &[u8], dims: usize, lossy: bool) -> std::result::Result<Chunk, (u64, String)> {
+fn parse_chunk(
+    text: &[u8],
+    dims: usize,
+    lossy: bool,
+    seen: &Seen,
+) -> std::result::Result<Chunk, (u64, String)> {
     let mut chunk = Chunk::default();
     let rows_guess = text.len() / (dims * 8 + 8) + 1;
     chunk.values.reserve(rows_guess * dims);
     chunk.words = Words::with_capacity(rows_guess, rows_guess * 8);
+    // CRLF files have a `\r` before every `\n`, other files none: only
+    // look for one inside each line when there is one at all.
+    let any_cr = memchr::memchr(b'\r', text).is_some();
     let mut offset: u64 = 0;
     let mut start = 0;
     while start < text.len() {
         let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |p| start + p);
         let line = trim_line(&text[start..end]);
         if !line.is_empty() {
+            if any_cr && memchr::memchr(b'\r', line).is_some() {
+                return Err((
+                    offset,
+                    "carriage return (\\r) inside the line: words and values may not contain one"
+                        .into(),
+                ));
+            }
             parse_line(line, dims, lossy, &mut chunk).map_err(|m| (offset, m))?;
             chunk.rows_at.push(offset as u32);
         }
@@ -325,6 +444,7 @@ fn parse_chunk(text: &[u8], dims: usize, lossy: bool) -> std::result::Result<Chu
         start = end + 1;
     }
     chunk.lines = offset;
+    chunk.hashes = chunk.words.iter().map(|w| seen.hash(w)).collect();
     Ok(chunk)
 }
 
@@ -336,6 +456,9 @@ fn parse_line(
     lossy: bool,
     chunk: &mut Chunk,
 ) -> std::result::Result<(), String> {
+    if line.first().is_some_and(|&b| is_space(b)) {
+        return Err("the word is empty (the line starts with a space or a tab)".into());
+    }
     if let Some(word_end) = line.iter().position(|&b| is_space(b)) {
         let start = chunk.values.len();
         if parse_values_forward(&line[word_end..], dims, &mut chunk.values) {
@@ -574,6 +697,9 @@ mod tests {
             ("a 1 0\n\nb 0 1\n\n", false, &["a", "b"], 2),
             (". . . 1 0\nb 0 1\n", false, &[". . .", "b"], 2),
             ("a 1 0\na 0 1\nc 1 1\n", false, &["a", "c"], 2),
+            ("3 2\na 1 0\na 0 1\nc 1 1\n", true, &["a", "c"], 2),
+            // Only rows of a word without spaces vote on the dims.
+            ("a b 1 0\nc 0 1\nd 1 1\n", false, &["a b", "c", "d"], 2),
         ];
         for (input, header, words, dims) in cases {
             let (emb, _) = read(input, *header).unwrap_or_else(|e| panic!("{input:?}: {e}"));
@@ -627,7 +753,55 @@ mod tests {
             (
                 "x y\na 1 0\n",
                 true,
-                "line 1: header word count 'x' is not a whole number",
+                "line 1: the header's word count 'x' is not a whole number",
+            ),
+            (
+                "-1 3\na 1 2 3\n",
+                true,
+                "line 1: the header's word count '-1' is negative",
+            ),
+            (
+                "18446744073709551616 3\na 1 2 3\n",
+                true,
+                "line 1: the header's word count '18446744073709551616' is too large",
+            ),
+            ("2 -3\na 1 2 3\n", true, "line 1: header says -3 dimensions"),
+            (
+                "1 3\na 1 2 3\nb 1 2 3\nc 1 2 3\n",
+                true,
+                "line 3: header promises 1 words, file has more",
+            ),
+            (
+                "2 3\na 1 2 3\na 1 2 3\nc 1 2 3\n",
+                true,
+                "line 4: header promises 2 words, file has more",
+            ),
+            (
+                "a 1 x 3\nb 1 2 3\n",
+                false,
+                "line 1: value 2 is not a number: 'x'",
+            ),
+            ("a 1 2\n 1 2\n", false, "line 2: the word is empty"),
+            ("a 1 2\n\t1 2 3\n", false, "line 2: the word is empty"),
+            (
+                "a 1 2\rb 1 2\r",
+                false,
+                "line 1: line endings are CR only (classic Mac): convert them to LF",
+            ),
+            (
+                "2 2\ra 1 2\rb 1 2\r",
+                true,
+                "line 1: line endings are CR only (classic Mac): convert them to LF",
+            ),
+            (
+                "a 1 2\r\nb\rc 1 2\r\n",
+                false,
+                "line 2: carriage return (\\r) inside the line",
+            ),
+            (
+                "a 1 2\na\rb 1 2\n",
+                false,
+                "line 2: carriage return (\\r) inside the line",
             ),
             ("", false, "no vectors found"),
             ("\n\n", false, "no vectors found"),
@@ -643,6 +817,15 @@ mod tests {
                 "{input:?}: got '{err}', expected '{expected}'"
             );
         }
+    }
+
+    #[test]
+    fn duplicates_are_counted_where_they_are() {
+        let (emb, report) = read("a 1 0\nb 0 1\n\na 3 3\nb 1 1\na 2 2\n", false).unwrap();
+        assert_eq!(emb.vocab.len(), 2);
+        assert_eq!(emb.norms, [1.0, 1.0]);
+        assert_eq!(report.duplicates, 3);
+        assert_eq!(report.first_duplicate, Some(("a".to_string(), 4)));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::io::BufRead;
 
 use super::build::{finish, Finished, RawRows, Words};
+use super::seen::Seen;
 use super::text::parse_header;
 use super::LoadReport;
 use crate::error::{Error, Location, Result};
@@ -18,6 +19,9 @@ const MAX_WORD: usize = 64 << 10;
 /// Read a binary word2vec file.
 ///
 /// Rows are L2-normalised; the original norms are kept in the result.
+/// Duplicate words keep their first row (the others are dropped as they
+/// are read, and counted in the report). Anything but whitespace after
+/// the rows the header promises is refused.
 pub(crate) fn read_word2vec_binary<R: BufRead>(
     mut reader: R,
     lossy: bool,
@@ -43,6 +47,7 @@ pub(crate) fn read_word2vec_binary<R: BufRead>(
     raw.words = Words::with_capacity(reserve, reserve * 8);
     raw.positions.reserve(reserve);
     raw.values.reserve(reserve * dims);
+    let mut seen = Seen::with_capacity(reserve);
 
     let mut bytes = vec![0u8; dims * 4];
     let mut word = Vec::new();
@@ -110,14 +115,31 @@ pub(crate) fn read_word2vec_binary<R: BufRead>(
                     format!("value {} of '{text}' is not a finite number ({v})", k + 1),
                 ));
             }
-            raw.values.push(v);
+        }
+        if seen.keep(&mut raw.words, &text, seen.hash(&text)) {
+            raw.values.extend(
+                bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            );
+            raw.positions.push(at);
+            if text.contains(' ') {
+                report.words_with_spaces += 1;
+            }
+        } else {
+            report.duplicates += 1;
+            if report.first_duplicate.is_none() {
+                report.first_duplicate = Some((text.into_owned(), at));
+            }
         }
         offset += bytes.len() as u64;
-        if text.contains(' ') {
-            report.words_with_spaces += 1;
-        }
-        raw.words.push(&text);
-        raw.positions.push(at);
+    }
+    offset += skip_whitespace(&mut reader)?;
+    if !reader.fill_buf().map_err(Error::io)?.is_empty() {
+        return Err(Error::malformed(
+            Location::Byte(offset),
+            format!("header promises {rows} words, file has more"),
+        ));
     }
     if raw.words.is_empty() {
         return Err(Error::malformed(Location::Byte(0), "header says 0 words"));
@@ -206,6 +228,17 @@ mod tests {
     }
 
     #[test]
+    fn duplicates_are_dropped_as_read() {
+        let rows = [("a", [3.0, 4.0]), ("b", [0.0, 2.0]), ("a", [1.0, 1.0])];
+        let bytes = file(&rows, true, "3 2\n");
+        let (emb, report) = read_word2vec_binary(&bytes[..], false).unwrap();
+        assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(emb.norms, [5.0, 2.0]);
+        assert_eq!(report.duplicates, 1);
+        assert_eq!(report.first_duplicate, Some(("a".to_string(), 26)));
+    }
+
+    #[test]
     fn bad_binaries_say_where() {
         let good = file(&[("a", [1.0, 0.0]), ("b", [0.0, 1.0])], true, "2 2\n");
         let cases: Vec<(Vec<u8>, &str)> = vec![
@@ -216,6 +249,18 @@ mod tests {
                 "file ends inside the vector of 'b'",
             ),
             (good[..15].to_vec(), "file ends after 1 of 2 words"),
+            (
+                file(&[("a", [1.0, 0.0]), ("b", [0.0, 1.0])], true, "1 2\n"),
+                "byte 15: header promises 1 words, file has more",
+            ),
+            (
+                [&good[..], b"\n\nx"].concat(),
+                "byte 28: header promises 2 words, file has more",
+            ),
+            (
+                b"-1 2\n".to_vec(),
+                "the header's word count '-1' is negative",
+            ),
             (
                 file(&[("a", [f32::NAN, 0.0])], false, "1 2\n"),
                 "value 1 of 'a' is not a finite number",
