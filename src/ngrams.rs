@@ -220,6 +220,11 @@ impl NgramVocab {
         Ok(())
     }
 
+    /// The IDF weight of each term, by column.
+    pub(crate) fn idf_weights(&self) -> impl Iterator<Item = (usize, f32)> + '_ {
+        self.idf.iter().copied().enumerate()
+    }
+
     /// Number of terms (columns).
     pub fn len(&self) -> usize {
         self.terms.len()

@@ -33,9 +33,17 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Location, Result};
 use crate::eval::{stratified_folds, training_rows};
 use crate::features::{Featurizer, FeaturizerParams};
-use crate::model::{Csr, Design, FittedLogistic, LogisticParams};
+use crate::model::{Csr, Design, FittedLogistic, LogisticParams, MAX_C};
 use crate::ngrams::{NgramParams, NgramVocab};
 use crate::vectors::{Format, Vectors};
+
+/// The largest weight `beta` of the vector channel accepted. The vector
+/// channel is standardised (unit variance per column) and TF-IDF rows have
+/// unit length, so `beta` compares two channels of the same scale: the
+/// defaults run from 0.03 to 1, and 10^3 already lets the vectors drown
+/// the n-grams. Far beyond, the scaled features overflow the solver
+/// (`--beta 1e20` made L-BFGS search forever).
+pub const MAX_BETA: f32 = 1e3;
 
 /// Gradient tolerance of the inner-CV fits that rank hyperparameters.
 const INNER_TOLERANCE: f64 = 1e-3;
@@ -180,15 +188,21 @@ impl PipelineParams {
 
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
-        if self.cs.is_empty() || self.cs.iter().any(|c| !(*c > 0.0 && c.is_finite())) {
-            return Err(Error::InvalidInput(
-                "C candidates must be positive numbers".into(),
-            ));
+        if self.cs.is_empty() {
+            return Err(Error::InvalidInput("no C candidates".into()));
         }
-        if self.betas.is_empty() || self.betas.iter().any(|b| !(*b > 0.0 && b.is_finite())) {
-            return Err(Error::InvalidInput(
-                "beta candidates must be positive numbers".into(),
-            ));
+        if let Some(c) = self.cs.iter().find(|c| !(**c > 0.0 && **c <= MAX_C)) {
+            return Err(Error::InvalidInput(format!(
+                "C candidate {c} is out of range: expected a number above 0 and at most {MAX_C:e}"
+            )));
+        }
+        if self.betas.is_empty() {
+            return Err(Error::InvalidInput("no beta candidates".into()));
+        }
+        if let Some(b) = self.betas.iter().find(|b| !(**b > 0.0 && **b <= MAX_BETA)) {
+            return Err(Error::InvalidInput(format!(
+                "beta candidate {b} is out of range: expected a number above 0 and at most {MAX_BETA:e}"
+            )));
         }
         if self.inner_folds < 2 {
             return Err(Error::InvalidInput("inner folds must be at least 2".into()));
@@ -235,7 +249,26 @@ impl PipelineParams {
         };
         let channels = Channels::fit(self, vectors, texts)?;
         let base = channels.design(vectors, texts, 1.0)?;
-        let selection = self.select(&base, labels, classes.len())?;
+        if let Some((row, col, value)) = base.first_non_finite() {
+            let what = match &channels.featurizer {
+                Some(f) if col < f.width() => format!(
+                    "vector feature {} (the pooled word vectors, standardised)",
+                    col + 1
+                ),
+                _ => format!("n-gram feature {}", col + 1),
+            };
+            // Quoted rather than numbered: inside cross-validation the
+            // number would count the fold's texts, not the file's.
+            let text = texts.get(row).map_or("", |t| t.as_ref());
+            let mut quoted: String = text.chars().take(40).collect();
+            if quoted.len() < text.len() {
+                quoted.push_str("...");
+            }
+            return Err(Error::InvalidInput(format!(
+                "the training text \"{quoted}\": {what} is {value}: the word vectors hold values too large for this pooling (or not numbers)"
+            )));
+        }
+        let selection = self.select(&base, labels, classes)?;
         let mut design = base;
         design.scale_dense(selection.beta);
         let model =
@@ -261,7 +294,8 @@ impl PipelineParams {
     /// Choose `C` and `beta` by stratified inner k-fold CV on `base` (the
     /// design with `beta` = 1). Folds run in parallel; each walks the `C`
     /// path upwards with warm starts.
-    fn select(&self, base: &Design, labels: &[usize], classes: usize) -> Result<Selection> {
+    fn select(&self, base: &Design, labels: &[usize], names: &[String]) -> Result<Selection> {
+        let classes = names.len();
         let betas = if self.features == FeatureSet::Both {
             self.betas.clone()
         } else {
@@ -277,15 +311,18 @@ impl PipelineParams {
                 unconverged: 0,
             });
         }
-        let smallest = (0..classes)
-            .map(|c| labels.iter().filter(|&&l| l == c).count())
-            .filter(|&n| n > 0)
-            .min()
-            .unwrap_or(0);
+        let (rarest, smallest) = (0..classes)
+            .map(|c| (c, labels.iter().filter(|&&l| l == c).count()))
+            .filter(|&(_, n)| n > 0)
+            .min_by_key(|&(_, n)| n)
+            .unwrap_or((0, 0));
         let k = self.inner_folds.min(smallest);
         if k < 2 {
             return Err(Error::InvalidInput(format!(
-                "a class has {smallest} example: too few to choose the regularisation by cross-validation"
+                "class '{}' has {smallest} training text{} in this fit: too few to choose the regularisation by inner cross-validation (at least 2 of each class needed; give one C{} or more texts)",
+                names.get(rarest).map_or("?", String::as_str),
+                if smallest == 1 { "" } else { "s" },
+                if self.features == FeatureSet::Both { " and one beta" } else { "" },
             )));
         }
         let folds = stratified_folds(labels, k, self.seed)?;
@@ -762,6 +799,58 @@ impl Pipeline {
         Ok(())
     }
 
+    /// Whether the values read from a file are in range, each field named
+    /// by its JSON path: class names non-empty and unique (duplicates made
+    /// two `p_<class>` columns of the same name), the vector-channel weight
+    /// above 0 and at most [`MAX_BETA`] (a negative one flipped every
+    /// prediction), scaler scales positive, IDF weights positive, weights
+    /// within [`MAX_WEIGHT`](crate::model::MAX_WEIGHT). Non-finite numbers are caught before, by
+    /// [`overflowed`].
+    fn check_values(&self) -> std::result::Result<(), String> {
+        let mut seen = std::collections::HashMap::new();
+        for (i, name) in self.classes.iter().enumerate() {
+            if name.is_empty() {
+                return Err(format!(
+                    "classes[{i}] is empty: expected a non-empty class name"
+                ));
+            }
+            if let Some(first) = seen.insert(name.as_str(), i) {
+                return Err(format!(
+                    "classes[{i}] is '{name}' again (as classes[{first}]): class names must be unique"
+                ));
+            }
+        }
+        let beta = self.channels.beta;
+        if !(beta > 0.0 && beta <= MAX_BETA) {
+            return Err(format!(
+                "channels.beta is {beta}: expected a number above 0 and at most {MAX_BETA:e}"
+            ));
+        }
+        if let Some(scaler) = &self.channels.scaler {
+            if let Some((j, v)) = scaler
+                .scale
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(**v > 0.0 && v.is_finite()))
+            {
+                return Err(format!(
+                    "channels.scaler.scale[{j}] is {v}: expected a positive finite number"
+                ));
+            }
+        }
+        if let Some(ngrams) = &self.channels.ngrams {
+            if let Some((j, v)) = ngrams
+                .idf_weights()
+                .find(|(_, v)| !(*v > 0.0 && v.is_finite()))
+            {
+                return Err(format!(
+                    "channels.ngrams.idf[{j}] is {v}: expected a positive finite number"
+                ));
+            }
+        }
+        self.model.check_weights()
+    }
+
     /// Write the model as JSON.
     pub fn save<W: Write>(&self, mut out: W) -> Result<()> {
         serde_json::to_writer(&mut out, self).map_err(|e| Error::io(std::io::Error::other(e)))?;
@@ -814,12 +903,54 @@ impl Pipeline {
                 ))
             }
         }
-        let mut pipeline: Pipeline = serde_json::from_value(value)
+        let mut pipeline: Pipeline = serde_json::from_value(value.clone())
             .map_err(|e| Error::malformed(Location::None, format!("damaged model file: {e}")))?;
+        // JSON has no NaN nor infinity, but a number too large for an f32
+        // field (1e300) reads as infinity: written again, it becomes null.
+        let reread = serde_json::to_value(&pipeline)
+            .map_err(|e| Error::malformed(Location::None, format!("damaged model file: {e}")))?;
+        if let Some((path, number)) = overflowed(&value, &reread, String::new()) {
+            return Err(Error::malformed(
+                Location::None,
+                format!("{path} is {number}: expected a finite number that fits its field"),
+            ));
+        }
         pipeline.channels.ngrams = pipeline.channels.ngrams.take().map(NgramVocab::indexed);
         pipeline
             .check()
             .map_err(|e| Error::malformed(Location::None, format!("damaged model file: {e}")))?;
+        pipeline
+            .check_values()
+            .map_err(|e| Error::malformed(Location::None, e))?;
         Ok(pipeline)
+    }
+}
+
+/// The JSON path and text of the first number of `original` (a model file
+/// as read) that is `null` in `reread` (the model deserialised and written
+/// again): a value that did not fit its field and became infinity.
+fn overflowed(
+    original: &serde_json::Value,
+    reread: &serde_json::Value,
+    path: String,
+) -> Option<(String, String)> {
+    use serde_json::Value;
+    match (original, reread) {
+        (Value::Number(n), Value::Null) => Some((path, n.to_string())),
+        (Value::Object(a), Value::Object(b)) => b.iter().find_map(|(key, b)| {
+            let a = a.get(key)?;
+            let path = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            overflowed(a, b, path)
+        }),
+        (Value::Array(a), Value::Array(b)) => a
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (a, b))| overflowed(a, b, format!("{path}[{i}]"))),
+        _ => None,
     }
 }

@@ -1396,6 +1396,272 @@ fn reader_cases() -> Vec<Case> {
     ]
 }
 
+/// The model file edited with serde_json: `edit` changes the parsed
+/// JSON of the model `bad_input_matrix` trains.
+fn edited(model: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut value: serde_json::Value = serde_json::from_str(model).unwrap();
+    edit(&mut value);
+    serde_json::to_vec(&value).unwrap()
+}
+
+/// Issue 12: model files whose values are out of range, solver settings,
+/// thread counts, duplicate column names and keys, unclear class messages.
+fn model_cases(model: &str) -> Vec<Case> {
+    let v = default_vectors().display().to_string();
+    let scale = |x: f64| edited(model, |m| m["channels"]["scaler"]["scale"][3] = x.into());
+    let many_classes: String =
+        std::iter::once("text,label".to_string())
+            .chain((0..200).flat_map(|c| {
+                (0..2).map(move |i| format!("word{c} thing{i} other{},c{c}", c * 7 + i))
+            }))
+            .collect::<Vec<_>>()
+            .join("\n");
+    let huge_vectors = b"good 1e13 1e13 1e13\nbad -1e13 2e13 1e13\nfine 1 2 3\n".to_vec();
+    let huge_train: String = std::iter::once("text,label".to_string())
+        .chain((0..10).flat_map(|i| [format!("good fine {i},pos"), format!("bad fine {i},neg")]))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let train = |extra: &[&str]| {
+        let mut args = s(&[
+            "classify",
+            "--vectors",
+            &v,
+            "--train",
+            "t.csv",
+            "--folds",
+            "2",
+        ]);
+        args.extend(s(extra));
+        args
+    };
+    let good_train = std::fs::read(repo("corpora/reviews.csv")).unwrap();
+    let good_train: Vec<u8> = good_train
+        .split(|&b| b == b'\n')
+        .take(61)
+        .collect::<Vec<_>>()
+        .join(&b'\n');
+    vec![
+        // --- model values out of range ---------------------------------------
+        Case {
+            name: "model: a scaler scale of 0",
+            files: vec![("m.etl", scale(0.0))],
+            args: predict("m.etl", "new.csv", &[]),
+            code: 1,
+            says: vec!["m.etl: channels.scaler.scale[3] is 0: expected a positive finite number"],
+            ..Case::default()
+        },
+        Case {
+            name: "model: a negative scaler scale",
+            files: vec![("m.etl", scale(-1.0))],
+            args: predict("m.etl", "new.csv", &[]),
+            code: 1,
+            says: vec!["m.etl: channels.scaler.scale[3] is -1: expected a positive finite number"],
+            ..Case::default()
+        },
+        Case {
+            name: "model: a scaler scale too large for an f32 (read as infinity)",
+            files: vec![("m.etl", scale(1e300))],
+            args: predict("m.etl", "new.csv", &[]),
+            code: 1,
+            says: vec![
+                "m.etl: channels.scaler.scale[3] is 1e",
+                "expected a finite number that fits its field",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "model: weights of 1e300 (every probability was NaN)",
+            files: vec![(
+                "m.etl",
+                edited(model, |m| {
+                    for w in m["model"]["weights"].as_array_mut().unwrap() {
+                        *w = 1e300.into();
+                    }
+                }),
+            )],
+            args: predict("m.etl", "new.csv", &["--proba"]),
+            code: 1,
+            says: vec!["m.etl: model.weights[0] is 1e300: expected a number from -1e6 to 1e6"],
+            ..Case::default()
+        },
+        Case {
+            name: "model: the same class name twice (two p_neg columns)",
+            files: vec![(
+                "m.etl",
+                edited(model, |m| m["classes"] = serde_json::json!(["neg", "neg"])),
+            )],
+            args: predict("m.etl", "new.csv", &["--proba"]),
+            code: 1,
+            says: vec!["m.etl: classes[1] is 'neg' again (as classes[0]): class names must be unique"],
+            ..Case::default()
+        },
+        Case {
+            name: "model: an empty class name",
+            files: vec![(
+                "m.etl",
+                edited(model, |m| m["classes"][0] = "".into()),
+            )],
+            args: predict("m.etl", "new.csv", &[]),
+            code: 1,
+            says: vec!["m.etl: classes[0] is empty"],
+            ..Case::default()
+        },
+        Case {
+            name: "model: a negative vector-channel weight (predictions flipped)",
+            files: vec![(
+                "m.etl",
+                edited(model, |m| m["channels"]["beta"] = (-1.0).into()),
+            )],
+            args: predict("m.etl", "new.csv", &[]),
+            code: 1,
+            says: vec!["m.etl: channels.beta is -1: expected a number above 0 and at most 1e3"],
+            ..Case::default()
+        },
+        Case {
+            name: "model: a negative IDF weight",
+            files: vec![(
+                "m.etl",
+                edited(model, |m| m["channels"]["ngrams"]["idf"][2] = (-2.0).into()),
+            )],
+            args: predict("m.etl", "new.csv", &[]),
+            code: 1,
+            says: vec!["m.etl: channels.ngrams.idf[2] is -2: expected a positive finite number"],
+            ..Case::default()
+        },
+        // --- solver settings and features ------------------------------------
+        Case {
+            name: "flag: --beta 1e20 (the fit never ended)",
+            files: vec![("t.csv", good_train.clone())],
+            args: train(&["--features", "both", "--beta", "1e20", "--save", "out.etl"]),
+            code: 2,
+            says: vec!["'1e20' for '--beta", "expected a number above 0 and at most 1e3"],
+            ..Case::default()
+        },
+        Case {
+            name: "flag: --beta 0",
+            files: vec![("t.csv", good_train.clone())],
+            args: train(&["--beta", "0.1,0", "--save", "out.etl"]),
+            code: 2,
+            says: vec!["'0' for '--beta", "above 0"],
+            ..Case::default()
+        },
+        Case {
+            name: "flag: --c NaN",
+            files: vec![("t.csv", good_train.clone())],
+            args: train(&["--c", "NaN", "--save", "out.etl"]),
+            code: 2,
+            says: vec!["'NaN' for '--c", "expected a number above 0 and at most 1e6"],
+            ..Case::default()
+        },
+        Case {
+            name: "flag: --c inf",
+            files: vec![("t.csv", good_train.clone())],
+            args: train(&["--c", "inf", "--save", "out.etl"]),
+            code: 2,
+            says: vec!["'inf' for '--c", "at most 1e6"],
+            ..Case::default()
+        },
+        Case {
+            name: "classify: features that overflow to NaN (the fit never ended)",
+            files: vec![("h.txt", huge_vectors), ("t.csv", huge_train.into_bytes())],
+            args: s(&[
+                "classify", "--vectors", "h.txt", "--train", "t.csv", "--features", "vectors",
+                "--pool", "pmeans:3", "--folds", "2", "--save", "out.etl",
+            ]),
+            code: 1,
+            says: vec![
+                "t.csv: 2-fold cross-validation: the training text \"",
+                "vector feature 1 (the pooled word vectors, standardised) is NaN",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "classify: 200 classes of 2 texts (the class and file were not named)",
+            files: vec![("t.csv", many_classes.into_bytes())],
+            args: s(&["classify", "--train", "t.csv", "--features", "ngrams", "--folds", "2"]),
+            code: 1,
+            says: vec![
+                "t.csv: 2-fold cross-validation: class 'c0' has 1 training text in this fit",
+                "too few to choose the regularisation",
+            ],
+            ..Case::default()
+        },
+        // --- threads ---------------------------------------------------------
+        Case {
+            name: "flag: --threads 0",
+            files: vec![("m.etl", model.as_bytes().to_vec())],
+            args: predict("m.etl", "new.csv", &["--threads", "0"]),
+            code: 2,
+            says: vec!["'0' for '--threads <N>': expected a number from 1 to 256"],
+            ..Case::default()
+        },
+        Case {
+            name: "flag: --threads 257 (5,000 took 10 s, 10^9 aborted)",
+            files: vec![("m.etl", model.as_bytes().to_vec())],
+            args: predict("m.etl", "new.csv", &["--threads", "257"]),
+            code: 2,
+            says: vec!["'257' for '--threads <N>': expected a number from 1 to 256"],
+            ..Case::default()
+        },
+        Case {
+            name: "flag: --threads 2^64-1 (ran until killed)",
+            files: vec![("m.etl", model.as_bytes().to_vec())],
+            args: predict("m.etl", "new.csv", &["--threads", "18446744073709551615"]),
+            code: 2,
+            says: vec!["--threads <N>", "expected a number from 1 to 256"],
+            ..Case::default()
+        },
+        Case {
+            name: "flag: --threads 256 works",
+            files: vec![("m.etl", model.as_bytes().to_vec())],
+            args: predict("m.etl", "new.csv", &["--threads", "256"]),
+            code: 0,
+            writes: vec![("out.csv", vec!["id,label\n1,"])],
+            ..Case::default()
+        },
+        // --- duplicate names -------------------------------------------------
+        Case {
+            name: "predict: the text column twice in the CSV header",
+            files: vec![
+                ("m.etl", model.as_bytes().to_vec()),
+                ("in.csv", b"id,text,text\n1,great,awful\n".to_vec()),
+            ],
+            args: predict("m.etl", "in.csv", &[]),
+            code: 1,
+            says: vec![
+                "in.csv: line 1: column 'text' is in the header twice, fields 2 and 3: choose one by its 0-based index (1 or 2)",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "predict: a duplicated header column chosen by index works",
+            files: vec![
+                ("m.etl", model.as_bytes().to_vec()),
+                ("in.csv", b"id,text,text\n1,great,awful\n".to_vec()),
+            ],
+            args: predict("m.etl", "in.csv", &["--text-column", "2"]),
+            code: 0,
+            writes: vec![("out.csv", vec!["id,label\n1,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "predict: a JSONL record with a key twice",
+            files: vec![
+                ("m.etl", model.as_bytes().to_vec()),
+                (
+                    "in.jsonl",
+                    b"{\"id\":1,\"text\":\"great\"}\n{\"id\":2,\"text\":\"great\",\"text\":\"awful\"}\n"
+                        .to_vec(),
+                ),
+            ],
+            args: predict("m.etl", "in.jsonl", &[]),
+            code: 1,
+            says: vec!["in.jsonl: line 2: duplicate key 'text'"],
+            ..Case::default()
+        },
+    ]
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -1442,6 +1708,7 @@ fn bad_input_matrix() {
         .join(&b'\n');
     cases.extend(input_cases(model.as_bytes(), &good_train));
     cases.extend(reader_cases());
+    cases.extend(model_cases(&model));
     assert!(cases.len() >= 30, "the matrix has {} rows", cases.len());
     let mut failures = Vec::new();
     for case in &cases {

@@ -322,3 +322,79 @@ fn a_killed_run_leaves_no_output() {
     );
     let _ = std::io::stdout().flush();
 }
+
+/// Truncating a memory-mapped `.fifu` while `predict` read it raised
+/// SIGBUS: the process died without a word (status 135 from the shell)
+/// and left its hidden temporary output behind. The run is made
+/// deterministic by feeding stdin: the first rows go in, the file is
+/// truncated once the temporary output exists (so the vectors are open
+/// and mapped), and the rows after that must touch the unmapped pages.
+#[test]
+fn a_vector_file_truncated_while_mapped_is_reported_and_cleaned_up() {
+    let dir = tempfile::tempdir().unwrap();
+    train_model(dir.path());
+    std::fs::copy(default_vectors(), dir.path().join("v.fifu")).unwrap();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("embed-tl"))
+        .current_dir(dir.path())
+        .args(["-q", "predict", "--model", "m.etl", "--vectors", "v.fifu"])
+        .args([
+            "--input",
+            "-",
+            "--output",
+            "out.csv",
+            "--input-format",
+            "csv",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut first = String::from("id,text\n");
+    for i in 0..1000 {
+        first.push_str(&format!("{i},a great phone that works\n"));
+    }
+    stdin.write_all(first.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let temporary = || {
+        std::fs::read_dir(dir.path()).unwrap().any(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name.starts_with(".out.csv.") && name.ends_with(".tmp")
+        })
+    };
+    let start = Instant::now();
+    while !temporary() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no temporary output appeared"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "finished too soon");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join("v.fifu"))
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    // The rest from another thread: the process dies while we write.
+    let feeder = std::thread::spawn(move || {
+        for i in 0..200_000 {
+            if writeln!(stdin, "{i},the quick brown fox and the lazy dog {i}").is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(135), "stderr: {stderr}");
+    assert!(
+        stderr.contains(
+            "error: a memory-mapped input file changed or was truncated while being read"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(files(dir.path()), ["m.etl", "train.csv", "v.fifu"]);
+}

@@ -76,11 +76,15 @@ pub struct ClassifyArgs {
     /// Folds of the inner CV that picks the L2 strength (and channel weight).
     #[arg(long, default_value_t = 3)]
     inner_folds: usize,
-    /// Candidate L2 strengths C (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100")]
+    /// Candidate L2 strengths C (comma-separated), each above 0 and at
+    /// most 1e6.
+    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100",
+          value_parser = super::parse_c)]
     c: Vec<f64>,
-    /// Candidate weights of the vector channel with --features both.
-    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1")]
+    /// Candidate weights of the vector channel with --features both, each
+    /// above 0 and at most 1000.
+    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
+          value_parser = super::parse_beta)]
     beta: Vec<f32>,
     /// L-BFGS iteration limit per fit.
     #[arg(long, default_value_t = 300)]
@@ -226,11 +230,18 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             &train.classes,
             args.folds,
             args.seed,
-        )?;
+        )
+        .with_context(|| {
+            format!(
+                "{}: {}-fold cross-validation",
+                args.train.display(),
+                args.folds
+            )
+        })?;
         spinner.finish_and_clear();
         if cv.unconverged > 0 {
             ui.warn(format!(
-                "{} fits stopped at the iteration limit (--max-iter {}) before converging",
+                "{} fits stopped before converging (at the iteration limit --max-iter {}, or in a line search that could not go on)",
                 cv.unconverged, args.max_iter
             ));
         }
@@ -240,16 +251,18 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     let needs_model = args.test.is_some() || args.save.is_some() || args.predict.is_some();
     if needs_model {
         let spinner = ui.spinner("fitting on all training texts".into());
-        let model = params.fit(
-            vectors.as_ref(),
-            &train.texts,
-            &train.labels,
-            &train.classes,
-        )?;
+        let model = params
+            .fit(
+                vectors.as_ref(),
+                &train.texts,
+                &train.labels,
+                &train.classes,
+            )
+            .with_context(|| format!("{}: fitting on all texts", args.train.display()))?;
         spinner.finish_and_clear();
         if !model.model().converged() {
             ui.warn(format!(
-                "the final fit stopped at the iteration limit (--max-iter {}) before converging",
+                "the final fit stopped before converging (at the iteration limit --max-iter {}, or in a line search that could not go on)",
                 args.max_iter
             ));
         }

@@ -11,9 +11,12 @@
 //! - [`check_outputs`] refuses, before any work, an output that is the same
 //!   file as an input (or as another output).
 
+use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::Mutex;
 
 use anyhow::{bail, Context, Result};
@@ -46,8 +49,10 @@ static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// On Ctrl-C or SIGTERM, remove the temporary files of unfinished outputs
 /// and exit with status 130: an interrupted run leaves no target file and
-/// no hidden partial file behind.
+/// no hidden partial file behind. On SIGBUS the same, with a message and
+/// status [`SIGBUS_EXIT`].
 pub fn clean_up_on_interrupt() {
+    clean_up_on_sigbus();
     let _ = ctrlc::set_handler(|| {
         if let Ok(paths) = PENDING.lock() {
             for path in paths.iter() {
@@ -61,6 +66,100 @@ pub fn clean_up_on_interrupt() {
 fn forget(tmp_path: &Path) {
     if let Ok(mut paths) = PENDING.lock() {
         paths.retain(|p| p != tmp_path);
+    }
+    unregister_for_sigbus(tmp_path);
+}
+
+/// The exit status after a SIGBUS (128 + 7, what a shell reports for a
+/// process the signal killed, as 130 is for Ctrl-C).
+pub const SIGBUS_EXIT: i32 = 135;
+
+/// What the SIGBUS handler prints.
+const SIGBUS_MESSAGE: &[u8] =
+    b"error: a memory-mapped input file changed or was truncated while being read\n";
+
+/// Temporary files being written, for the SIGBUS handler, which may not
+/// take a lock (the faulting thread may hold [`PENDING`]'s) nor allocate:
+/// each slot holds a NUL-terminated path or null. A path is leaked on
+/// purpose when its slot is cleared: the handler, running on another
+/// thread, could be reading it. More than 32 outputs at once would leave
+/// the extra ones out; no command writes more than 5.
+static SIGBUS_SLOTS: [AtomicPtr<libc::c_char>; 32] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; 32];
+
+fn register_for_sigbus(tmp_path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = CString::new(tmp_path.as_os_str().as_bytes()) else {
+        return;
+    };
+    let raw = path.into_raw();
+    for slot in &SIGBUS_SLOTS {
+        if slot
+            .compare_exchange(ptr::null_mut(), raw, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+    }
+    // No free slot: give the path back.
+    // SAFETY: `raw` came from `CString::into_raw` above and was not stored.
+    drop(unsafe { CString::from_raw(raw) });
+}
+
+fn unregister_for_sigbus(tmp_path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let wanted = tmp_path.as_os_str().as_bytes();
+    for slot in &SIGBUS_SLOTS {
+        let p = slot.load(Ordering::SeqCst);
+        // SAFETY: non-null slot values are leaked `CString`s, never freed.
+        if !p.is_null() && unsafe { CStr::from_ptr(p) }.to_bytes() == wanted {
+            let _ = slot.compare_exchange(p, ptr::null_mut(), Ordering::SeqCst, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Set by the first thread to enter [`on_sigbus`].
+static SIGBUS_SEEN: AtomicBool = AtomicBool::new(false);
+
+/// The SIGBUS handler: only async-signal-safe calls (`write`, `unlink`,
+/// `_exit`, `pause`) and atomics. Several worker threads may fault at
+/// once: the first cleans up and exits, the others wait for it (returning
+/// would run the faulting access again; the default action would kill the
+/// process before the clean-up).
+extern "C" fn on_sigbus(_signal: libc::c_int) {
+    // SAFETY: `write`, `unlink`, `_exit` and `pause` are async-signal-safe;
+    // the slots hold null or NUL-terminated strings that are never freed.
+    unsafe {
+        if SIGBUS_SEEN.swap(true, Ordering::SeqCst) {
+            loop {
+                libc::pause();
+            }
+        }
+        libc::write(2, SIGBUS_MESSAGE.as_ptr().cast(), SIGBUS_MESSAGE.len());
+        for slot in &SIGBUS_SLOTS {
+            let p = slot.load(Ordering::SeqCst);
+            if !p.is_null() {
+                libc::unlink(p);
+            }
+        }
+        libc::_exit(SIGBUS_EXIT);
+    }
+}
+
+/// On SIGBUS, which a memory-mapped input (a `.fifu` vector file) raises
+/// when it is truncated while being read, print what happened, remove the
+/// temporary files of unfinished outputs and exit with [`SIGBUS_EXIT`]
+/// (the default action killed the process without a word and left the
+/// hidden temporary output behind).
+fn clean_up_on_sigbus() {
+    // SAFETY: a zeroed `sigaction` is valid; the handler is an
+    // `extern "C" fn(c_int)`, as `sa_sigaction` without SA_SIGINFO wants.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigbus as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut action.sa_mask);
+        action.sa_flags = 0;
+        libc::sigaction(libc::SIGBUS, &action, ptr::null_mut());
     }
 }
 
@@ -288,6 +387,7 @@ impl AtomicFile {
         if let Ok(mut paths) = PENDING.lock() {
             paths.push(tmp_path.clone());
         }
+        register_for_sigbus(&tmp_path);
         Ok(AtomicFile {
             path: path.to_path_buf(),
             target,

@@ -68,8 +68,8 @@ pub struct PredictArgs {
     /// bad row stops the run.
     #[arg(long, value_name = "FILE")]
     skip_bad: Option<PathBuf>,
-    /// Worker threads [default: all cores].
-    #[arg(long, value_name = "N")]
+    /// Worker threads, 1 to 256 [default: all cores].
+    #[arg(long, value_name = "N", value_parser = super::parse_threads)]
     threads: Option<usize>,
 }
 
@@ -102,7 +102,7 @@ pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
     }
     if let Some(n) = args.threads {
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()
             .context("setting up the worker threads")?;
     }

@@ -85,19 +85,23 @@ pub struct TransferArgs {
     /// Folds of the inner CV that picks the L2 strength (and channel weight).
     #[arg(long, default_value_t = 3)]
     inner_folds: usize,
-    /// Candidate L2 strengths C of the comparison (comma-separated).
-    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100")]
+    /// Candidate L2 strengths C of the comparison (comma-separated), each
+    /// above 0 and at most 1e6.
+    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100",
+          value_parser = super::parse_c)]
     c: Vec<f64>,
-    /// Candidate weights of the vector channel of (c) in the comparison.
-    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1")]
+    /// Candidate weights of the vector channel of (c) in the comparison,
+    /// each above 0 and at most 1000.
+    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
+          value_parser = super::parse_beta)]
     beta: Vec<f32>,
     /// Candidate L2 strengths C of each learning-curve fit. Default: the
     /// same as --c. A smaller grid makes the many curve fits cheaper.
-    #[arg(long, value_delimiter = ',', value_name = "C")]
+    #[arg(long, value_delimiter = ',', value_name = "C", value_parser = super::parse_c)]
     curve_c: Option<Vec<f64>>,
     /// Candidate vector-channel weights of each learning-curve fit of (c).
     /// Default: the same as --beta.
-    #[arg(long, value_delimiter = ',', value_name = "BETA")]
+    #[arg(long, value_delimiter = ',', value_name = "BETA", value_parser = super::parse_beta)]
     curve_beta: Option<Vec<f32>>,
     /// Learning-curve sizes (comma-separated numbers, `all` for the whole
     /// pool). Default: 25, 50, 100, 200, 500, 1000, 2000, 5000, ... below
@@ -252,8 +256,10 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         args.repeats, args.folds
     ));
     let tick = || bar.inc(1);
-    let comparison =
-        compare.compare(&vectors, &train.texts, &train.labels, &train.classes, &tick)?;
+    let train_name = embed_tl::corpus::source::display_name(&args.train);
+    let comparison = compare
+        .compare(&vectors, &train.texts, &train.labels, &train.classes, &tick)
+        .with_context(|| format!("{train_name}: the comparison"))?;
     let curve = match &curve_data {
         Some((data, _)) => {
             bar.set_message("learning curve");
@@ -262,15 +268,19 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
                 .iter()
                 .map(|&i| train.texts[i].as_str())
                 .collect();
-            Some(curve_params.run(
-                &vectors,
-                &texts,
-                &data.pool_labels,
-                &data.eval_texts,
-                &data.eval_labels,
-                &train.classes,
-                &tick,
-            )?)
+            Some(
+                curve_params
+                    .run(
+                        &vectors,
+                        &texts,
+                        &data.pool_labels,
+                        &data.eval_texts,
+                        &data.eval_labels,
+                        &train.classes,
+                        &tick,
+                    )
+                    .with_context(|| format!("{train_name}: the learning curve"))?,
+            )
         }
         None => None,
     };

@@ -776,6 +776,19 @@ fn resolve(columns: &[Column], names: &[String]) -> Result<Vec<usize>> {
     columns
         .iter()
         .map(|column| {
+            if let Column::Name(name) = column {
+                let mut at = names.iter().enumerate().filter(|(_, h)| *h == name);
+                if let (Some((first, _)), Some((second, _))) = (at.next(), at.next()) {
+                    return Err(Error::malformed(
+                        Location::Line(1),
+                        format!(
+                            "column '{name}' is in the header twice, fields {} and {}: choose one by its 0-based index ({first} or {second})",
+                            first + 1,
+                            second + 1
+                        ),
+                    ));
+                }
+            }
             match column {
                 Column::Name(name) => names.iter().position(|h| h == name),
                 Column::Index(i) => (*i < names.len()).then_some(*i),
@@ -1113,9 +1126,12 @@ impl Jsonl {
                 stats.blank_lines += 1;
                 continue;
             }
-            let object = match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(serde_json::Value::Object(map)) => map,
-                Ok(_) => return bad("expected a JSON object".into(), &self.buf),
+            let object = match serde_json::from_str::<TopLevel>(text) {
+                Ok(TopLevel::Object(map)) => map,
+                Ok(TopLevel::Duplicate(key)) => {
+                    return bad(format!("duplicate key '{key}'"), &self.buf)
+                }
+                Ok(TopLevel::NotObject) => return bad("expected a JSON object".into(), &self.buf),
                 Err(e) => return bad(format!("invalid JSON: {e}"), &self.buf),
             };
             let mut fields = Vec::with_capacity(self.names.len());
@@ -1138,6 +1154,89 @@ impl Jsonl {
                 fields,
             })));
         }
+    }
+}
+
+/// A JSONL line as parsed: an object whose keys are all different, or
+/// what else it was. `serde_json::Value` keeps the last of repeated keys
+/// silently; this visitor builds the same map, inserting each key through
+/// one `entry` lookup (as `Value`'s own visitor does with `insert`), so it
+/// costs no more than parsing into a `Value`.
+enum TopLevel {
+    Object(serde_json::Map<String, serde_json::Value>),
+    /// The first key seen twice (the rest of the object is skipped).
+    Duplicate(String),
+    NotObject,
+}
+
+impl<'de> serde::Deserialize<'de> for TopLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(TopLevelVisitor)
+    }
+}
+
+struct TopLevelVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut access: A,
+    ) -> std::result::Result<TopLevel, A::Error> {
+        use serde::de::IgnoredAny;
+        use serde_json::map::Entry;
+        let mut map = serde_json::Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            match map.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(access.next_value()?);
+                }
+                Entry::Occupied(slot) => {
+                    let key = slot.key().clone();
+                    access.next_value::<IgnoredAny>()?;
+                    while access.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    return Ok(TopLevel::Duplicate(key));
+                }
+            }
+        }
+        Ok(TopLevel::Object(map))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<TopLevel, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_str<E>(self, _: &str) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<TopLevel, E> {
+        Ok(TopLevel::NotObject)
     }
 }
 
@@ -1287,7 +1386,7 @@ mod tests {
 
     #[test]
     fn jsonl_rows_good_and_bad() {
-        let data = b"{\"id\": 7, \"text\": \"a\"}\n\n{\"text\": \"b\"}\n[1]\n{oops\n{\"id\":\"x\",\"text\":\"\xff\"}\n{\"id\":\"q\",\"text\":\"c\"}";
+        let data = b"{\"id\": 7, \"text\": \"a\"}\n\n{\"text\": \"b\"}\n[1]\n{oops\n{\"id\":\"x\",\"text\":\"\xff\"}\n{\"id\":\"q\",\"text\":\"c\"}\n{\"id\":1,\"text\":\"d\",\"text\":{\"x\":[1]},\"z\":2}\n\"s\"\n{\"id\":{\"k\":1,\"k\":2},\"text\":\"e\"}";
         assert_eq!(
             rows(data, CorpusFormat::Jsonl, Limits::default()),
             [
@@ -1297,6 +1396,9 @@ mod tests {
                 "5!invalid JSON: key must be a string at line 1 column 2 [{oops]",
                 "6!invalid UTF-8 at byte 18 [{\"id\":\"x\",\"text\":\"\u{fffd}\"}]",
                 "7:c|q",
+                "8!duplicate key 'text' [{\"id\":1,\"text\":\"d\",\"text\":{\"x\":[1]},\"z\":2}]",
+                "9!expected a JSON object [\"s\"]",
+                "10:e|{\"k\":2}",
             ]
         );
     }
@@ -1311,6 +1413,10 @@ mod tests {
                 "line 1: no column 'text'; columns found: id, body",
             ),
             (b"id,t\xffext\n", "header row: invalid UTF-8"),
+            (
+                b"id,text,text\n1,a,b\n",
+                "line 1: column 'text' is in the header twice, fields 2 and 3: choose one by its 0-based index (1 or 2)",
+            ),
         ] {
             let err = RowReader::new(data, CorpusFormat::Csv, &columns, Limits::default())
                 .err()

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::{stratified_folds, training_rows, Metrics};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pipeline::{GridPoint, PipelineParams};
 use crate::vectors::Vectors;
 
@@ -42,6 +42,18 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
     k: usize,
     seed: u64,
 ) -> Result<CvReport> {
+    // The folds' own check knows class numbers only: name the class here.
+    let rarest = (0..classes.len())
+        .map(|c| (c, labels.iter().filter(|&&l| l == c).count()))
+        .filter(|&(_, n)| n > 0)
+        .min_by_key(|&(_, n)| n);
+    if let Some((c, n)) = rarest.filter(|&(_, n)| n < k) {
+        return Err(Error::InvalidInput(format!(
+            "class '{}' has {n} text{}, fewer than the {k} folds of the cross-validation",
+            classes[c],
+            if n == 1 { "" } else { "s" }
+        )));
+    }
     let folds = stratified_folds(labels, k, seed)?;
     let results: Vec<Result<(Metrics, GridPoint, usize)>> = (0..k)
         .into_par_iter()
@@ -103,4 +115,26 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
         chosen,
         unconverged,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::FeatureSet;
+
+    /// The folds' own check said `class #2`: the message names the class.
+    #[test]
+    fn too_few_texts_for_the_folds_names_the_class() {
+        let texts = ["good", "fine", "bad", "awful", "meh"];
+        let labels = [0, 0, 1, 1, 2];
+        let classes = ["pos", "neg", "rare"].map(String::from);
+        let params = PipelineParams::default().features(FeatureSet::Ngrams);
+        let err = cross_validate(&params, None, &texts, &labels, &classes, 2, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("class 'rare' has 1 text, fewer than the 2 folds"),
+            "{err}"
+        );
+    }
 }

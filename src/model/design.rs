@@ -133,6 +133,37 @@ impl Design {
         }
     }
 
+    /// A feature that is not a finite number, as `(row, column, value)`
+    /// (0-based): the first in the dense block, else the first in the
+    /// sparse one.
+    pub fn first_non_finite(&self) -> Option<(usize, usize, f32)> {
+        let d = self.dense_cols;
+        // (An empty dense block has no position: no division by 0.)
+        if let Some(at) = self.dense.iter().position(|v| !v.is_finite()) {
+            return Some((at / d, at % d, self.dense[at]));
+        }
+        (0..self.rows).find_map(|i| {
+            let (idx, val) = self.sparse.row(i);
+            idx.iter()
+                .zip(val)
+                .find(|(_, v)| !v.is_finite())
+                .map(|(&j, &v)| (i, d + j as usize, v))
+        })
+    }
+
+    /// An error naming the first feature that is not a finite number: a
+    /// fit on it would have no finite loss.
+    pub fn check_finite(&self) -> Result<()> {
+        match self.first_non_finite() {
+            None => Ok(()),
+            Some((i, j, v)) => Err(Error::InvalidInput(format!(
+                "feature {} of row {} is {v}: features must be finite numbers",
+                j + 1,
+                i + 1
+            ))),
+        }
+    }
+
     /// Scale the dense block by `factor` (the weight of the vector channel).
     pub fn scale_dense(&mut self, factor: f32) {
         self.dense.iter_mut().for_each(|v| *v *= factor);

@@ -20,6 +20,28 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
 
+/// The largest L2 strength `C` accepted: 10^6 already means practically no
+/// regularisation (scikit-learn's own grids stop at 10^4), and a bounded
+/// `C` bounds the fitted weights (see [`MAX_WEIGHT`]).
+pub const MAX_C: f64 = 1e6;
+
+/// The largest weight magnitude a model may have, fitted or read from a
+/// file. Scores `x . w + b` are summed in f32 for the dense block: with
+/// `|w| <= 10^6`, a row's score overflows only if the absolute values of
+/// its features sum to more than `3.4e38 / 10^6 = 3.4e32`, far beyond any
+/// standardised or TF-IDF feature (a standardised column stays within
+/// `sqrt(n)` of the training rows, times `beta`), so every score is finite
+/// and every probability a number (1e300 weights made every probability
+/// NaN). A fit never reaches it in practice: the objective at the optimum
+/// is at most its value at zero, so `||W||^2 <= 2 C n ln(classes)`.
+pub const MAX_WEIGHT: f64 = 1e6;
+
+/// Loss and gradient evaluations allowed per L-BFGS iteration. A More-Thuente
+/// line search needs one to three; argmin runs it without an iteration
+/// limit, so on a badly scaled problem it could search forever: past this
+/// budget the fit stops, reported as not converged.
+const EVALUATIONS_PER_ITERATION: u64 = 20;
+
 /// Logistic-regression settings (a consuming builder, checked by
 /// [`LogisticParams::check`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -65,9 +87,9 @@ impl LogisticParams {
 
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
-        if !(self.c > 0.0 && self.c.is_finite()) {
+        if !(self.c > 0.0 && self.c <= MAX_C) {
             return Err(Error::InvalidInput(format!(
-                "C must be positive, got {}",
+                "C must be a number above 0 and at most {MAX_C:e}, got {}",
                 self.c
             )));
         }
@@ -110,6 +132,7 @@ impl LogisticParams {
                 "label {bad} out of range 0..{classes}"
             )));
         }
+        x.check_finite()?;
         let outputs = if classes == 2 { 1 } else { classes };
         let stride = x.cols() + 1;
         let init = match warm {
@@ -122,6 +145,10 @@ impl LogisticParams {
             outputs,
             lambda: 1.0 / (self.c * x.rows() as f64),
             last: std::sync::Mutex::new(None),
+            budget: self
+                .max_iterations
+                .saturating_add(1)
+                .saturating_mul(EVALUATIONS_PER_ITERATION),
         };
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
             .with_tolerance_grad(self.tolerance)
@@ -139,10 +166,23 @@ impl LogisticParams {
             .ok_or_else(|| {
                 Error::InvalidInput("logistic regression returned no solution".into())
             })?;
-        let converged = !matches!(
+        // Only a stop on the gradient or cost tolerance is convergence: the
+        // iteration limit, a line search that failed (a non-finite loss,
+        // the evaluation budget) are not.
+        let converged = matches!(
             state.get_termination_reason(),
-            Some(TerminationReason::MaxItersReached)
+            Some(TerminationReason::SolverConverged)
         );
+        if let Some((j, w)) = weights
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !w.is_finite() || w.abs() > MAX_WEIGHT)
+        {
+            return Err(Error::InvalidInput(format!(
+                "logistic regression: weight {j} grew to {w:e}, beyond {MAX_WEIGHT:e}: the features are badly scaled or C ({}) too large",
+                self.c
+            )));
+        }
         Ok(FittedLogistic {
             classes,
             cols: x.cols(),
@@ -168,7 +208,7 @@ pub struct FittedLogistic {
 
 impl FittedLogistic {
     /// Whether a model read from a file is consistent: at least two
-    /// classes, one finite weight per input column and output, plus the
+    /// classes, one weight per input column and output, plus the
     /// intercepts.
     pub(crate) fn check(&self) -> std::result::Result<(), String> {
         if self.classes < 2 {
@@ -187,10 +227,23 @@ impl FittedLogistic {
                 self.classes
             ));
         }
-        if !self.weights.iter().all(|w| w.is_finite()) {
-            return Err("weights that are not finite numbers".into());
-        }
         Ok(())
+    }
+
+    /// Whether every weight of a model read from a file is within
+    /// [`MAX_WEIGHT`] (naming the first that is not by its JSON path).
+    pub(crate) fn check_weights(&self) -> std::result::Result<(), String> {
+        match self
+            .weights
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !w.is_finite() || w.abs() > MAX_WEIGHT)
+        {
+            Some((j, w)) => Err(format!(
+                "model.weights[{j}] is {w:e}: expected a number from -{MAX_WEIGHT:e} to {MAX_WEIGHT:e}"
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Number of classes.
@@ -253,6 +306,16 @@ impl FittedLogistic {
                 softmax(&mut p);
             }
             row.iter_mut().zip(&p).for_each(|(o, &v)| *o = v as f32);
+        }
+        if let Some(i) = out
+            .rows()
+            .into_iter()
+            .position(|r| r.iter().any(|v| !v.is_finite()))
+        {
+            return Err(Error::InvalidInput(format!(
+                "text {} of the batch: its features are not finite numbers (word vectors or pooling with values too large), so it has no probabilities",
+                i + 1
+            )));
         }
         Ok(out)
     }
@@ -358,23 +421,43 @@ struct Problem<'a> {
     /// The last point evaluated with its loss and gradient: the line search
     /// asks for the cost and then the gradient at the same point.
     last: std::sync::Mutex<Option<Evaluated>>,
+    /// Evaluations left before the fit gives up (see
+    /// [`EVALUATIONS_PER_ITERATION`]).
+    budget: u64,
 }
 
-/// A point with its loss and gradient.
-type Evaluated = (Vec<f64>, f64, Vec<f64>);
+/// A point with its loss and gradient, and the evaluations so far.
+type Evaluated = (Vec<f64>, f64, Vec<f64>, u64);
 
 impl Problem<'_> {
-    /// Loss and gradient at `w`, computed once per point.
-    fn loss_and_gradient(&self, w: &[f64]) -> (f64, Vec<f64>) {
+    /// Loss and gradient at `w`, computed once per point. An error when
+    /// the loss or gradient is not a finite number (a step too far on
+    /// badly scaled features: argmin's line search would never end on it)
+    /// or when the evaluation budget is spent; either ends the line search
+    /// and L-BFGS stops at the best point so far, not converged.
+    fn loss_and_gradient(
+        &self,
+        w: &[f64],
+    ) -> std::result::Result<(f64, Vec<f64>), argmin::core::Error> {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, loss, grad)) = last.as_ref() {
-            if at.as_slice() == w {
-                return (*loss, grad.clone());
-            }
+        let evaluations = match last.as_ref() {
+            Some((at, loss, grad, _)) if at.as_slice() == w => return Ok((*loss, grad.clone())),
+            Some((.., n)) => *n,
+            None => 0,
+        };
+        if evaluations >= self.budget {
+            return Err(argmin::core::Error::msg(format!(
+                "{evaluations} loss evaluations without converging"
+            )));
         }
         let (loss, grad) = self.evaluate(w, true);
-        *last = Some((w.to_vec(), loss, grad.clone()));
-        (loss, grad)
+        if !loss.is_finite() || !grad.iter().all(|g| g.is_finite()) {
+            return Err(argmin::core::Error::msg(
+                "the loss is not a finite number at this step",
+            ));
+        }
+        *last = Some((w.to_vec(), loss, grad.clone(), evaluations + 1));
+        Ok((loss, grad))
     }
 
     /// Loss and (optionally) gradient. Scores come from [`scores`]; the
@@ -461,7 +544,7 @@ impl CostFunction for Problem<'_> {
         let w = w
             .as_slice()
             .ok_or_else(|| argmin::core::Error::msg("non-contiguous params"))?;
-        Ok(self.loss_and_gradient(w).0)
+        Ok(self.loss_and_gradient(w)?.0)
     }
 }
 
@@ -473,7 +556,7 @@ impl Gradient for Problem<'_> {
         let w = w
             .as_slice()
             .ok_or_else(|| argmin::core::Error::msg("non-contiguous params"))?;
-        Ok(Array1::from(self.loss_and_gradient(w).1))
+        Ok(Array1::from(self.loss_and_gradient(w)?.1))
     }
 }
 
@@ -516,6 +599,7 @@ mod tests {
                 outputs,
                 lambda: 0.1,
                 last: std::sync::Mutex::new(None),
+                budget: 100,
             };
             let w: Vec<f64> = (0..outputs * 4).map(|i| 0.1 * i as f64 - 0.3).collect();
             let (_, g) = p.evaluate(&w, true);
@@ -562,13 +646,40 @@ mod tests {
         assert!(!m.converged());
     }
 
+    /// `--beta 1e20` scaled the vector features so far that argmin's line
+    /// search never ended, whatever the iteration limit.
+    #[test]
+    fn huge_features_end_within_the_iteration_limit() {
+        let (mut x, y) = toy();
+        x.scale_dense(1e20);
+        for max in [1, 5, 300] {
+            match LogisticParams::default()
+                .max_iterations(max)
+                .fit(&x, &y, 2, None)
+            {
+                Ok(m) => assert!(m.iterations() <= max, "{} iterations", m.iterations()),
+                Err(e) => panic!("max {max}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_features_are_an_error_naming_the_row() {
+        let (mut x, y) = toy();
+        x.scale_dense(f32::NAN);
+        let err = LogisticParams::default()
+            .fit(&x, &y, 2, None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("feature 1 of row 1 is NaN"), "{err}");
+    }
+
     #[test]
     fn bad_settings_are_errors() {
         let (x, y) = toy();
-        assert!(LogisticParams::default()
-            .c(0.0)
-            .fit(&x, &y, 2, None)
-            .is_err());
+        for c in [0.0, -1.0, f64::NAN, f64::INFINITY, 2e6] {
+            assert!(LogisticParams::default().c(c).fit(&x, &y, 2, None).is_err());
+        }
         assert!(LogisticParams::default().fit(&x, &y, 1, None).is_err());
         assert!(LogisticParams::default().fit(&x, &y[..3], 2, None).is_err());
     }

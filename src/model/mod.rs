@@ -18,4 +18,4 @@ mod design;
 mod logistic;
 
 pub use design::{Csr, Design};
-pub use logistic::{argmax, FittedLogistic, LogisticParams};
+pub use logistic::{argmax, FittedLogistic, LogisticParams, MAX_C, MAX_WEIGHT};
