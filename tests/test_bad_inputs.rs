@@ -1273,7 +1273,12 @@ fn big_endian_w2v() -> Vec<u8> {
 /// `convert` refuses a word the output format cannot give back.
 fn number_cases() -> Vec<Case> {
     let be = || ("be.bin", big_endian_w2v());
-    let huge = || ("huge.txt", b"the 0.1 0.2\nbig 1e20 -1e20\nof 0.3 0.4\n".to_vec());
+    let huge = || {
+        (
+            "huge.txt",
+            b"the 0.1 0.2\nbig 1e20 -1e20\nof 0.3 0.4\n".to_vec(),
+        )
+    };
     let be_says = vec![
         "be.bin: byte ",
         "the vector of 'the' has norm",
@@ -1343,20 +1348,14 @@ fn number_cases() -> Vec<Case> {
         },
         Case {
             name: "numbers: values of 1e19 (norm below the limit) give finite cosines",
-            files: vec![(
-                "big.txt",
-                b"a 1e19 1e19\nb 1e19 0\nc 0 -1e19\n".to_vec(),
-            )],
+            files: vec![("big.txt", b"a 1e19 1e19\nb 1e19 0\nc 0 -1e19\n".to_vec())],
             args: s(&["vectors", "similar", "big.txt", "a"]),
             prints: vec!["0.7071\tb", "-0.7071\tc"],
             ..Case::default()
         },
         Case {
             name: "numbers: convert of a word with spaces to word2vec-bin is refused",
-            files: vec![(
-                "g.txt",
-                b"the 0.1 0.2\n. . . 0.3 0.4\n".to_vec(),
-            )],
+            files: vec![("g.txt", b"the 0.1 0.2\n. . . 0.3 0.4\n".to_vec())],
             args: s(&["vectors", "convert", "g.txt", "out.bin"]),
             code: 1,
             says: vec![
