@@ -326,3 +326,262 @@ fn model_trained_on_fifu_accepts_the_vectors_converted_to_glove_and_back() {
     assert_eq!(p0, std::fs::read(dir.path().join("p1.csv")).unwrap());
     assert_eq!(p0, std::fs::read(dir.path().join("p2.csv")).unwrap());
 }
+
+/// Round trips as a property: random vocabularies (spaces, tabs, line
+/// breaks, non-ASCII, byte-order marks, number-like and empty words,
+/// duplicates) and random finite values (extremes, subnormals, -0.0,
+/// 1e19..1e38), read from a file and written in every format through the
+/// library API `vectors convert` uses (`Vectors::read`, `Vectors::write`).
+/// Each step either gives back the same words and f32 bits, or refuses
+/// with an error naming the word.
+mod property {
+    use std::io::Cursor;
+
+    use embed_tl::vectors::{Format, Scale, Vectors};
+    use finalfusion::embeddings::Embeddings;
+    use finalfusion::io::WriteEmbeddings;
+    use finalfusion::norms::NdNorms;
+    use finalfusion::storage::NdArray;
+    use finalfusion::vocab::SimpleVocab;
+    use proptest::prelude::*;
+
+    use super::OUTPUTS;
+
+    /// A row: word and values.
+    type Row = (String, Vec<f32>);
+
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[a-c]{1,3}",
+            2 => "[a-c .\t\n\r0-9\u{e9}\u{4e2d}\u{feff}\u{a0}-]{0,5}",
+            3 => prop::sample::select(vec![
+                "", " ", ". . .", "a\nb", "\nx", "\rx", "x\r", "\u{feff}bom", "nan", "a nan",
+                "a 5", "5 a", "1999", "a\tb", "a\t", "</s>", "-0", "1e5", "a  b", "\u{3000}",
+            ])
+            .prop_map(String::from),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = f32> {
+        use prop::num::f32::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
+        prop_oneof![
+            4 => -10.0f32..10.0,
+            2 => POSITIVE | NEGATIVE | NORMAL | SUBNORMAL | ZERO,
+            2 => prop::sample::select(vec![
+                f32::MAX, f32::MIN, f32::MIN_POSITIVE, -f32::MIN_POSITIVE, 0.0, -0.0, 1e-45,
+                -1e-45, 1e19, -1.8e19, 1.85e19, 0.8461,
+            ]),
+            1 => 1e19f32..1e38,
+            1 => -1e-38f32..1e-38,
+        ]
+    }
+
+    /// Rows (duplicates possible), and norms for a finalfusion input.
+    fn table() -> impl Strategy<Value = (Vec<Row>, Vec<f32>, u8)> {
+        (
+            1usize..4,
+            prop::collection::vec(word(), 1..5),
+            any::<bool>(),
+        )
+            .prop_flat_map(|(dims, mut words, duplicate)| {
+                if duplicate {
+                    words.push(words[0].clone());
+                }
+                let n = words.len();
+                (
+                    prop::collection::vec(prop::collection::vec(value(), dims), n)
+                        .prop_map(move |values| words.iter().cloned().zip(values).collect()),
+                    prop::collection::vec(prop_oneof![3 => 0.0f32..100.0, 1 => value()], n),
+                    0u8..3,
+                )
+            })
+    }
+
+    /// The first row of each word, as every reader keeps it.
+    fn first_rows(rows: &[Row]) -> Vec<Row> {
+        let mut seen = std::collections::HashSet::new();
+        rows.iter()
+            .filter(|(w, _)| seen.insert(w.clone()))
+            .cloned()
+            .collect()
+    }
+
+    /// A finalfusion file without norms: the rows are the vectors.
+    fn fifu_without_norms(rows: &[Row]) -> Vec<u8> {
+        let dims = rows[0].1.len();
+        let mut out = b"FiFu".to_vec();
+        [0u32, 2, 1, 2]
+            .iter()
+            .for_each(|v| out.extend(v.to_le_bytes()));
+        let vocab_len: usize = 8 + rows.iter().map(|(w, _)| 4 + w.len()).sum::<usize>();
+        out.extend(1u32.to_le_bytes());
+        out.extend((vocab_len as u64).to_le_bytes());
+        out.extend((rows.len() as u64).to_le_bytes());
+        for (w, _) in rows {
+            out.extend((w.len() as u32).to_le_bytes());
+            out.extend(w.as_bytes());
+        }
+        out.extend(2u32.to_le_bytes());
+        let padding = 4 - out.len() % 4;
+        let len = 16 + padding + rows.len() * dims * 4;
+        out.extend((len as u64).to_le_bytes());
+        out.extend((rows.len() as u64).to_le_bytes());
+        out.extend((dims as u32).to_le_bytes());
+        out.extend(10u32.to_le_bytes());
+        out.extend(std::iter::repeat_n(0u8, padding));
+        rows.iter()
+            .flat_map(|(_, v)| v)
+            .for_each(|v| out.extend(v.to_le_bytes()));
+        out
+    }
+
+    /// A finalfusion file with norms, written by finalfusion itself.
+    fn fifu_with_norms(rows: &[Row], norms: &[f32]) -> Vec<u8> {
+        let dims = rows[0].1.len();
+        let words: Vec<String> = rows.iter().map(|(w, _)| w.clone()).collect();
+        let values: Vec<f32> = rows.iter().flat_map(|(_, v)| v.clone()).collect();
+        let matrix = ndarray15::Array2::from_shape_vec((rows.len(), dims), values).unwrap();
+        let norms = NdNorms::new(ndarray15::Array1::from(norms[..rows.len()].to_vec()));
+        let embeddings =
+            Embeddings::new(None, SimpleVocab::new(words), NdArray::new(matrix), norms);
+        let mut out = Cursor::new(Vec::new());
+        embeddings.write_embeddings(&mut out).unwrap();
+        out.into_inner()
+    }
+
+    /// word2vec binary with every row, duplicates included.
+    fn word2vec_binary(rows: &[Row]) -> Vec<u8> {
+        let mut out = format!("{} {}\n", rows.len(), rows[0].1.len()).into_bytes();
+        for (w, v) in rows {
+            out.extend(w.as_bytes());
+            out.push(b' ');
+            v.iter().for_each(|x| out.extend(x.to_le_bytes()));
+            out.push(b'\n');
+        }
+        out
+    }
+
+    fn rows_of(v: &Vectors) -> Vec<(String, Vec<u32>)> {
+        let mut row = vec![0.0; v.dims()];
+        (0..v.len())
+            .map(|i| {
+                v.row_into(i, Scale::Original, &mut row);
+                (
+                    v.word(i).to_string(),
+                    row.iter().map(|x| x.to_bits()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn bits(rows: &[Row]) -> Vec<(String, Vec<u32>)> {
+        rows.iter()
+            .map(|(w, v)| (w.clone(), v.iter().map(|x| x.to_bits()).collect()))
+            .collect()
+    }
+
+    /// The message names one of the words (as errors print them).
+    fn names_a_word(message: &str, rows: &[Row]) -> bool {
+        rows.iter()
+            .any(|(w, _)| message.contains(&format!("'{}'", w.escape_debug())))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn convert_round_trips_or_refuses_naming_the_word((rows, norms, kind) in table()) {
+            check(&rows, &norms, kind)?;
+        }
+    }
+
+    /// Hand-picked rows through the same check.
+    #[test]
+    fn picked_vocabularies_round_trip_or_are_refused() {
+        let cases: [(&[&str], f32); 6] = [
+            (&["a 5", "b"], 1.0),
+            (&["a nan", "b"], 1.0),
+            (&["\rx", "b"], 1.0),
+            (&["", "b"], 1.0),
+            (&["b", "b", "c"], f32::MAX),
+            (&["\u{feff}x", "a\tb"], 1e-45),
+        ];
+        for (words, value) in cases {
+            let rows: Vec<Row> = words
+                .iter()
+                .map(|w| (w.to_string(), vec![value, -0.0]))
+                .collect();
+            for kind in 0..3 {
+                check(&rows, &[1.0; 4], kind).unwrap();
+            }
+        }
+    }
+
+    fn check(rows: &[Row], norms: &[f32], kind: u8) -> Result<(), TestCaseError> {
+        {
+            let first = first_rows(rows);
+            // The input file and the values it holds.
+            let (bytes, format, expected) = match kind {
+                0 => (
+                    fifu_without_norms(&first),
+                    Format::Finalfusion,
+                    first.clone(),
+                ),
+                1 => {
+                    let scaled: Vec<Row> = first
+                        .iter()
+                        .zip(norms)
+                        .map(|((w, v), n)| (w.clone(), v.iter().map(|x| x * n).collect()))
+                        .collect();
+                    (fifu_with_norms(&first, norms), Format::Finalfusion, scaled)
+                }
+                _ => {
+                    let probe = Vectors::read(
+                        Cursor::new(fifu_without_norms(&first)),
+                        Format::Finalfusion,
+                        false,
+                    );
+                    match probe.map(|v| v.check_writable(Format::Word2VecBinary)) {
+                        Ok(Ok(())) => {
+                            (word2vec_binary(rows), Format::Word2VecBinary, first.clone())
+                        }
+                        _ => (
+                            fifu_without_norms(&first),
+                            Format::Finalfusion,
+                            first.clone(),
+                        ),
+                    }
+                }
+            };
+            let vectors = match Vectors::read(Cursor::new(bytes), format, false) {
+                Ok(v) => v,
+                Err(e) => {
+                    let message = e.to_string();
+                    prop_assert!(message.contains("too large"), "{message}");
+                    prop_assert!(names_a_word(&message, &first), "{message}");
+                    return Ok(());
+                }
+            };
+            let expected = bits(&expected);
+            prop_assert_eq!(rows_of(&vectors), expected.clone());
+            for to in OUTPUTS {
+                let mut out = Cursor::new(Vec::new());
+                match vectors.write(&mut out, to) {
+                    Ok(()) => {
+                        let back = Vectors::read(Cursor::new(out.into_inner()), to, false);
+                        let back = back.map_err(|e| TestCaseError::fail(format!("{to}: {e}")))?;
+                        prop_assert_eq!(rows_of(&back), expected.clone(), "{}", to);
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        prop_assert!(to != Format::Finalfusion, "fifu refused: {}", message);
+                        prop_assert!(message.contains("cannot write word"), "{}", message);
+                        prop_assert!(names_a_word(&message, &first), "{}", message);
+                        prop_assert!(out.into_inner().is_empty(), "{to}: wrote before refusing");
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
