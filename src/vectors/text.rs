@@ -41,7 +41,7 @@ pub(crate) struct TextOptions {
 
 /// Read a text vector file.
 ///
-/// Rows are L2-normalised; the original norms are kept in the result.
+/// Rows keep the file's values; their norms are computed (`build::finish`).
 /// Duplicate words keep their first row and are counted in the report.
 pub(crate) fn read_text<R: BufRead>(
     mut reader: R,

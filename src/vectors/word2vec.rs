@@ -17,7 +17,7 @@ const MAX_WORD: usize = 64 << 10;
 
 /// Read a binary word2vec file.
 ///
-/// Rows are L2-normalised; the original norms are kept in the result.
+/// Rows keep the file's values; their norms are computed (`build::finish`).
 pub(crate) fn read_word2vec_binary<R: BufRead>(
     mut reader: R,
     lossy: bool,
