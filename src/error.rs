@@ -55,6 +55,21 @@ pub enum Error {
         message: String,
     },
 
+    /// A word cannot be written in the chosen vector format and read back
+    /// as the same word (a space in a word2vec binary word, a line break in
+    /// a text format...): refused before anything is written.
+    #[error("cannot write word {} '{}' as {format}: {reason}", .index + 1, .word.escape_debug())]
+    Unwritable {
+        /// The word.
+        word: String,
+        /// Its 0-based row.
+        index: usize,
+        /// The format asked for.
+        format: String,
+        /// Why, and what would work instead.
+        reason: String,
+    },
+
     /// A caller passed arguments that cannot work (e.g. an unknown word).
     #[error("{0}")]
     InvalidInput(String),

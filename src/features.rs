@@ -357,11 +357,7 @@ fn lookup(
 }
 
 fn copy_row(vectors: &Vectors, idx: usize, scale: Scale, out: &mut [f32]) -> bool {
-    out.copy_from_slice(vectors.row(idx));
-    if scale == Scale::Original {
-        let norm = vectors.norm(idx);
-        out.iter_mut().for_each(|v| *v *= norm);
-    }
+    vectors.row_into(idx, scale, out);
     true
 }
 

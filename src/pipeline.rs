@@ -35,7 +35,7 @@ use crate::eval::{stratified_folds, training_rows};
 use crate::features::{Featurizer, FeaturizerParams};
 use crate::model::{Csr, Design, FittedLogistic, LogisticParams, MAX_C};
 use crate::ngrams::{NgramParams, NgramVocab};
-use crate::vectors::{Format, Vectors};
+use crate::vectors::{Format, Scale, Vectors};
 
 /// The largest weight `beta` of the vector channel accepted. The vector
 /// channel is standardised (unit variance per column) and TF-IDF rows have
@@ -588,30 +588,45 @@ pub struct Fingerprint {
     pub subwords: bool,
     /// SHA-256 over 64 evenly spaced rows (word, unit vector, norm).
     pub sample_sha256: String,
+    /// SHA-256 over the same rows (word, original-scale vector): the
+    /// values `vectors convert` writes bit for bit, so a file converted to
+    /// any format and back still matches. Absent in older models, which
+    /// are checked by `sample_sha256` alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values_sha256: Option<String>,
 }
 
 impl Fingerprint {
     /// The fingerprint of `vectors`.
     pub fn of(vectors: &Vectors) -> Fingerprint {
         let mut hash = Sha256::new();
+        let mut values = Sha256::new();
+        let mut original = vec![0.0; vectors.dims()];
         let n = vectors.len();
         let samples = n.min(64);
         for j in 0..samples {
             let i = j * n / samples;
             hash.update(vectors.word(i).as_bytes());
             hash.update([0u8]);
-            for v in vectors.row(i) {
+            for v in vectors.row(i).iter() {
                 hash.update(v.to_le_bytes());
             }
             hash.update(vectors.norm(i).to_le_bytes());
+            values.update(vectors.word(i).as_bytes());
+            values.update([0u8]);
+            vectors.row_into(i, Scale::Original, &mut original);
+            for v in &original {
+                values.update(v.to_le_bytes());
+            }
         }
-        let digest = hash.finalize();
+        let hex = |digest: &[u8]| digest.iter().map(|b| format!("{b:02x}")).collect();
         Fingerprint {
             format: vectors.format(),
             dims: vectors.dims(),
             words: n,
             subwords: vectors.has_subwords(),
-            sample_sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            sample_sha256: hex(&hash.finalize()),
+            values_sha256: Some(hex(&values.finalize())),
         }
     }
 
@@ -634,7 +649,11 @@ impl Fingerprint {
                 .to_string(),
             );
         }
-        if diffs.is_empty() && self.sample_sha256 != other.sample_sha256 {
+        let same_rows = match (&self.values_sha256, &other.values_sha256) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.sample_sha256 == other.sample_sha256,
+        };
+        if diffs.is_empty() && !same_rows {
             diffs.push("the same shape but different vectors (sampled rows differ)".into());
         }
         if diffs.is_empty() {

@@ -226,7 +226,9 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             files: vec![("v.fifu", fifu[..fifu.len() / 2].to_vec())],
             args: convert("v.fifu"),
             code: 1,
-            says: vec!["v.fifu: byte 608: file ends inside the matrix"],
+            // (a fifu converted from text has no norms chunk: its rows are
+            // the text's values)
+            says: vec!["v.fifu: byte 604: file ends inside the matrix"],
             ..Case::default()
         },
         Case {
@@ -1662,6 +1664,147 @@ fn model_cases(model: &str) -> Vec<Case> {
     ]
 }
 
+/// `w2v_c_tiny.bin` (word2vec.c's own output) with every float written
+/// big-endian, as a big-endian machine would have written it.
+fn big_endian_w2v() -> Vec<u8> {
+    let bytes = std::fs::read(data("original-tools/w2v_c_tiny.bin")).unwrap();
+    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let header = std::str::from_utf8(&bytes[..header_end]).unwrap();
+    let dims: usize = header.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut out = bytes[..header_end].to_vec();
+    let mut at = header_end;
+    while at < bytes.len() {
+        let space = at + bytes[at..].iter().position(|&b| b == b' ').unwrap();
+        out.extend_from_slice(&bytes[at..=space]);
+        at = space + 1;
+        for value in bytes[at..at + 4 * dims].chunks_exact(4) {
+            out.extend(value.iter().rev());
+        }
+        at += 4 * dims;
+        // word2vec.c's newline after each vector.
+        while at < bytes.len() && bytes[at] == b'\n' {
+            out.push(b'\n');
+            at += 1;
+        }
+    }
+    out
+}
+
+/// Numbers you can trust: vectors too large for f32 arithmetic are refused
+/// naming the word (never turned into NaN features or a cosine of 0), and
+/// `convert` refuses a word the output format cannot give back.
+fn number_cases() -> Vec<Case> {
+    let be = || ("be.bin", big_endian_w2v());
+    let huge = || {
+        (
+            "huge.txt",
+            b"the 0.1 0.2\nbig 1e20 -1e20\nof 0.3 0.4\n".to_vec(),
+        )
+    };
+    let be_says = vec![
+        "be.bin: byte ",
+        "the vector of 'the' has norm",
+        "too large",
+        "53 of 57 words",
+        "big-endian",
+    ];
+    vec![
+        Case {
+            name: "numbers: a big-endian word2vec binary is refused, with the byte order named",
+            files: vec![be()],
+            args: s(&["vectors", "info", "be.bin"]),
+            code: 1,
+            says: be_says.clone(),
+            ..Case::default()
+        },
+        Case {
+            name: "numbers: similar on a big-endian file prints no cosine",
+            files: vec![be()],
+            args: s(&["vectors", "similar", "be.bin", "the"]),
+            code: 1,
+            says: be_says.clone(),
+            ..Case::default()
+        },
+        Case {
+            name: "numbers: analogy on a big-endian file prints no cosine",
+            files: vec![be()],
+            args: s(&["vectors", "analogy", "be.bin", "the", "of", "and"]),
+            code: 1,
+            says: be_says.clone(),
+            ..Case::default()
+        },
+        Case {
+            name: "numbers: embed with a big-endian file writes no NaN features",
+            files: vec![be(), ("t.csv", b"id,text\n1,the cat\n".to_vec())],
+            args: s(&[
+                "embed",
+                "--vectors",
+                "be.bin",
+                "--input",
+                "t.csv",
+                "--output",
+                "out.csv",
+            ]),
+            code: 1,
+            says: be_says.clone(),
+            ..Case::default()
+        },
+        Case {
+            name: "numbers: convert of a big-endian file to glove writes no NaN",
+            files: vec![be()],
+            args: s(&["vectors", "convert", "be.bin", "out.txt"]),
+            code: 1,
+            says: be_says,
+            ..Case::default()
+        },
+        Case {
+            name: "numbers: a GloVe row of 1e20 values is refused at its line",
+            files: vec![huge()],
+            args: s(&["vectors", "similar", "huge.txt", "the"]),
+            code: 1,
+            says: vec![
+                "huge.txt: line 2: the vector of 'big' has norm 1.41e20",
+                "too large",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "numbers: values of 1e19 (norm below the limit) give finite cosines",
+            files: vec![("big.txt", b"a 1e19 1e19\nb 1e19 0\nc 0 -1e19\n".to_vec())],
+            args: s(&["vectors", "similar", "big.txt", "a"]),
+            prints: vec!["0.7071\tb", "-0.7071\tc"],
+            ..Case::default()
+        },
+        Case {
+            name: "numbers: convert of a word with spaces to word2vec-bin is refused",
+            files: vec![("g.txt", b"the 0.1 0.2\n. . . 0.3 0.4\n".to_vec())],
+            args: s(&["vectors", "convert", "g.txt", "out.bin"]),
+            code: 1,
+            says: vec![
+                "cannot write word 2 '. . .' as word2vec-bin",
+                "ends a word at its first space",
+                "fifu keeps any word",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "numbers: convert of a word with a newline (word2vec binary) to glove is refused",
+            files: vec![(
+                "nl.bin",
+                w2v_binary("2 2\n", &[("the", &[0.1, 0.2]), ("a\nb", &[0.3, 0.4])]),
+            )],
+            args: s(&["vectors", "convert", "nl.bin", "out.txt"]),
+            code: 1,
+            says: vec![
+                "cannot write word 2 'a\\nb' as glove",
+                "line break",
+                "fifu keeps any word",
+            ],
+            ..Case::default()
+        },
+    ]
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -1709,6 +1852,7 @@ fn bad_input_matrix() {
     cases.extend(input_cases(model.as_bytes(), &good_train));
     cases.extend(reader_cases());
     cases.extend(model_cases(&model));
+    cases.extend(number_cases());
     assert!(cases.len() >= 30, "the matrix has {} rows", cases.len());
     let mut failures = Vec::new();
     for case in &cases {

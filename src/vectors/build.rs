@@ -1,8 +1,10 @@
 //! The vocabulary index, and turning parsed rows into normalised storage.
 //!
 //! Shared by every reader: duplicate words are dropped (the first row is
-//! kept) while the index is built, rows are L2-normalised in parallel and
-//! their original norms kept.
+//! kept) while the index is built, and each row's L2 norm is computed in
+//! parallel (in f64, so that no finite value overflows). The rows keep the
+//! file's values: unit vectors are derived from them on demand, so that
+//! writing the vectors back gives the same f32 bits.
 
 use std::hash::BuildHasher;
 
@@ -172,16 +174,33 @@ pub(crate) struct RawRows {
     pub dims: usize,
 }
 
-/// Unit rows, their norms and the vocabulary.
+/// The file's rows, their norms and the vocabulary.
 #[derive(Debug)]
 pub(crate) struct Finished {
     pub vocab: Vocab,
+    /// Row-major, as the file had them (not normalised).
     pub values: Vec<f32>,
     pub norms: Vec<f32>,
     pub dims: usize,
+    /// Rows whose norm is too large for f32 arithmetic (see
+    /// [`norm_is_usable`]), if any.
+    pub too_large: Option<TooLarge>,
 }
 
-/// Index the words (dropping duplicates, first kept), normalise rows.
+/// Rows refused because their norm is too large: the first one and how many.
+#[derive(Debug)]
+pub(crate) struct TooLarge {
+    /// The first such row (in the vocabulary).
+    pub row: usize,
+    /// Its line (text) or byte offset (binary).
+    pub position: u64,
+    /// Its norm, computed in f64.
+    pub norm: f64,
+    /// How many rows are too large.
+    pub count: usize,
+}
+
+/// Index the words (dropping duplicates, first kept), compute the norms.
 pub(crate) fn finish(raw: RawRows, report: &mut LoadReport) -> Finished {
     let RawRows {
         words,
@@ -190,6 +209,7 @@ pub(crate) fn finish(raw: RawRows, report: &mut LoadReport) -> Finished {
         dims,
     } = raw;
     let (vocab, duplicates, first) = Vocab::build(words);
+    let mut kept: Vec<u64> = Vec::new();
     if let (Some(word), Some(&row)) = (first, duplicates.first()) {
         report.duplicates += duplicates.len();
         if report.first_duplicate.is_none() {
@@ -201,34 +221,148 @@ pub(crate) fn finish(raw: RawRows, report: &mut LoadReport) -> Finished {
         for (i, &d) in drop.iter().enumerate() {
             if !d {
                 values.copy_within(i * dims..(i + 1) * dims, out * dims);
+                kept.push(positions[i]);
                 out += 1;
             }
         }
         values.truncate(out * dims);
     }
-    let mut norms = vec![0f32; vocab.len()];
+    let mut norms64 = vec![0f64; vocab.len()];
     if dims > 0 {
         values
-            .par_chunks_mut(dims)
-            .zip(norms.par_iter_mut())
-            .for_each(|(row, norm)| *norm = normalize(row));
+            .par_chunks(dims)
+            .zip(norms64.par_iter_mut())
+            .for_each(|(row, norm)| *norm = norm_f64(row));
     }
+    let mut too_large: Option<TooLarge> = None;
+    let norms = norms64
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            let norm = n as f32;
+            if !norm_is_usable(norm) {
+                match &mut too_large {
+                    Some(t) => t.count += 1,
+                    None => {
+                        let position = if kept.is_empty() {
+                            positions[i]
+                        } else {
+                            kept[i]
+                        };
+                        too_large = Some(TooLarge {
+                            row: i,
+                            position,
+                            norm: n,
+                            count: 1,
+                        });
+                    }
+                }
+            }
+            norm
+        })
+        .collect();
     Finished {
         vocab,
         values,
         norms,
         dims,
+        too_large,
     }
 }
 
-/// L2-normalise `row` in place and return its original norm. A zero row
-/// stays zero (norm 0).
-pub(crate) fn normalize(row: &mut [f32]) -> f32 {
-    let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        row.iter_mut().for_each(|v| *v /= norm);
+/// The L2 norm of `row`, computed in f64: no finite f32 row overflows it
+/// (at most 100,000 squares of at most 1.2e77 each).
+pub(crate) fn norm_f64(row: &[f32]) -> f64 {
+    row.iter()
+        .map(|&v| f64::from(v) * f64::from(v))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// True when an f32 norm is finite and its square is too: rows with a
+/// larger norm (about 1.84e19 or more) are refused, because pooling,
+/// standardising and dot products run in f32 and would turn them into
+/// `inf` and `NaN`.
+pub(crate) fn norm_is_usable(norm: f32) -> bool {
+    norm.is_finite() && (norm * norm).is_finite()
+}
+
+/// A row a matrix check refused.
+#[derive(Debug)]
+pub(crate) enum BadRow {
+    /// Value `value` of row `row` is `found`, not a finite number.
+    NotFinite {
+        row: usize,
+        value: usize,
+        found: f32,
+    },
+    /// Row `row`'s original norm is `norm`, not usable (see
+    /// [`norm_is_usable`]); `count` rows are.
+    TooLarge { row: usize, norm: f64, count: usize },
+}
+
+/// Check a matrix read by finalfusion or from a memory map: every value
+/// finite, every row's original norm usable. The first `words` rows are
+/// words; rows after them are subword n-gram buckets (kept as they are).
+///
+/// With `norms`, word rows are unit vectors and their original norm is
+/// the row's norm times the stored one; without, rows are the vectors
+/// themselves and their norms are computed. Returns the words' norms.
+pub(crate) fn check_rows(
+    values: &[f32],
+    dims: usize,
+    words: usize,
+    norms: Option<&[f32]>,
+) -> Result<Vec<f32>, BadRow> {
+    if dims == 0 {
+        return Ok(norms.map_or_else(|| vec![0.0; words], <[f32]>::to_vec));
     }
-    norm
+    let stats: Vec<(f64, Option<usize>)> = values
+        .par_chunks(dims)
+        .map(|row| (norm_f64(row), row.iter().position(|v| !v.is_finite())))
+        .collect();
+    if let Some((row, value)) = stats
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| s.1.map(|k| (i, k)))
+    {
+        let found = values[row * dims + value];
+        return Err(BadRow::NotFinite { row, value, found });
+    }
+    let mut out = Vec::with_capacity(words);
+    let mut bad: Option<(usize, f64)> = None;
+    let mut count = 0;
+    for (i, &(norm, _)) in stats.iter().enumerate() {
+        let stored = norms.filter(|_| i < words).map(|n| n[i]);
+        let original = match stored {
+            Some(n) if n >= 0.0 => norm * f64::from(n),
+            Some(_) => f64::NAN,
+            None => norm,
+        };
+        if !norm_is_usable(original as f32) {
+            count += 1;
+            bad.get_or_insert((i, original));
+        }
+        if i < words {
+            out.push(stored.unwrap_or(norm as f32));
+        }
+    }
+    match bad {
+        Some((row, norm)) => Err(BadRow::TooLarge { row, norm, count }),
+        None => Ok(out),
+    }
+}
+
+/// L2-normalise `row` in place and return its original norm (computed in
+/// f64, so the unit values are finite even when the returned f32 norm is
+/// not). A zero row stays zero (norm 0).
+pub(crate) fn normalize(row: &mut [f32]) -> f32 {
+    let norm = norm_f64(row);
+    if norm > 0.0 {
+        row.iter_mut()
+            .for_each(|v| *v = (f64::from(*v) / norm) as f32);
+    }
+    norm as f32
 }
 
 #[cfg(test)]
@@ -251,9 +385,43 @@ mod tests {
         assert_eq!(report.first_duplicate, Some(("a".to_string(), 3)));
         assert_eq!(f.vocab.words().iter().collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(f.norms, [5.0, 2.0, 1.0]);
-        assert_eq!(f.values, [0.6, 0.8, 0.0, 1.0, 1.0, 0.0]);
+        // The file's values are kept as they were, not normalised.
+        assert_eq!(f.values, [3., 4., 0., 2., 1., 0.]);
+        assert!(f.too_large.is_none());
         assert_eq!(f.vocab.get("c"), Some(2));
         assert_eq!(f.vocab.get("d"), None);
+    }
+
+    /// Norms are computed without overflow; rows whose norm does not fit
+    /// f32 arithmetic are reported with their position, after duplicates
+    /// are dropped.
+    #[test]
+    fn too_large_norms_are_reported_where_they_are() {
+        let cases: [([f32; 2], bool); 5] = [
+            ([3e19, 4e19], false),
+            ([1e19, 1e19], true),
+            ([f32::MAX, 0.0], false),
+            ([1.8e19, 0.0], true),
+            ([1e-45, 1e-45], true),
+        ];
+        for (row, usable) in cases {
+            let mut words = Words::default();
+            ["a", "a", "b"].iter().for_each(|w| words.push(w));
+            let mut values = vec![1.0, 1.0, 1.0, 1.0];
+            values.extend(row);
+            let raw = RawRows {
+                words,
+                values,
+                positions: vec![10, 20, 30],
+                dims: 2,
+            };
+            let f = finish(raw, &mut LoadReport::default());
+            assert_eq!(f.too_large.is_none(), usable, "{row:?}");
+            if let Some(t) = f.too_large {
+                assert_eq!((t.row, t.position, t.count), (1, 30, 1), "{row:?}");
+            }
+            assert!(f.norms[1] > 0.0, "{row:?}");
+        }
     }
 
     #[test]

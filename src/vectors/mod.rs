@@ -25,8 +25,14 @@
 //! | word2vec text, fastText `.vec` | ours | `<words> <dims>` header, parsed in parallel |
 //! | GloVe text | ours | no header, parsed in parallel |
 //!
-//! Like finalfusion, vectors are stored L2-normalised with their original
-//! norms kept: ask for [`Scale::Unit`] or [`Scale::Original`] vectors.
+//! Ask for [`Scale::Unit`] (L2-normalised) or [`Scale::Original`] vectors.
+//! Rows are kept as the file holds them: the unit matrix and the norms of a
+//! finalfusion file, the values themselves of the other formats (and of a
+//! finalfusion file without norms); the other scale is derived on demand.
+//! So [`Vectors::write`] writes exactly the f32 values it read. Norms are
+//! computed in f64, and a vector whose norm does not fit f32 arithmetic
+//! (about 1.84e19 or more) is refused with its word, never turned into
+//! `inf` or `NaN`.
 
 use std::fmt;
 use std::fs::File;
@@ -35,15 +41,11 @@ use std::path::Path;
 use std::str::FromStr;
 
 use finalfusion::compat::fasttext::ReadFastText;
-use finalfusion::compat::text::{WriteText, WriteTextDims};
-use finalfusion::compat::word2vec::WriteWord2Vec;
 use finalfusion::embeddings::Embeddings;
 use finalfusion::io::{ReadEmbeddings, WriteEmbeddings};
 use finalfusion::norms::NdNorms;
 use finalfusion::storage::{NdArray, Storage, StorageWrap};
-use finalfusion::vocab::{
-    FastTextSubwordVocab, SimpleVocab, SubwordIndices, Vocab as _, VocabWrap, WordIndex,
-};
+use finalfusion::vocab::{FastTextSubwordVocab, SubwordIndices, Vocab as _, VocabWrap, WordIndex};
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
@@ -56,10 +58,11 @@ mod seen;
 mod sniff;
 mod text;
 mod word2vec;
+mod write;
 
 pub(crate) use sniff::compression as sniff_compression;
 
-use build::{Finished, Vocab, Words};
+use build::{BadRow, Finished, Vocab, Words};
 
 /// The most dimensions a vector file may declare.
 pub const MAX_DIMS: usize = 100_000;
@@ -210,13 +213,18 @@ pub struct NormStats {
 
 /// A frozen, read-only set of pretrained word vectors.
 ///
-/// Rows are stored L2-normalised with their original norms kept, as in
-/// finalfusion; a finalfusion file is used in place through a memory map.
-/// Cheap to share across threads (`Sync`).
+/// Rows are kept as the file holds them (L2-normalised with their norms
+/// for finalfusion files with norms and fastText models, the values
+/// themselves otherwise); a finalfusion file is used in place through a
+/// memory map. Cheap to share across threads (`Sync`).
 pub struct Vectors {
     vocab: Vocab,
     matrix: Matrix,
     norms: Vec<f32>,
+    /// True when the word rows of `matrix` are unit vectors (their original
+    /// is the row times its norm); false when they are the file's values
+    /// (their unit vector is the row divided by its norm).
+    unit_rows: bool,
     dims: usize,
     /// Subword vocabulary (fastText, finalfusion): rows after the words are
     /// n-gram buckets.
@@ -281,17 +289,37 @@ impl Vectors {
         format: Format,
         compression: Compression,
         report: LoadReport,
-    ) -> Vectors {
-        Vectors {
+    ) -> Result<Vectors> {
+        if let Some(t) = &f.too_large {
+            let location = if format == Format::Word2VecBinary {
+                Location::Byte(t.position)
+            } else {
+                Location::Line(t.position)
+            };
+            let bad = BadRow::TooLarge {
+                row: t.row,
+                norm: t.norm,
+                count: t.count,
+            };
+            return Err(bad_row_error(
+                bad,
+                f.vocab.words(),
+                f.vocab.len(),
+                format,
+                location,
+            ));
+        }
+        Ok(Vectors {
             vocab: f.vocab,
             matrix: Matrix::Owned(f.values),
             norms: f.norms,
+            unit_rows: false,
             dims: f.dims,
             subwords: None,
             format,
             compression,
             report,
-        }
+        })
     }
 
     /// The format the vectors were read from.
@@ -348,13 +376,47 @@ impl Vectors {
         self.vocab.get(word)
     }
 
-    /// The unit vector of row `idx` (a word index from [`Vectors::index`]).
+    /// Write the vector of row `idx` (a word index from [`Vectors::index`])
+    /// at `scale` into `out`.
+    ///
+    /// The scale the file holds is copied bit for bit; the other one is
+    /// derived (the unit row times its norm, as finalfusion's
+    /// `embedding_with_norm` does, or the file's row divided by its norm).
+    ///
+    /// # Panics
+    /// When `idx >= self.len()` or `out.len() != self.dims()`.
+    #[inline]
+    pub fn row_into(&self, idx: usize, scale: Scale, out: &mut [f32]) {
+        assert!(idx < self.len(), "row {idx} out of range");
+        out.copy_from_slice(self.stored_row(idx));
+        let norm = self.norms[idx];
+        match (scale, self.unit_rows) {
+            (Scale::Unit, true) | (Scale::Original, false) => {}
+            (Scale::Original, true) => out.iter_mut().for_each(|v| *v *= norm),
+            (Scale::Unit, false) if norm > 0.0 => out.iter_mut().for_each(|v| *v /= norm),
+            (Scale::Unit, false) => out.fill(0.0),
+        }
+    }
+
+    /// The unit vector of row `idx` (a word index from [`Vectors::index`]):
+    /// borrowed when the file holds unit rows, computed otherwise (see
+    /// [`Vectors::row_into`] to fill a buffer instead).
     ///
     /// # Panics
     /// When `idx >= self.len()`.
-    #[inline]
-    pub fn row(&self, idx: usize) -> &[f32] {
+    pub fn row(&self, idx: usize) -> std::borrow::Cow<'_, [f32]> {
         assert!(idx < self.len(), "row {idx} out of range");
+        if self.unit_rows {
+            return self.stored_row(idx).into();
+        }
+        let mut out = vec![0.0; self.dims];
+        self.row_into(idx, Scale::Unit, &mut out);
+        out.into()
+    }
+
+    /// Row `idx` as stored: unit or original, see [`Vectors::row_into`].
+    #[inline]
+    fn stored_row(&self, idx: usize) -> &[f32] {
         &self.matrix.as_slice()[idx * self.dims..(idx + 1) * self.dims]
     }
 
@@ -375,11 +437,7 @@ impl Vectors {
     pub fn embedding_into(&self, word: &str, scale: Scale, out: &mut [f32]) -> bool {
         assert_eq!(out.len(), self.dims, "output has the wrong length");
         if let Some(idx) = self.index(word) {
-            out.copy_from_slice(self.row(idx));
-            if scale == Scale::Original {
-                let norm = self.norm(idx);
-                out.iter_mut().for_each(|v| *v *= norm);
-            }
+            self.row_into(idx, scale, out);
             return true;
         }
         let Some(subwords) = &self.subwords else {
@@ -485,7 +543,15 @@ impl Vectors {
             .par_chunks(dims)
             .enumerate()
             .filter(|(i, _)| !skip.contains(i))
-            .map(|(i, row)| (row.iter().zip(query).map(|(a, b)| a * b).sum::<f32>(), i))
+            .map(|(i, row)| {
+                let dot = row.iter().zip(query).map(|(a, b)| a * b).sum::<f32>();
+                let norm = self.norms[i];
+                match self.unit_rows {
+                    true => (dot, i),
+                    false if norm > 0.0 => (dot / norm, i),
+                    false => (0.0, i),
+                }
+            })
             .collect();
         let by_score = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
         let k = k.min(scored.len());
@@ -513,39 +579,91 @@ impl Vectors {
         ))
     }
 
-    /// Write the vectors in `format` (original scale for the text and
-    /// word2vec formats). Subword n-grams survive only in finalfusion.
-    pub fn write<W: Write + Seek>(&self, mut out: W, format: Format) -> Result<()> {
+    /// Write the vectors in `format`: exactly the f32 values read, bit for
+    /// bit (text formats print each value's shortest decimal that parses
+    /// back to it).
+    ///
+    /// The text and word2vec formats get the original scale: the file's
+    /// values, or for finalfusion files with norms the unit row times its
+    /// norm (finalfusion's `embedding_with_norm`). finalfusion gets the
+    /// matrix as held: the unit matrix and its norms, or the values without
+    /// a norms chunk, so that reading it back gives the same values.
+    /// Subword n-grams survive only in finalfusion. Words a format cannot
+    /// hold are refused before anything is written
+    /// ([`Vectors::check_writable`]).
+    pub fn write<W: Write + Seek>(&self, out: W, format: Format) -> Result<()> {
         if format == Format::FastText {
             return Err(Error::InvalidInput(
                 "writing fastText .bin is not supported: write fifu to keep subwords".into(),
             ));
         }
-        let matrix = self.matrix.as_slice().to_vec();
+        self.check_writable(format)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+        match format {
+            Format::Glove => write::text(self, &mut out, false)?,
+            Format::Word2VecText => write::text(self, &mut out, true)?,
+            Format::Word2VecBinary => write::word2vec_binary(self, &mut out)?,
+            Format::Finalfusion if self.subwords.is_none() => write::fifu(
+                &mut out,
+                self.vocab.words(),
+                self.matrix.as_slice(),
+                self.dims,
+                self.unit_rows.then_some(&self.norms[..]),
+            )?,
+            Format::Finalfusion => self.write_fifu_subwords(&mut out)?,
+            Format::FastText => unreachable!("refused above"),
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Ok when every word can be written in `format` and read back as the
+    /// same word; else [`Error::Unwritable`] naming the first word that
+    /// cannot (a word2vec binary word with a space, a text word with a line
+    /// break...). finalfusion keeps any word.
+    pub fn check_writable(&self, format: Format) -> Result<()> {
+        for (index, word) in self.words().enumerate() {
+            if let Some(reason) = write::unwritable(word, format) {
+                return Err(Error::Unwritable {
+                    word: word.to_string(),
+                    index,
+                    format: format.to_string(),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// finalfusion with a subword vocabulary, through finalfusion's writer.
+    /// Word rows are written as unit vectors with their norms (when this
+    /// set holds original rows, a file without norms and with subwords,
+    /// which finalfusion does not write, they are normalised here: the one
+    /// case where the values read back are not the same bits).
+    fn write_fifu_subwords<W: Write + Seek>(&self, out: &mut W) -> Result<()> {
+        let mut matrix = self.matrix.as_slice().to_vec();
         let rows = matrix.len() / self.dims.max(1);
+        let mut norms = self.norms.clone();
+        if !self.unit_rows {
+            for (i, norm) in norms.iter_mut().enumerate() {
+                *norm = build::normalize(&mut matrix[i * self.dims..(i + 1) * self.dims]);
+            }
+        }
         let storage = NdArray::new(
             ndarray15::Array2::from_shape_vec((rows, self.dims), matrix)
                 .map_err(|e| Error::InvalidInput(format!("matrix shape: {e}")))?,
         );
-        let vocab: VocabWrap = match &self.subwords {
-            Some(v) => v.clone(),
-            None => SimpleVocab::new(self.words().map(str::to_string).collect::<Vec<_>>()).into(),
-        };
-        let norms = NdNorms::new(ndarray15::Array1::from(self.norms.clone()));
-        let embeddings = Embeddings::new(None, vocab, storage, norms);
-        let result = match format {
-            Format::Finalfusion => embeddings.write_embeddings(&mut out),
-            Format::Word2VecText => embeddings.write_text_dims(&mut out, true),
-            Format::Glove => embeddings.write_text(&mut out, true),
-            Format::Word2VecBinary => embeddings.write_word2vec_binary(&mut out, true),
-            Format::FastText => unreachable!("refused above"),
-        };
-        result.map_err(|e| match e {
-            finalfusion::error::Error::Write { error, .. } => Error::io(error),
-            other => Error::InvalidInput(format!("cannot write {format}: {other}")),
-        })?;
-        out.flush()?;
-        Ok(())
+        let vocab = self
+            .subwords
+            .clone()
+            .expect("called for vectors with subwords");
+        let norms = NdNorms::new(ndarray15::Array1::from(norms));
+        Embeddings::new(None, vocab, storage, norms)
+            .write_embeddings(out)
+            .map_err(|e| match e {
+                finalfusion::error::Error::Write { error, .. } => Error::io(error),
+                other => Error::InvalidInput(format!("cannot write fifu: {other}")),
+            })
     }
 
     /// A new, in-memory set holding only `words` (those that have a
@@ -562,10 +680,15 @@ impl Vectors {
                 continue;
             }
             if let Some(idx) = self.index(word) {
-                values.extend_from_slice(self.row(idx));
+                values.extend_from_slice(self.stored_row(idx));
                 norms.push(self.norm(idx));
             } else if self.embedding_into(word, Scale::Original, &mut row) {
-                norms.push(build::normalize(&mut row));
+                // An average of checked n-gram rows: its norm is usable.
+                if self.unit_rows {
+                    norms.push(build::normalize(&mut row));
+                } else {
+                    norms.push(build::norm_f64(&row) as f32);
+                }
                 values.extend_from_slice(&row);
             } else {
                 continue;
@@ -576,6 +699,7 @@ impl Vectors {
             vocab,
             matrix: Matrix::Owned(values),
             norms,
+            unit_rows: self.unit_rows,
             dims,
             subwords: None,
             format: self.format,
@@ -632,21 +756,27 @@ impl Vectors {
                 ),
             ));
         }
-        let norms = match norms {
-            Some(n) if n.len() == index.len() => n.to_vec(),
+        let stored = match norms {
+            Some(n) if n.len() == index.len() => Some(n.to_vec()),
             Some(n) => {
                 return Err(Error::malformed(
                     Location::None,
                     format!("{} norms for {} words", n.len(), index.len()),
                 ))
             }
-            None => vec![1.0; index.len()],
+            None => None,
         };
+        let unit_rows = stored.is_some();
+        let norms =
+            build::check_rows(&values, dims, index.len(), stored.as_deref()).map_err(|bad| {
+                bad_row_error(bad, index.words(), index.len(), format, Location::None)
+            })?;
         let subwords = (!matches!(vocab, VocabWrap::SimpleVocab(_))).then_some(vocab);
         Ok(Vectors {
             vocab: index,
             matrix: Matrix::Owned(values),
             norms,
+            unit_rows,
             dims,
             subwords,
             format,
@@ -734,13 +864,29 @@ fn open_fifu(file: File, lossy: bool) -> Result<Vectors> {
                     .collect(),
             )
         };
-        let norms = simple
-            .norms
-            .unwrap_or_else(|| vec![1.0; simple.vocab.len()]);
+        // Without a norms chunk the rows are the vectors themselves.
+        let unit_rows = simple.norms.is_some();
+        let words = simple.vocab.len();
+        let norms = build::check_rows(
+            &matrix.as_slice()[..len],
+            simple.dims,
+            words,
+            simple.norms.as_deref(),
+        )
+        .map_err(|bad| {
+            bad_row_error(
+                bad,
+                simple.vocab.words(),
+                words,
+                Format::Finalfusion,
+                Location::None,
+            )
+        })?;
         return Ok(Vectors {
             vocab: simple.vocab,
             matrix,
             norms,
+            unit_rows,
             dims: simple.dims,
             subwords: None,
             format: Format::Finalfusion,
@@ -786,12 +932,52 @@ fn read_format<R: BufRead>(
             return Vectors::from_finalfusion(embeddings, format, compression);
         }
     };
-    Ok(Vectors::from_finished(
-        finished,
-        format,
-        compression,
-        report,
-    ))
+    Vectors::from_finished(finished, format, compression, report)
+}
+
+/// The error for a row [`build::check_rows`] or a reader refused: names the
+/// word (or n-gram row) and, when many rows of a word2vec binary file are
+/// too large, suggests the byte order.
+fn bad_row_error(
+    bad: BadRow,
+    words: &Words,
+    n_words: usize,
+    format: Format,
+    location: Location,
+) -> Error {
+    let name = |row: usize| {
+        if row < n_words {
+            format!("'{}'", words.get(row).escape_debug())
+        } else {
+            format!("n-gram row {}", row - n_words + 1)
+        }
+    };
+    let message = match bad {
+        BadRow::NotFinite { row, value, found } => format!(
+            "value {} of {} is not a finite number ({found})",
+            value + 1,
+            name(row)
+        ),
+        BadRow::TooLarge { row, norm, count } => {
+            let mut m = format!(
+                "the vector of {} has norm {norm:.2e}: too large (norms of about 1.84e19 or \
+                 more are refused: their square overflows f32, and pooling or similarity \
+                 would turn them into inf and NaN)",
+                name(row)
+            );
+            if count > 1 {
+                m.push_str(&format!("; {count} of {n_words} words are too large"));
+            }
+            if format == Format::Word2VecBinary && count >= 2 && count * 10 >= n_words {
+                m.push_str(
+                    "; was the file written big-endian? word2vec binary floats are read \
+                     little-endian, as word2vec.c and gensim write them",
+                );
+            }
+            m
+        }
+    };
+    Error::malformed(location, message)
 }
 
 /// A fastText model in memory (or memory-mapped): checked, then read by

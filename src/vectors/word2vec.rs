@@ -18,7 +18,7 @@ const MAX_WORD: usize = 64 << 10;
 
 /// Read a binary word2vec file.
 ///
-/// Rows are L2-normalised; the original norms are kept in the result.
+/// Rows keep the file's values; their norms are computed (`build::finish`).
 /// Duplicate words keep their first row (the others are dropped as they
 /// are read, and counted in the report). Anything but whitespace after
 /// the rows the header promises is refused.
