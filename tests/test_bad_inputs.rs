@@ -865,6 +865,19 @@ fn stray_quote(closed: bool) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// `in.csv` as a FIFO that a thread fills with two texts once a reader
+/// opens it.
+fn fifo_with_texts(dir: &Path) {
+    let path = dir.join("in.csv");
+    mkfifo(&path);
+    std::thread::spawn(move || {
+        if let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(&path) {
+            use std::io::Write;
+            let _ = fifo.write_all(b"id,text\n1,a fine phone\n2,broke in a week\n");
+        }
+    });
+}
+
 fn symlink_to_tsv(dir: &Path) {
     #[cfg(unix)]
     std::os::unix::fs::symlink(dir.join("t.tsv"), dir.join("link.tsv")).unwrap();
@@ -1192,6 +1205,48 @@ fn input_cases(model_bytes: &[u8], good_train: &[u8]) -> Vec<Case> {
             code: 1,
             says: vec!["p.csv: line 2: row longer than 200 bytes"],
             changes: vec![],
+            ..Case::default()
+        },
+        Case {
+            name: "fifo: embed reads a FIFO once (it opened it twice and blocked)",
+            setup: Some(fifo_with_texts),
+            args: embed("in.csv", &[]),
+            says: vec!["in.csv: read 2 rows, used 2, rejected 0"],
+            writes: vec![("out.csv", vec!["\n1,", "\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "fifo: predict reads a FIFO (it said 'empty file')",
+            files: vec![model()],
+            setup: Some(fifo_with_texts),
+            args: predict("m.etl", "in.csv", &[]),
+            says: vec!["in.csv: read 2 rows, used 2, rejected 0"],
+            writes: vec![("out.csv", vec!["id,label\n1,", "\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "stdin: predict --input /dev/stdin (it said 'empty file')",
+            files: vec![model()],
+            args: predict("m.etl", "/dev/stdin", &[]),
+            stdin: Some(b"id,text\n1,a fine phone\n".to_vec()),
+            says: vec!["/dev/stdin: read 1 rows, used 1, rejected 0"],
+            writes: vec![("out.csv", vec!["id,label\n1,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "jsonl: text that is an array",
+            files: vec![("in.jsonl", b"{\"text\": [\"a\", \"b\"]}\n".to_vec())],
+            args: embed("in.jsonl", &[]),
+            code: 1,
+            says: vec!["in.jsonl: line 1: field 'text': an array, expected a string of text"],
+            ..Case::default()
+        },
+        Case {
+            name: "jsonl: text that is a number, in predict",
+            files: vec![model(), ("in.jsonl", b"{\"text\": 42}\n".to_vec())],
+            args: predict("m.etl", "in.jsonl", &[]),
+            code: 1,
+            says: vec!["in.jsonl: line 1: the text is not a JSON string"],
             ..Case::default()
         },
         Case {
