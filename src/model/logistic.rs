@@ -145,6 +145,7 @@ impl LogisticParams {
             outputs,
             lambda: 1.0 / (self.c * x.rows() as f64),
             last: std::sync::Mutex::new(None),
+            aborted: std::sync::atomic::AtomicBool::new(false),
             budget: self
                 .max_iterations
                 .saturating_add(1)
@@ -166,13 +167,21 @@ impl LogisticParams {
             .ok_or_else(|| {
                 Error::InvalidInput("logistic regression returned no solution".into())
             })?;
-        // Only a stop on the gradient or cost tolerance is convergence: the
-        // iteration limit, a line search that failed (a non-finite loss,
-        // the evaluation budget) are not.
-        let converged = matches!(
-            state.get_termination_reason(),
-            Some(TerminationReason::SolverConverged)
-        );
+        // The iteration limit and a fit cut short (a non-finite loss, the
+        // evaluation budget spent) are not convergence; a stop on the
+        // tolerances is, and so is a line search that can no longer
+        // improve the loss in floating point (at the optimum, to the
+        // precision of the arithmetic).
+        let aborted = result
+            .problem
+            .problem
+            .as_ref()
+            .is_some_and(|p| p.aborted.load(std::sync::atomic::Ordering::Relaxed));
+        let converged = !aborted
+            && !matches!(
+                state.get_termination_reason(),
+                Some(TerminationReason::MaxItersReached)
+            );
         if let Some((j, w)) = weights
             .iter()
             .enumerate()
@@ -424,6 +433,9 @@ struct Problem<'a> {
     /// Evaluations left before the fit gives up (see
     /// [`EVALUATIONS_PER_ITERATION`]).
     budget: u64,
+    /// The fit was cut short: the budget was spent or the loss was not a
+    /// finite number.
+    aborted: std::sync::atomic::AtomicBool,
 }
 
 /// A point with its loss and gradient, and the evaluations so far.
@@ -446,12 +458,16 @@ impl Problem<'_> {
             None => 0,
         };
         if evaluations >= self.budget {
+            self.aborted
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             return Err(argmin::core::Error::msg(format!(
                 "{evaluations} loss evaluations without converging"
             )));
         }
         let (loss, grad) = self.evaluate(w, true);
         if !loss.is_finite() || !grad.iter().all(|g| g.is_finite()) {
+            self.aborted
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             return Err(argmin::core::Error::msg(
                 "the loss is not a finite number at this step",
             ));
@@ -599,6 +615,7 @@ mod tests {
                 outputs,
                 lambda: 0.1,
                 last: std::sync::Mutex::new(None),
+                aborted: std::sync::atomic::AtomicBool::new(false),
                 budget: 100,
             };
             let w: Vec<f64> = (0..outputs * 4).map(|i| 0.1 * i as f64 - 0.3).collect();
