@@ -1633,14 +1633,18 @@ fn model_cases(model: &str) -> Vec<Case> {
             ..Case::default()
         },
         Case {
-            name: "classify: 200 classes of 2 texts (the class and file were not named)",
+            // Once a failure naming neither class nor file; since issue 14
+            // each fold's training part (one text of each class) leaves no
+            // inner folds, so C is the middle of the grid, and the run says
+            // so and still reports an accuracy.
+            name: "classify: 200 classes of 2 texts (a class of 1 in each fold's training part)",
             files: vec![("t.csv", many_classes.into_bytes())],
             args: s(&["classify", "--train", "t.csv", "--features", "ngrams", "--folds", "2"]),
-            code: 1,
+            code: 0,
             says: vec![
-                "t.csv: 2-fold cross-validation: class 'c0' has 1 training text in this fit",
-                "too few to choose the regularisation",
+                "t.csv: in 2 of the 2 folds, too few texts were left to choose C and beta by inner cross-validation, so the middle of each grid was used",
             ],
+            prints: vec!["2-fold stratified cross-validation", "accuracy"],
             ..Case::default()
         },
         // --- threads ---------------------------------------------------------

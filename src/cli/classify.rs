@@ -12,7 +12,7 @@ use embed_tl::corpus::{read_labelled_opts, Column};
 use embed_tl::eval::{cross_validate, CvReport, Metrics};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::model::LogisticParams;
-use embed_tl::pipeline::{FeatureSet, PipelineParams};
+use embed_tl::pipeline::{FeatureSet, PipelineParams, SmallClasses};
 use embed_tl::pool::PoolParams;
 use embed_tl::vectors::{Format, Scale};
 
@@ -20,7 +20,7 @@ use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
 use super::read_training_set;
 use super::report::{write_metrics, write_scores};
-use super::{open_vectors, Ui};
+use super::{cv_inner_warning, inner_selection_warning, open_vectors, small_classes_warning, Ui};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
 /// stratified cross-validation, and optionally save it and label new texts.
@@ -134,30 +134,13 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     }
     let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
     let counts = train.class_counts();
-    // Stratified folds give a class at most one text per fold: a class with
-    // fewer texts than folds is missing from some folds' training or test
-    // part, which the estimate should say.
-    let folds = if args.test.is_some() && !args.cv {
-        args.inner_folds
-    } else {
-        args.folds.max(args.inner_folds)
-    };
-    let rare: Vec<String> = train
-        .classes
-        .iter()
-        .zip(&counts)
-        .filter(|(_, &n)| n < folds)
-        .map(|(c, n)| format!("'{c}' ({n})"))
-        .collect();
-    if !rare.is_empty() {
-        ui.warn(format!(
-            "{}: {} class{} fewer texts than the {folds} folds, so some folds lack {}: {}",
-            args.train.display(),
-            rare.len(),
-            if rare.len() == 1 { " has" } else { "es have" },
-            if rare.len() == 1 { "it" } else { "them" },
-            rare.join(", ")
-        ));
+    let run_cv = args.test.is_none() || args.cv;
+    // A class with fewer texts than folds does not stop the estimate (see
+    // `cross_validate`): say what the estimate does with it.
+    if run_cv {
+        if let Some(w) = small_classes_warning(&args.train, &train.classes, &counts, args.folds) {
+            ui.warn(w);
+        }
     }
     let vectors = match (&args.vectors, args.features.uses_vectors()) {
         (Some(path), _) => Some(open_vectors(path, args.vectors_format, false, ui)?),
@@ -205,22 +188,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         seconds: 0.0,
     };
 
-    let run_cv = args.test.is_none() || args.cv;
     if run_cv {
-        let smallest = counts.iter().copied().min().unwrap_or(0);
-        if smallest < args.folds {
-            let (class, _) = counts
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, &n)| n)
-                .unwrap_or((0, &0));
-            bail!(
-                "{}: class '{}' has {smallest} examples, fewer than --folds {}: lower --folds to at most {smallest}, or add examples",
-                args.train.display(),
-                train.classes[class],
-                args.folds
-            );
-        }
         let spinner = ui.spinner(format!("{}-fold cross-validation", args.folds));
         let cv = cross_validate(
             &params,
@@ -239,6 +207,9 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             )
         })?;
         spinner.finish_and_clear();
+        if let Some(w) = cv_inner_warning(&args.train, &cv) {
+            ui.warn(w);
+        }
         if cv.unconverged > 0 {
             ui.warn(format!(
                 "{} fits stopped before converging (at the iteration limit --max-iter {}, or in a line search that could not go on)",
@@ -260,6 +231,9 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             )
             .with_context(|| format!("{}: fitting on all texts", args.train.display()))?;
         spinner.finish_and_clear();
+        if let Some(w) = inner_selection_warning(&args.train, &train.classes, model.selection()) {
+            ui.warn(w);
+        }
         if !model.model().converged() {
             ui.warn(format!(
                 "the final fit stopped before converging (at the iteration limit --max-iter {}, or in a line search that could not go on)",
@@ -271,6 +245,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             beta: model.selection().beta,
             iterations: model.model().iterations(),
             converged: model.model().converged(),
+            small_classes: model.selection().small_classes.clone(),
         });
         if let Some(test_path) = &args.test {
             let test = read_labelled_opts(
@@ -383,6 +358,9 @@ struct ModelSummary {
     beta: f32,
     iterations: u64,
     converged: bool,
+    /// How choosing C and beta adapted to small classes, if it had to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    small_classes: Option<SmallClasses>,
 }
 
 impl Report {

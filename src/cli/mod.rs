@@ -315,3 +315,125 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         io.is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
 }
+
+/// The warning for classes with fewer texts than the `folds` of a
+/// cross-validation estimate (None when there are none): what the
+/// estimate does with them ([`embed_tl::eval::stratified_folds`]).
+pub(crate) fn small_classes_warning(
+    train: &Path,
+    classes: &[String],
+    counts: &[usize],
+    folds: usize,
+) -> Option<String> {
+    let rare: Vec<(&String, usize)> = classes
+        .iter()
+        .zip(counts.iter().copied())
+        .filter(|&(_, n)| n > 0 && n < folds)
+        .collect();
+    let singles = rare.iter().any(|&(_, n)| n == 1);
+    let message = match rare[..] {
+        [] => return None,
+        [(class, n)] => format!(
+            "class '{class}' has {n} text{}, fewer than the {folds} folds: it is tested in {n} fold{} only{}",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "" } else { "s" },
+            if singles {
+                ", where no training text of it is left, so it counts as wrong"
+            } else {
+                ""
+            }
+        ),
+        _ => {
+            let names: Vec<String> = rare.iter().map(|(c, n)| format!("'{c}' ({n})")).collect();
+            format!(
+                "classes {} have fewer texts than the {folds} folds: each is tested in as many folds as it has texts{}",
+                names.join(", "),
+                if singles {
+                    "; a class of 1 text counts as wrong there (no training text of it left)"
+                } else {
+                    ""
+                }
+            )
+        }
+    };
+    Some(format!("{}: {message}", train.display()))
+}
+
+/// The warning for a fit whose inner cross-validation had to adapt to
+/// small classes (None when it ran as asked): what it did instead
+/// ([`embed_tl::pipeline::SmallClasses`]).
+pub(crate) fn inner_selection_warning(
+    train: &Path,
+    classes: &[String],
+    selection: &embed_tl::pipeline::Selection,
+) -> Option<String> {
+    let small = selection.small_classes.as_ref()?;
+    if small.fell_back() {
+        return Some(format!(
+            "{}: too few texts per class to choose C and beta by inner cross-validation (at least 2 classes need 2 texts): C = {}, beta = {} (the middle of each grid)",
+            train.display(),
+            selection.c,
+            selection.beta
+        ));
+    }
+    let names: Vec<String> = small
+        .unvalidated
+        .iter()
+        .map(|&(c, n)| format!("'{}' ({n})", classes.get(c).map_or("?", String::as_str)))
+        .collect();
+    let lowered = if small.folds < small.requested {
+        format!(
+            "{} inner folds instead of {} (the smallest class of 2 or more texts has {})",
+            small.folds, small.requested, small.folds
+        )
+    } else {
+        String::new()
+    };
+    let kept = if names.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "class{} {} kept in the training part of every inner fold, never validated",
+            if names.len() == 1 { "" } else { "es" },
+            names.join(", ")
+        )
+    };
+    let sep = if lowered.is_empty() || kept.is_empty() {
+        ""
+    } else {
+        "; "
+    };
+    Some(format!(
+        "{}: choosing C and beta: {lowered}{sep}{kept}",
+        train.display()
+    ))
+}
+
+/// The warning for the folds of a cross-validation whose inner selection
+/// adapted to small classes (None when none did).
+pub(crate) fn cv_inner_warning(train: &Path, cv: &embed_tl::eval::CvReport) -> Option<String> {
+    if cv.inner_adapted + cv.inner_fell_back + cv.single_class_folds == 0 {
+        return None;
+    }
+    let k = cv.folds;
+    let mut parts = Vec::new();
+    if cv.inner_adapted > 0 {
+        parts.push(format!(
+            "in {} of the {k} folds, classes with fewer training texts than the inner folds were kept out of validation when choosing C and beta",
+            cv.inner_adapted
+        ));
+    }
+    if cv.inner_fell_back > 0 {
+        parts.push(format!(
+            "in {} of the {k} folds, too few texts were left to choose C and beta by inner cross-validation, so the middle of each grid was used",
+            cv.inner_fell_back
+        ));
+    }
+    if cv.single_class_folds > 0 {
+        parts.push(format!(
+            "{} of the {k} folds had a single class to train on and predicted it for every text",
+            cv.single_class_folds
+        ));
+    }
+    Some(format!("{}: {}", train.display(), parts.join("; ")))
+}

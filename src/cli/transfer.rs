@@ -152,19 +152,11 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     check_outputs(&inputs, &outputs)?;
     let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
     let counts = train.class_counts();
-    let smallest = counts.iter().copied().min().unwrap_or(0);
-    let (class, _) = counts
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, &n)| n)
-        .unwrap_or((0, &0));
-    if smallest < args.folds {
-        bail!(
-            "{}: class '{}' has {smallest} examples, fewer than --folds {}: lower --folds to at most {smallest}, or add examples",
-            args.train.display(),
-            train.classes[class],
-            args.folds
-        );
+    // A class with fewer texts than folds does not stop the comparison
+    // (see `cross_validate`): say what its folds do with it.
+    if let Some(w) = super::small_classes_warning(&args.train, &train.classes, &counts, args.folds)
+    {
+        ui.warn(w);
     }
     let test = match &args.test {
         Some(path) => {
@@ -232,12 +224,43 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     } else {
         let data = CurveData::new(&train, test.as_ref(), args.seed)
             .with_context(|| args.train.display().to_string())?;
-        let mut pool_counts = vec![0; train.classes.len()];
-        data.pool_labels.iter().for_each(|&l| pool_counts[l] += 1);
-        let (sizes, _) = curve_params
-            .plan(&pool_counts)
-            .with_context(|| format!("learning curve: {}", data.describe(&args)))?;
-        Some((data, sizes))
+        let whole: Vec<String> = train
+            .classes
+            .iter()
+            .zip(&counts)
+            .filter(|(_, &n)| data.held_out && n > 0 && n < 5)
+            .map(|(c, n)| format!("'{c}' ({n})"))
+            .collect();
+        let plural = if whole.len() == 1 { "" } else { "es" };
+        if data.eval_texts.is_empty() {
+            // No class can spare a fifth: nothing to score a curve on.
+            ui.warn(format!(
+                "{}: learning curve left out: class{plural} {} too small to spare a fifth for scoring (give --test FILE for a curve)",
+                args.train.display(),
+                whole.join(", ")
+            ));
+            None
+        } else {
+            if !whole.is_empty() {
+                ui.warn(format!(
+                    "{}: learning curve: class{plural} {} too small to spare a fifth for scoring, so kept whole in the pool: the curve is scored on the other classes",
+                    args.train.display(),
+                    whole.join(", ")
+                ));
+            }
+            Some(data)
+        }
+    };
+    let curve_data = match curve_data {
+        None => None,
+        Some(data) => {
+            let mut pool_counts = vec![0; train.classes.len()];
+            data.pool_labels.iter().for_each(|&l| pool_counts[l] += 1);
+            let (sizes, _) = curve_params
+                .plan(&pool_counts)
+                .with_context(|| format!("learning curve: {}", data.describe(&args)))?;
+            Some((data, sizes))
+        }
     };
 
     let vectors = open_vectors(&args.vectors, args.vectors_format, false, ui)?;
@@ -387,13 +410,6 @@ impl CurveData {
                 false,
             ),
             None => {
-                let counts = train.class_counts();
-                if let Some((class, &n)) = counts.iter().enumerate().find(|(_, &n)| n < 5) {
-                    bail!(
-                        "class '{}' has {n} examples: holding out a stratified fifth of --train for the learning curve needs at least 5 of each class (give --test FILE, or --no-curve)",
-                        train.classes[class]
-                    );
-                }
                 let (pool, held) = holdout_split(&train.labels, seed)
                     .context("holding out a fifth of --train for the learning curve")?;
                 (

@@ -30,7 +30,9 @@
 //! classes in proportion to their counts in the pool (largest
 //! remainders), and every class gets at least
 //! [`CurveParams::min_per_class`] examples, enough for the inner
-//! cross-validation that picks `C`. The whole pool is one draw.
+//! cross-validation that picks `C`, or all of its examples when the pool
+//! has fewer (the inner cross-validation then keeps it out of validation,
+//! see [`crate::pipeline::SmallClasses`]). The whole pool is one draw.
 
 use std::io::Write;
 use std::str::FromStr;
@@ -40,8 +42,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
+#[cfg(doc)]
+use super::stratified_folds;
 use super::transfer::{mean_sd, MODELS};
-use super::{stratified_folds, Metrics};
+use super::{stratified_folds_keeping, Metrics};
 use crate::error::{Error, Result};
 use crate::pipeline::{FeatureSet, PipelineParams};
 use crate::vectors::Vectors;
@@ -164,18 +168,14 @@ impl CurveParams {
         self.check()?;
         let pool: usize = counts.iter().sum();
         let m = self.min_per_class;
-        let smallest = counts.iter().copied().min().unwrap_or(0);
         if counts.len() < 2 {
             return Err(Error::InvalidInput(
                 "a learning curve needs at least 2 classes".into(),
             ));
         }
-        if smallest < m {
-            return Err(Error::InvalidInput(format!(
-                "a class has only {smallest} examples in the training pool; each draw needs at least {m} of every class"
-            )));
-        }
-        let least = m * counts.len();
+        // A class with fewer than m examples in the pool is drawn whole
+        // into every draw (see `quotas`): it is not a reason to fail.
+        let least: usize = counts.iter().map(|&n| n.min(m)).sum();
         let mut sizes = Vec::new();
         let mut skipped = Vec::new();
         match &self.sizes {
@@ -411,10 +411,16 @@ fn quotas(counts: &[usize], size: usize, m: usize) -> Vec<usize> {
 }
 
 /// Split labelled rows into a pool to draw from and a held-out fifth to
-/// evaluate on: fold 0 of [`stratified_folds`]`(labels, 5, seed)`.
+/// evaluate on: fold 0 of [`stratified_folds`]`(labels, 5, seed)`, except
+/// that a class with fewer than 5 rows stays whole in the pool (see
+/// [`stratified_folds_keeping`]): every class can then be learnt by every
+/// draw, and the curve is scored on the classes that can spare a fifth.
 /// Returns (pool rows, held-out rows), both sorted.
 pub fn holdout_split(labels: &[usize], seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
-    let folds = stratified_folds(labels, 5, seed)?;
+    let classes = labels.iter().max().map_or(0, |m| m + 1);
+    let mut counts = vec![0usize; classes];
+    labels.iter().for_each(|&l| counts[l] += 1);
+    let folds = stratified_folds_keeping(labels, 5, seed, |c| counts[c] < 5)?;
     let held = folds.into_iter().next().unwrap_or_default();
     let pool = super::training_rows(std::slice::from_ref(&held), 0, labels.len());
     Ok((pool, held))
@@ -678,8 +684,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(sizes, [300, 770]);
-        let err = params.plan(&[2, 100]).unwrap_err().to_string();
-        assert!(err.contains("only 2 examples"), "{err}");
+        // A class with fewer than 3 examples in the pool: every draw
+        // takes all of it, no size is refused for it.
+        let (sizes, skipped) = params.plan(&[2, 100]).unwrap();
+        assert_eq!(sizes, [25, 50, 100, 102]);
+        assert!(skipped.is_empty());
+        let rows = params.draw(&[[0, 0].as_slice(), &[1; 100]].concat(), 2, 25, 0);
+        assert_eq!(rows.iter().filter(|&&r| r < 2).count(), 2);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::{stratified_folds, training_rows, Metrics};
 use crate::error::{Error, Result};
-use crate::pipeline::{GridPoint, PipelineParams};
+use crate::pipeline::{GridPoint, PipelineParams, SmallClasses};
 use crate::vectors::Vectors;
 
 /// The outcome of k-fold cross-validation.
@@ -28,11 +28,54 @@ pub struct CvReport {
     pub chosen: Vec<GridPoint>,
     /// Fits that stopped at the iteration limit (inner and final).
     pub unconverged: usize,
+    /// The classes (index, texts) with fewer texts than folds: each is held
+    /// out in as many folds as it has texts, and absent from the others'
+    /// test parts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub small_classes: Vec<(usize, usize)>,
+    /// Held-out texts whose class had no text in their fold's training
+    /// part (a class of one text): no model could predict them, and they
+    /// count as wrong, as they would on new data.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub untrained: usize,
+    /// Folds whose training part had a single class: they predict that
+    /// class for every held-out text (chosen `C` and `beta` are NaN).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub single_class_folds: usize,
+    /// Folds whose inner cross-validation kept a class out of validation
+    /// or used fewer folds than asked (see [`SmallClasses`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub inner_adapted: usize,
+    /// Folds where no inner cross-validation could run, so `C` and `beta`
+    /// were the grids' middle values (see [`SmallClasses`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub inner_fell_back: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// One fold's outcome.
+struct FoldResult {
+    metrics: Metrics,
+    chosen: GridPoint,
+    unconverged: usize,
+    untrained: usize,
+    single_class: bool,
+    small: Option<SmallClasses>,
 }
 
 /// Stratified, shuffled `k`-fold cross-validation of `params` on labelled
 /// texts. Folds run in parallel; the result depends only on the inputs
 /// and the seed.
+///
+/// Fails when fewer than 2 classes have texts, never because a class has
+/// few: a class with fewer texts than folds is held out in as many folds as
+/// it has texts ([`stratified_folds`]), where a fold has no training text
+/// of it its held-out texts count as wrong, and the report says so
+/// ([`CvReport::small_classes`], [`CvReport::untrained`]). Each fold's
+/// inner selection follows [`SmallClasses`].
 pub fn cross_validate<T: AsRef<str> + Sync>(
     params: &PipelineParams,
     vectors: Option<&Vectors>,
@@ -42,28 +85,64 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
     k: usize,
     seed: u64,
 ) -> Result<CvReport> {
-    // The folds' own check knows class numbers only: name the class here.
-    let rarest = (0..classes.len())
-        .map(|c| (c, labels.iter().filter(|&&l| l == c).count()))
-        .filter(|&(_, n)| n > 0)
-        .min_by_key(|&(_, n)| n);
-    if let Some((c, n)) = rarest.filter(|&(_, n)| n < k) {
+    if texts.len() != labels.len() {
         return Err(Error::InvalidInput(format!(
-            "class '{}' has {n} text{}, fewer than the {k} folds of the cross-validation",
-            classes[c],
-            if n == 1 { "" } else { "s" }
+            "{} texts but {} labels",
+            texts.len(),
+            labels.len()
         )));
     }
+    if let Some(&bad) = labels.iter().find(|&&l| l >= classes.len()) {
+        return Err(Error::InvalidInput(format!(
+            "label {bad} out of range 0..{}",
+            classes.len()
+        )));
+    }
+    let counts: Vec<usize> = (0..classes.len())
+        .map(|c| labels.iter().filter(|&&l| l == c).count())
+        .collect();
+    let present = counts.iter().filter(|&&n| n > 0).count();
+    if present < 2 {
+        return Err(Error::InvalidInput(format!(
+            "the texts have {present} class; a classifier needs at least 2"
+        )));
+    }
+    let small_classes: Vec<(usize, usize)> = counts
+        .iter()
+        .enumerate()
+        .filter(|&(_, &n)| n > 0 && n < k)
+        .map(|(c, &n)| (c, n))
+        .collect();
     let folds = stratified_folds(labels, k, seed)?;
-    let results: Vec<Result<(Metrics, GridPoint, usize)>> = (0..k)
+    let results: Vec<Result<FoldResult>> = (0..k)
         .into_par_iter()
         .map(|f| {
             let train = training_rows(&folds, f, labels.len());
             let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
             let train_labels: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-            let model = params.fit(vectors, &train_texts, &train_labels, classes)?;
+            let mut trained = vec![false; classes.len()];
+            train_labels.iter().for_each(|&l| trained[l] = true);
             let held_texts: Vec<&str> = folds[f].iter().map(|&i| texts[i].as_ref()).collect();
             let held_labels: Vec<usize> = folds[f].iter().map(|&i| labels[i]).collect();
+            let untrained = held_labels.iter().filter(|&&l| !trained[l]).count();
+            let only: Vec<usize> = (0..classes.len()).filter(|&c| trained[c]).collect();
+            if let [only] = only[..] {
+                // One class to learn from: it is the only possible answer.
+                let predicted = vec![only; held_labels.len()];
+                return Ok(FoldResult {
+                    metrics: Metrics::new(&held_labels, &predicted, classes.len()),
+                    chosen: GridPoint {
+                        c: f64::NAN,
+                        beta: f32::NAN,
+                        accuracy: f64::NAN,
+                    },
+                    unconverged: 0,
+                    untrained,
+                    single_class: true,
+                    small: None,
+                });
+            }
+            let model = params.fit(vectors, &train_texts, &train_labels, classes)?;
             let predicted = model.predict(vectors, &held_texts)?;
             let selection = model.selection();
             let chosen = GridPoint {
@@ -75,28 +154,38 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
                     .find(|p| p.c == selection.c && p.beta == selection.beta)
                     .map_or(f64::NAN, |p| p.accuracy),
             };
-            let unconverged = selection.unconverged + usize::from(!model.model().converged());
-            Ok((
-                Metrics::new(&held_labels, &predicted, classes.len()),
+            Ok(FoldResult {
+                metrics: Metrics::new(&held_labels, &predicted, classes.len()),
                 chosen,
-                unconverged,
-            ))
+                unconverged: selection.unconverged + usize::from(!model.model().converged()),
+                untrained,
+                single_class: false,
+                small: selection.small_classes.clone(),
+            })
         })
         .collect();
     let mut fold_accuracy = Vec::with_capacity(k);
     let mut fold_macro_f1 = Vec::with_capacity(k);
     let mut chosen = Vec::with_capacity(k);
     let mut pooled: Option<Metrics> = None;
-    let mut unconverged = 0;
+    let (mut unconverged, mut untrained, mut single_class_folds) = (0, 0, 0);
+    let (mut inner_adapted, mut inner_fell_back) = (0, 0);
     for result in results {
-        let (metrics, point, bad) = result?;
-        fold_accuracy.push(metrics.accuracy);
-        fold_macro_f1.push(metrics.macro_f1);
-        chosen.push(point);
-        unconverged += bad;
+        let fold = result?;
+        fold_accuracy.push(fold.metrics.accuracy);
+        fold_macro_f1.push(fold.metrics.macro_f1);
+        chosen.push(fold.chosen);
+        unconverged += fold.unconverged;
+        untrained += fold.untrained;
+        single_class_folds += usize::from(fold.single_class);
+        match &fold.small {
+            Some(s) if s.fell_back() => inner_fell_back += 1,
+            Some(_) => inner_adapted += 1,
+            None => {}
+        }
         pooled = Some(match pooled {
-            Some(p) => p.merged(&metrics),
-            None => metrics,
+            Some(p) => p.merged(&fold.metrics),
+            None => fold.metrics,
         });
     }
     let mean = fold_accuracy.iter().sum::<f64>() / k as f64;
@@ -114,6 +203,11 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
         pooled: pooled.unwrap_or_else(|| Metrics::from_confusion(Vec::new())),
         chosen,
         unconverged,
+        small_classes,
+        untrained,
+        single_class_folds,
+        inner_adapted,
+        inner_fell_back,
     })
 }
 
@@ -122,18 +216,45 @@ mod tests {
     use super::*;
     use crate::pipeline::FeatureSet;
 
-    /// The folds' own check said `class #2`: the message names the class.
+    /// A class of one text no longer stops the cross-validation: it is
+    /// held out once, predicted wrong there (no training text left), and
+    /// the report says so.
     #[test]
-    fn too_few_texts_for_the_folds_names_the_class() {
-        let texts = ["good", "fine", "bad", "awful", "meh"];
-        let labels = [0, 0, 1, 1, 2];
+    fn a_class_of_one_text_is_held_out_once_and_counted_wrong() {
+        let texts = ["good", "fine", "great", "bad", "awful", "poor", "meh"];
+        let labels = [0, 0, 0, 1, 1, 1, 2];
         let classes = ["pos", "neg", "rare"].map(String::from);
         let params = PipelineParams::default().features(FeatureSet::Ngrams);
-        let err = cross_validate(&params, None, &texts, &labels, &classes, 2, 1)
+        let cv = cross_validate(&params, None, &texts, &labels, &classes, 3, 1).unwrap();
+        assert_eq!(cv.small_classes, vec![(2, 1)]);
+        assert_eq!(cv.untrained, 1);
+        assert_eq!(cv.pooled.confusion[2].iter().sum::<u64>(), 1);
+        assert_eq!(cv.pooled.confusion[2][2], 0);
+        assert_eq!(cv.fold_accuracy.len(), 3);
+        assert!(cv.accuracy_mean.is_finite());
+        // Same seed, same report.
+        assert_eq!(
+            cv,
+            cross_validate(&params, None, &texts, &labels, &classes, 3, 1).unwrap()
+        );
+    }
+
+    /// Two classes, one of a single text: the fold holding it out trains on
+    /// one class and predicts it.
+    #[test]
+    fn a_fold_left_with_one_class_predicts_it() {
+        let texts = ["good", "fine", "great", "nice", "bad"];
+        let labels = [0, 0, 0, 0, 1];
+        let classes = ["pos", "neg"].map(String::from);
+        let params = PipelineParams::default().features(FeatureSet::Ngrams);
+        let cv = cross_validate(&params, None, &texts, &labels, &classes, 2, 1).unwrap();
+        assert_eq!(cv.single_class_folds, 1);
+        assert_eq!(cv.untrained, 1);
+        let err = cross_validate(&params, None, &texts, &[0; 5], &classes, 2, 1)
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("class 'rare' has 1 text, fewer than the 2 folds"),
+            err.contains("1 class; a classifier needs at least 2"),
             "{err}"
         );
     }

@@ -29,7 +29,7 @@ pub use curve::{
     DEFAULT_SIZES,
 };
 pub use cv::{cross_validate, CvReport};
-pub use folds::{stratified_folds, training_rows};
+pub use folds::{stratified_folds, stratified_folds_keeping, training_rows};
 pub use metrics::{ClassMetrics, Metrics};
 pub use paired::{student_t_cdf, student_t_quantile, PairedTest, Verdict, VerdictRule};
 pub use transfer::{model_letter, model_role, Comparison, ModelCv, TransferParams, MODELS};
