@@ -272,6 +272,8 @@ struct Delimited {
     done: bool,
     /// Blank lines skipped before the record just read.
     blank: u64,
+    /// The record just read ended at a `\r` (its `\n` is still to come).
+    ended_cr: bool,
     /// The first line of the record just read.
     first_line: u64,
 }
@@ -315,6 +317,7 @@ impl<R: Read> RowReader<R> {
                 raw: Vec::new(),
                 done: false,
                 blank: 0,
+                ended_cr: false,
                 first_line: 0,
             })),
             CorpusFormat::Tsv | CorpusFormat::Lines | CorpusFormat::FastText => {
@@ -1055,7 +1058,11 @@ impl Delimited {
             .take_while(|&&b| b == b'\n' || b == b'\r')
             .count();
         let line = start_line + self.raw[..skip].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.blank += line - start_line;
+        // After a record that ended at the `\r` of a CRLF, its `\n` comes
+        // first here: it ends that record's line, not a blank one.
+        let crlf_tail = u64::from(self.ended_cr && self.raw.first() == Some(&b'\n'));
+        self.blank += (line - start_line).saturating_sub(crlf_tail);
+        self.ended_cr = self.raw.last() == Some(&b'\r');
         self.raw.drain(..skip);
         while matches!(self.raw.last(), Some(b'\n' | b'\r')) {
             self.raw.pop();
@@ -1452,6 +1459,23 @@ mod tests {
 
     fn text_id() -> [Column; 2] {
         [Column::Name("text".into()), Column::Name("id".into())]
+    }
+
+    #[test]
+    fn crlf_line_ends_are_not_blank_lines() {
+        let (rows, stats) = rows_in(
+            b"id,text\r\n1,a\r\n\r\n\n2,b\r\n3,c\r\n",
+            CorpusFormat::Csv.into(),
+            &text_id(),
+        );
+        assert_eq!(rows, ["2:a|1", "5:b|2", "6:c|3"]);
+        assert_eq!(stats.blank_lines, 2);
+        let (_, stats) = rows_in(
+            b"id,text\r\n1,a\r\n2,b\r\n",
+            CorpusFormat::Csv.into(),
+            &text_id(),
+        );
+        assert_eq!(stats.blank_lines, 0);
     }
 
     #[test]
