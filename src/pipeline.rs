@@ -369,12 +369,13 @@ impl PipelineParams {
                 let train = training_rows(&folds, f, labels.len());
                 let held = &folds[f];
                 let y: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
-                let (x_base, xh_base) = (base.select(&train), base.select(held));
                 let mut accuracies = Vec::with_capacity(betas.len() * cs.len());
                 let mut bad = 0;
                 let mut first_of_previous_beta: Option<FittedLogistic> = None;
                 for &beta in &betas {
-                    let (mut x, mut xh) = (x_base.clone(), xh_base.clone());
+                    // Selected afresh for each beta rather than cloned from
+                    // a kept copy: one copy of the fold's rows alive, not two.
+                    let (mut x, mut xh) = (base.select(&train), base.select(held));
                     x.scale_dense(beta);
                     xh.scale_dense(beta);
                     let mut warm = first_of_previous_beta.take();

@@ -442,18 +442,21 @@ struct Problem<'a> {
 type Evaluated = (Vec<f64>, f64, Vec<f64>, u64);
 
 impl Problem<'_> {
-    /// Loss and gradient at `w`, computed once per point. An error when
+    /// Loss and gradient at `w`, computed once per point and handed to
+    /// `read` (argmin asks for the cost and the gradient separately, the
+    /// gradient twice at an accepted step). An error when
     /// the loss or gradient is not a finite number (a step too far on
     /// badly scaled features: argmin's line search would never end on it)
     /// or when the evaluation budget is spent; either ends the line search
     /// and L-BFGS stops at the best point so far, not converged.
-    fn loss_and_gradient(
+    fn loss_and_gradient<R>(
         &self,
         w: &[f64],
-    ) -> std::result::Result<(f64, Vec<f64>), argmin::core::Error> {
+        read: impl FnOnce(f64, &[f64]) -> R,
+    ) -> std::result::Result<R, argmin::core::Error> {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         let evaluations = match last.as_ref() {
-            Some((at, loss, grad, _)) if at.as_slice() == w => return Ok((*loss, grad.clone())),
+            Some((at, loss, grad, _)) if at.as_slice() == w => return Ok(read(*loss, grad)),
             Some((.., n)) => *n,
             None => 0,
         };
@@ -472,8 +475,15 @@ impl Problem<'_> {
                 "the loss is not a finite number at this step",
             ));
         }
-        *last = Some((w.to_vec(), loss, grad.clone(), evaluations + 1));
-        Ok((loss, grad))
+        // Keep the point's buffer: no fresh allocation of a weight-sized
+        // vector per evaluation, and the gradient is moved, not copied,
+        // into the cache (the caller copies it only when it asks for it).
+        let mut at = last.take().map(|(at, ..)| at).unwrap_or_default();
+        at.clear();
+        at.extend_from_slice(w);
+        let out = read(loss, &grad);
+        *last = Some((at, loss, grad, evaluations + 1));
+        Ok(out)
     }
 
     /// Loss and (optionally) gradient. Scores come from [`scores`]; the
@@ -560,7 +570,7 @@ impl CostFunction for Problem<'_> {
         let w = w
             .as_slice()
             .ok_or_else(|| argmin::core::Error::msg("non-contiguous params"))?;
-        Ok(self.loss_and_gradient(w)?.0)
+        self.loss_and_gradient(w, |loss, _| loss)
     }
 }
 
@@ -572,7 +582,7 @@ impl Gradient for Problem<'_> {
         let w = w
             .as_slice()
             .ok_or_else(|| argmin::core::Error::msg("non-contiguous params"))?;
-        Ok(Array1::from(self.loss_and_gradient(w)?.1))
+        self.loss_and_gradient(w, |_, grad| Array1::from(grad.to_vec()))
     }
 }
 
