@@ -45,6 +45,11 @@ use crate::model::argmax;
 use crate::pipeline::Pipeline;
 use crate::vectors::Vectors;
 
+/// What a fatal bad row's message ends with; a caller with its own way
+/// to skip bad rows (a command-line flag) replaces it.
+pub const SKIP_BAD_HINT: &str =
+    " (ScoreOptions::skip_bad writes bad rows to the reject writer and goes on)";
+
 /// How [`Scorer::score`] reads and writes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScoreOptions {
@@ -367,9 +372,7 @@ impl<'a> Scorer<'a> {
                         let reason = bad.reason;
                         let _ = done.send(Err(Error::malformed(
                             crate::Location::Line(line),
-                            format!(
-                                "{reason} (ScoreOptions::skip_bad writes bad rows to the reject writer and goes on)"
-                            ),
+                            format!("{reason}{SKIP_BAD_HINT}"),
                         )));
                         return Ok(());
                     }

@@ -1204,7 +1204,6 @@ fn input_cases(model_bytes: &[u8], good_train: &[u8]) -> Vec<Case> {
             ]),
             code: 1,
             says: vec!["p.csv: line 2: row longer than 200 bytes"],
-            changes: vec![],
             ..Case::default()
         },
         Case {

@@ -318,6 +318,20 @@ pub fn check_outputs(inputs: &[(&str, &Path)], outputs: &[(&str, &Path)]) -> Res
 }
 
 impl AtomicFile {
+    /// Write `path` (a device, a FIFO, a descriptor) in place, opened with
+    /// `options`: nothing to rename.
+    fn in_place(path: &Path, options: &std::fs::OpenOptions) -> Result<AtomicFile> {
+        let file = options
+            .open(path)
+            .with_context(|| format!("opening {} for writing", path.display()))?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            target: path.to_path_buf(),
+            tmp_path: None,
+            out: Some(Sink::InPlace(BufWriter::with_capacity(1 << 16, file))),
+        })
+    }
+
     /// Start writing `path`; its directory must exist. A symlink is
     /// followed to the file it names; an existing device, FIFO or socket
     /// is opened for writing in place.
@@ -325,32 +339,14 @@ impl AtomicFile {
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => bail!("{}: is a directory", path.display()),
             Ok(meta) if !meta.is_file() => {
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .with_context(|| format!("opening {} for writing", path.display()))?;
-                return Ok(AtomicFile {
-                    path: path.to_path_buf(),
-                    target: path.to_path_buf(),
-                    tmp_path: None,
-                    out: Some(Sink::InPlace(BufWriter::with_capacity(1 << 16, file))),
-                });
+                return AtomicFile::in_place(path, std::fs::OpenOptions::new().write(true));
             }
             _ => {}
         }
         if is_open_descriptor(path) {
             // `/dev/stdout` redirected to a file (`>> log`): add to what the
             // shell opened, do not replace the file under it.
-            let file = std::fs::OpenOptions::new()
-                .append(true)
-                .open(path)
-                .with_context(|| format!("opening {} for writing", path.display()))?;
-            return Ok(AtomicFile {
-                path: path.to_path_buf(),
-                target: path.to_path_buf(),
-                tmp_path: None,
-                out: Some(Sink::InPlace(BufWriter::with_capacity(1 << 16, file))),
-            });
+            return AtomicFile::in_place(path, std::fs::OpenOptions::new().append(true));
         }
         let dir = dir_of(path);
         if !dir.is_dir() {

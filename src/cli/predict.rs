@@ -234,8 +234,8 @@ pub fn score_file(
             } else {
                 "fix the row, or score the file with `embed-tl predict --skip-bad FILE`"
             };
-            let message = match message.split_once(" (ScoreOptions::skip_bad") {
-                Some((reason, _)) => format!("{reason} ({hint})"),
+            let message = match message.strip_suffix(embed_tl::score::SKIP_BAD_HINT) {
+                Some(reason) => format!("{reason} ({hint})"),
                 None => message,
             };
             anyhow::Error::new(

@@ -219,6 +219,15 @@ pub struct BadRow {
 }
 
 impl BadRow {
+    /// A line over the row size limit (TSV, lines, fastText, JSONL).
+    fn too_long(line: u64, limit: usize, raw: &[u8]) -> BadRow {
+        BadRow {
+            line,
+            reason: format!("line longer than {limit} bytes (the row size limit)"),
+            raw: raw.to_vec(),
+        }
+    }
+
     /// The error this row is when bad rows are fatal.
     pub fn into_error(self) -> Error {
         Error::malformed(Location::Line(self.line), self.reason)
@@ -260,7 +269,6 @@ enum Inner {
 
 struct Delimited {
     core: csv_core::Reader,
-    delimiter: u8,
     out: Vec<u8>,
     ends: Vec<usize>,
     /// Fields in the record just read.
@@ -308,7 +316,6 @@ impl<R: Read> RowReader<R> {
         let inner = match layout.format {
             CorpusFormat::Csv => Inner::Csv(Box::new(Delimited {
                 core: csv_core::ReaderBuilder::new().build(),
-                delimiter: b',',
                 out: vec![0; 4096],
                 ends: vec![0; 64],
                 nend: 0,
@@ -577,13 +584,9 @@ impl<R: Read> RowReader<R> {
                 Some(Ok(line)) => line,
             }
         };
-        let delimiter = match &self.inner {
-            Inner::Csv(d) => d.delimiter,
-            _ => b',',
-        };
         let lines = 1 + memchr::memchr_iter(b'\n', self.raw()).count() as u64;
         if memchr::memchr(b'"', self.raw()).is_some() {
-            match check_quotes(self.raw(), delimiter) {
+            match check_quotes(self.raw(), b',') {
                 Quotes::Fine => {}
                 Quotes::TextAfterQuote { line: close, text } => {
                     let reason = if close > 0 {
@@ -693,15 +696,8 @@ impl<R: Read> RowReader<R> {
             };
             l.line += 1;
             if too_long {
-                let reason = format!(
-                    "line longer than {} bytes (the row size limit)",
-                    self.limits.max_row_bytes
-                );
-                return Ok(Some(Row::Bad(BadRow {
-                    line: l.line,
-                    reason,
-                    raw: l.buf.clone(),
-                })));
+                let bad = BadRow::too_long(l.line, self.limits.max_row_bytes, &l.buf);
+                return Ok(Some(Row::Bad(bad)));
             }
             if l.buf.iter().all(u8::is_ascii_whitespace) {
                 self.stats.blank_lines += 1;
@@ -924,14 +920,8 @@ impl LineRows {
             };
             self.line += 1;
             if too_long {
-                return Ok(Some(Err(BadRow {
-                    line: self.line,
-                    reason: format!(
-                        "line longer than {} bytes (the row size limit)",
-                        limits.max_row_bytes
-                    ),
-                    raw: self.buf.clone(),
-                })));
+                let bad = BadRow::too_long(self.line, limits.max_row_bytes, &self.buf);
+                return Ok(Some(Err(bad)));
             }
             if self.buf.is_empty() {
                 stats.blank_lines += 1;
@@ -1116,11 +1106,8 @@ impl Jsonl {
                 })))
             };
             if too_long {
-                let reason = format!(
-                    "line longer than {} bytes (the row size limit)",
-                    limits.max_row_bytes
-                );
-                return bad(reason, &self.buf);
+                let bad = BadRow::too_long(line, limits.max_row_bytes, &self.buf);
+                return Ok(Some(Row::Bad(bad)));
             }
             let text = match std::str::from_utf8(&self.buf) {
                 Ok(text) => text,
