@@ -1,24 +1,24 @@
 //! L2-regularised logistic regression (binary and multinomial) on a
-//! [`Design`] of dense and sparse features, trained with argmin's L-BFGS.
+//! [`Design`] of dense and sparse features, trained with an in-place
+//! L-BFGS (see `lbfgs.rs`).
 //!
 //! Why not `linfa-logistic` itself: it takes dense matrices only, and the
 //! n-gram channel is sparse (tens of thousands of columns, a few dozen
 //! non-zeros a row), so a dense copy would cost gigabytes; it also
 //! regularises the intercept and does not say when it stopped at its
 //! iteration limit. This solver minimises the same kind of objective with
-//! the same optimizer (L-BFGS with a More-Thuente line search, from
-//! `argmin`), and a test checks it against `linfa-logistic` on dense data.
+//! the same optimizer family (L-BFGS, with scikit-learn's stopping rules),
+//! and a test checks it against `linfa-logistic` on dense data.
 //!
 //! Objective, with `n` rows, `C` the inverse regularisation strength (as in
 //! scikit-learn), intercepts not regularised:
 //! `mean_i logloss_i + ||W||^2 / (2 C n)`.
 
 use super::design::Design;
+use super::lbfgs::{Lbfgs, Stop};
 use crate::error::{Error, Result};
-use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
-use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
-use ndarray::Array1;
+use ndarray::linalg::general_mat_mul;
+use ndarray::Array2;
 
 /// The largest L2 strength `C` accepted: 10^6 already means practically no
 /// regularisation (scikit-learn's own grids stop at 10^4), and a bounded
@@ -36,11 +36,14 @@ pub const MAX_C: f64 = 1e6;
 /// is at most its value at zero, so `||W||^2 <= 2 C n ln(classes)`.
 pub const MAX_WEIGHT: f64 = 1e6;
 
-/// Loss and gradient evaluations allowed per L-BFGS iteration. A More-Thuente
-/// line search needs one to three; argmin runs it without an iteration
-/// limit, so on a badly scaled problem it could search forever: past this
-/// budget the fit stops, reported as not converged.
+/// Loss and gradient evaluations allowed per L-BFGS iteration, on average
+/// over the fit. The line search needs about one; on a badly scaled
+/// problem it could search for long: past this budget the fit stops,
+/// reported as not converged.
 const EVALUATIONS_PER_ITERATION: u64 = 20;
+
+/// Pairs of L-BFGS history (SciPy's and scikit-learn's default).
+const MEMORY: usize = 10;
 
 /// Logistic-regression settings (a consuming builder, checked by
 /// [`LogisticParams::check`]).
@@ -74,7 +77,9 @@ impl LogisticParams {
         self
     }
 
-    /// Gradient-norm tolerance for convergence. Default 1e-4 (scikit-learn's `tol`).
+    /// Convergence tolerance on the largest absolute entry of the gradient
+    /// of the mean loss. Default 1e-4 (scikit-learn's `tol`, used the same
+    /// way by its `lbfgs` solver).
     pub fn tolerance(mut self, tol: f64) -> Self {
         self.tolerance = tol;
         self
@@ -135,53 +140,22 @@ impl LogisticParams {
         x.check_finite()?;
         let outputs = if classes == 2 { 1 } else { classes };
         let stride = x.cols() + 1;
-        let init = match warm {
-            Some(w) if w.weights.len() == outputs * stride => Array1::from(w.weights.clone()),
-            _ => Array1::zeros(outputs * stride),
+        let mut weights = match warm {
+            Some(w) if w.weights.len() == outputs * stride => w.weights.clone(),
+            _ => vec![0.0; outputs * stride],
         };
-        let problem = Problem {
-            x,
-            y,
-            outputs,
-            lambda: 1.0 / (self.c * x.rows() as f64),
-            last: std::sync::Mutex::new(None),
-            aborted: std::sync::atomic::AtomicBool::new(false),
-            budget: self
-                .max_iterations
-                .saturating_add(1)
-                .saturating_mul(EVALUATIONS_PER_ITERATION),
-        };
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-            .with_tolerance_grad(self.tolerance)
-            .and_then(|s| s.with_tolerance_cost(1e-12))
-            .map_err(|e| Error::InvalidInput(format!("solver settings: {e}")))?;
-        let result = Executor::new(problem, solver)
-            .configure(|state| state.param(init).max_iters(self.max_iterations))
-            .run()
-            .map_err(|e| Error::InvalidInput(format!("logistic regression failed: {e}")))?;
-        let state = result.state();
-        let weights = state
-            .get_best_param()
-            .or_else(|| state.get_param())
-            .map(|p| p.to_vec())
-            .ok_or_else(|| {
-                Error::InvalidInput("logistic regression returned no solution".into())
-            })?;
-        // The iteration limit and a fit cut short (a non-finite loss, the
-        // evaluation budget spent) are not convergence; a stop on the
-        // tolerances is, and so is a line search that can no longer
-        // improve the loss in floating point (at the optimum, to the
-        // precision of the arithmetic).
-        let aborted = result
-            .problem
-            .problem
-            .as_ref()
-            .is_some_and(|p| p.aborted.load(std::sync::atomic::Ordering::Relaxed));
-        let converged = !aborted
-            && !matches!(
-                state.get_termination_reason(),
-                Some(TerminationReason::MaxItersReached)
-            );
+        let mut problem = Problem::new(x, y, outputs, 1.0 / (self.c * x.rows() as f64));
+        let outcome = Lbfgs {
+            memory: MEMORY,
+            tolerance: self.tolerance,
+            max_iterations: self.max_iterations,
+            evaluations_per_iteration: EVALUATIONS_PER_ITERATION,
+        }
+        .minimize(&mut weights, |w, g| problem.evaluate(w, Some(g)));
+        // The iteration limit and a fit cut short (the evaluation budget
+        // spent, a loss that is not a number at the start) are not
+        // convergence.
+        let converged = outcome.stop == Stop::Converged;
         if let Some((j, w)) = weights
             .iter()
             .enumerate()
@@ -196,7 +170,7 @@ impl LogisticParams {
             classes,
             cols: x.cols(),
             weights,
-            iterations: state.get_iter(),
+            iterations: outcome.iterations,
             converged,
         })
     }
@@ -341,37 +315,57 @@ impl FittedLogistic {
 }
 
 /// Scores `x . W + b` (`rows x outputs`, f64) for feature-major weights.
-/// The dense block goes through one matrix product (matrixmultiply's
-/// SIMD kernels) when there are several outputs, else a matrix-vector
-/// product; the sparse block adds `v * W[j, :]` rows, contiguous.
-fn scores(x: &Design, w: &[f64], outputs: usize) -> ndarray::Array2<f64> {
+fn scores(x: &Design, w: &[f64], outputs: usize) -> Array2<f64> {
+    let mut work = Workspace::default();
+    scores_into(x, w, outputs, &mut work);
+    work.z
+}
+
+/// Buffers reused by every evaluation of one fit, all `f32` (the
+/// precision of the features): the weights, the scores, the residuals and
+/// the gradient of the feature weights. Halving the bytes of the weight
+/// rows that the sparse block gathers and scatters at random halves the
+/// memory traffic that bounds an evaluation.
+#[derive(Default)]
+struct Workspace {
+    z: Array2<f64>,
+    w32: Vec<f32>,
+    z32: Array2<f32>,
+    residual: Array2<f32>,
+    g32: Array2<f32>,
+}
+
+/// Resize `a` to `shape` (reusing its buffer when it already has it).
+fn shaped<T: Clone + Default>(a: &mut Array2<T>, shape: (usize, usize)) {
+    if a.dim() != shape {
+        *a = Array2::default(shape);
+    }
+}
+
+/// [`scores`] into `work.z`, for prediction. The dense block goes through
+/// one matrix product (matrixmultiply's SIMD kernels, f32); the sparse
+/// block adds `v * W[j, :]` rows, contiguous, in f64.
+fn scores_into(x: &Design, w: &[f64], outputs: usize, work: &mut Workspace) {
     let (n, d) = (x.rows(), x.dense_cols());
     let cols = x.cols();
-    let dense = x.dense_view();
-    let mut z = ndarray::Array2::<f64>::zeros((n, outputs));
+    shaped(&mut work.z, (n, outputs));
     if d > 0 {
-        if outputs == 1 {
-            let wd: ndarray::Array1<f32> = w[..d].iter().map(|&v| v as f32).collect();
-            let zd = dense.dot(&wd);
-            z.column_mut(0)
-                .iter_mut()
-                .zip(zd.iter())
-                .for_each(|(z, &v)| *z = f64::from(v));
-        } else {
-            let wd =
-                ndarray::Array2::from_shape_fn((d, outputs), |(j, o)| w[j * outputs + o] as f32);
-            let zd = dense.dot(&wd);
-            z.iter_mut()
-                .zip(zd.iter())
-                .for_each(|(z, &v)| *z = f64::from(v));
-        }
+        let wd = Array2::from_shape_fn((d, outputs), |(j, o)| w[j * outputs + o] as f32);
+        shaped(&mut work.z32, (n, outputs));
+        general_mat_mul(1.0, &x.dense_view(), &wd, 0.0, &mut work.z32);
+        work.z
+            .iter_mut()
+            .zip(work.z32.iter())
+            .for_each(|(z, &v)| *z = f64::from(v));
+    } else {
+        work.z.fill(0.0);
     }
     let bias = &w[cols * outputs..(cols + 1) * outputs];
     let sparse = x.sparse();
-    for (i, mut zi) in z.outer_iter_mut().enumerate() {
+    for (i, mut zi) in work.z.outer_iter_mut().enumerate() {
         let zi = zi
             .as_slice_mut()
-            .expect("rows of a fresh array are contiguous");
+            .expect("rows of a standard-layout array are contiguous");
         let (idx, val) = sparse.row(i);
         for (&j, &v) in idx.iter().zip(val) {
             let wj = &w[(d + j as usize) * outputs..(d + j as usize + 1) * outputs];
@@ -380,7 +374,37 @@ fn scores(x: &Design, w: &[f64], outputs: usize) -> ndarray::Array2<f64> {
         }
         zi.iter_mut().zip(bias).for_each(|(z, b)| *z += b);
     }
-    z
+}
+
+/// Training scores `x . W + b` into `work.z32`, all in `f32` from the
+/// weights rounded into `work.w32`.
+fn scores32(x: &Design, w: &[f64], outputs: usize, work: &mut Workspace) {
+    let (n, d) = (x.rows(), x.dense_cols());
+    let cols = x.cols();
+    work.w32.clear();
+    work.w32.extend(w.iter().map(|&v| v as f32));
+    shaped(&mut work.z32, (n, outputs));
+    if d > 0 {
+        let wd = ndarray::ArrayView2::from_shape((d, outputs), &work.w32[..d * outputs])
+            .expect("d x outputs weights");
+        general_mat_mul(1.0, &x.dense_view(), &wd, 0.0, &mut work.z32);
+    } else {
+        work.z32.fill(0.0);
+    }
+    let bias = &work.w32[cols * outputs..(cols + 1) * outputs];
+    let sparse = x.sparse();
+    for (i, mut zi) in work.z32.outer_iter_mut().enumerate() {
+        let zi = zi
+            .as_slice_mut()
+            .expect("rows of a standard-layout array are contiguous");
+        let (idx, val) = sparse.row(i);
+        for (&j, &v) in idx.iter().zip(val) {
+            let at = (d + j as usize) * outputs;
+            let wj = &work.w32[at..at + outputs];
+            zi.iter_mut().zip(wj).for_each(|(z, w)| *z += v * w);
+        }
+        zi.iter_mut().zip(bias).for_each(|(z, b)| *z += b);
+    }
 }
 
 /// Index of the largest value (the first on ties).
@@ -427,162 +451,115 @@ struct Problem<'a> {
     y: &'a [usize],
     outputs: usize,
     lambda: f64,
-    /// The last point evaluated with its loss and gradient: the line search
-    /// asks for the cost and then the gradient at the same point.
-    last: std::sync::Mutex<Option<Evaluated>>,
-    /// Evaluations left before the fit gives up (see
-    /// [`EVALUATIONS_PER_ITERATION`]).
-    budget: u64,
-    /// The fit was cut short: the budget was spent or the loss was not a
-    /// finite number.
-    aborted: std::sync::atomic::AtomicBool,
+    work: Workspace,
 }
 
-/// A point with its loss and gradient, and the evaluations so far.
-type Evaluated = (Vec<f64>, f64, Vec<f64>, u64);
-
-impl Problem<'_> {
-    /// Loss and gradient at `w`, computed once per point and handed to
-    /// `read` (argmin asks for the cost and the gradient separately, the
-    /// gradient twice at an accepted step). An error when
-    /// the loss or gradient is not a finite number (a step too far on
-    /// badly scaled features: argmin's line search would never end on it)
-    /// or when the evaluation budget is spent; either ends the line search
-    /// and L-BFGS stops at the best point so far, not converged.
-    fn loss_and_gradient<R>(
-        &self,
-        w: &[f64],
-        read: impl FnOnce(f64, &[f64]) -> R,
-    ) -> std::result::Result<R, argmin::core::Error> {
-        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        let evaluations = match last.as_ref() {
-            Some((at, loss, grad, _)) if at.as_slice() == w => return Ok(read(*loss, grad)),
-            Some((.., n)) => *n,
-            None => 0,
-        };
-        if evaluations >= self.budget {
-            self.aborted
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-            return Err(argmin::core::Error::msg(format!(
-                "{evaluations} loss evaluations without converging"
-            )));
+impl<'a> Problem<'a> {
+    fn new(x: &'a Design, y: &'a [usize], outputs: usize, lambda: f64) -> Problem<'a> {
+        Problem {
+            x,
+            y,
+            outputs,
+            lambda,
+            work: Workspace::default(),
         }
-        let (loss, grad) = self.evaluate(w, true);
-        if !loss.is_finite() || !grad.iter().all(|g| g.is_finite()) {
-            self.aborted
-                .store(true, std::sync::atomic::Ordering::Relaxed);
-            return Err(argmin::core::Error::msg(
-                "the loss is not a finite number at this step",
-            ));
-        }
-        // Keep the point's buffer: no fresh allocation of a weight-sized
-        // vector per evaluation, and the gradient is moved, not copied,
-        // into the cache (the caller copies it only when it asks for it).
-        let mut at = last.take().map(|(at, ..)| at).unwrap_or_default();
-        at.clear();
-        at.extend_from_slice(w);
-        let out = read(loss, &grad);
-        *last = Some((at, loss, grad, evaluations + 1));
-        Ok(out)
     }
 
-    /// Loss and (optionally) gradient. Scores come from [`scores`]; the
-    /// gradient's dense block is one matrix product `Xd^T R`, its sparse
-    /// block adds `v * R[i, :]` rows. Every sum runs in a fixed order, so
-    /// the result does not depend on the number of threads.
-    fn evaluate(&self, w: &[f64], with_gradient: bool) -> (f64, Vec<f64>) {
+    /// The loss at `w`, and its gradient into `grad` when given. Scores
+    /// come from [`scores32`]; the gradient's dense block is one matrix
+    /// product `Xd^T R`, its sparse block adds `v * R[i, :]` rows; the
+    /// loss and the intercepts' gradient sum in f64. Every sum runs in a
+    /// fixed order, so the result does not depend on the number of threads.
+    fn evaluate(&mut self, w: &[f64], grad: Option<&mut [f64]>) -> f64 {
         let x = self.x;
         let k = self.outputs;
         let (n, d, cols) = (x.rows(), x.dense_cols(), x.cols());
-        let z = scores(x, w, k);
+        scores32(x, w, k, &mut self.work);
+        let work = &mut self.work;
+        let with_gradient = grad.is_some();
+        if with_gradient {
+            shaped(&mut work.residual, (n, k));
+        }
         let mut loss = 0.0;
-        let mut residual = ndarray::Array2::<f32>::zeros((if with_gradient { n } else { 0 }, k));
-        for (i, zi) in z.outer_iter().enumerate() {
+        for (i, zi) in work.z32.outer_iter().enumerate() {
             let y = self.y[i];
             if k == 1 {
+                let z = f64::from(zi[0]);
                 let t = if y == 1 { 1.0 } else { 0.0 };
                 // -log p(y) = softplus(z) - t z
-                loss += softplus(zi[0]) - t * zi[0];
+                loss += softplus(z) - t * z;
                 if with_gradient {
-                    residual[[i, 0]] = (sigmoid(zi[0]) - t) as f32;
+                    work.residual[[i, 0]] = (sigmoid(z) - t) as f32;
                 }
             } else {
-                let max = zi.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let sum: f64 = zi.iter().map(|v| (v - max).exp()).sum();
-                loss += max + sum.ln() - zi[y];
+                let max = zi.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                let max = f64::from(max);
+                let sum: f64 = zi.iter().map(|&v| (f64::from(v) - max).exp()).sum();
+                loss += max + sum.ln() - f64::from(zi[y]);
                 if with_gradient {
-                    for (o, &zo) in zi.iter().enumerate() {
-                        let p = (zo - max).exp() / sum;
-                        residual[[i, o]] = (p - if o == y { 1.0 } else { 0.0 }) as f32;
+                    let mut ri = work.residual.row_mut(i);
+                    for (o, (&zo, r)) in zi.iter().zip(ri.iter_mut()).enumerate() {
+                        let p = (f64::from(zo) - max).exp() / sum;
+                        *r = (p - if o == y { 1.0 } else { 0.0 }) as f32;
                     }
                 }
             }
         }
-        let mut grad = vec![0.0; if with_gradient { w.len() } else { 0 }];
-        if with_gradient {
+        let mut grad = grad;
+        if let Some(grad) = grad.as_deref_mut() {
+            shaped(&mut work.g32, (cols, k));
             if d > 0 {
-                let gd = x.dense_view().t().dot(&residual); // d x k
-                grad[..d * k]
-                    .iter_mut()
-                    .zip(gd.iter())
-                    .for_each(|(g, &v)| *g = f64::from(v));
+                let mut gd = work.g32.slice_mut(ndarray::s![..d, ..]);
+                general_mat_mul(1.0, &x.dense_view().t(), &work.residual, 0.0, &mut gd);
             }
+            work.g32.slice_mut(ndarray::s![d.., ..]).fill(0.0);
             let sparse = x.sparse();
-            for (i, ri) in residual.outer_iter().enumerate() {
+            let g32 = work
+                .g32
+                .as_slice_mut()
+                .expect("a fresh array is contiguous");
+            for (i, ri) in work.residual.outer_iter().enumerate() {
+                let ri = ri
+                    .as_slice()
+                    .expect("rows of a standard-layout array are contiguous");
                 let (idx, val) = sparse.row(i);
                 for (&j, &v) in idx.iter().zip(val) {
-                    let gj = &mut grad[(d + j as usize) * k..(d + j as usize + 1) * k];
-                    let v = f64::from(v);
-                    gj.iter_mut()
-                        .zip(ri.iter())
-                        .for_each(|(g, &r)| *g += v * f64::from(r));
+                    let at = (d + j as usize) * k;
+                    g32[at..at + k]
+                        .iter_mut()
+                        .zip(ri)
+                        .for_each(|(g, &r)| *g += v * r);
                 }
-                let gb = &mut grad[cols * k..(cols + 1) * k];
+            }
+            grad[..cols * k]
+                .iter_mut()
+                .zip(g32.iter())
+                .for_each(|(g, &v)| *g = f64::from(v));
+            let gb = &mut grad[cols * k..(cols + 1) * k];
+            gb.fill(0.0);
+            for ri in work.residual.outer_iter() {
                 gb.iter_mut()
                     .zip(ri.iter())
                     .for_each(|(g, &r)| *g += f64::from(r));
             }
         }
         if n == 0 {
-            return (0.0, grad);
+            return 0.0;
         }
         let nf = n as f64;
         loss /= nf;
-        grad.iter_mut().for_each(|g| *g /= nf);
         // L2 on every weight but the intercepts (the last k entries).
         let weights = &w[..cols * k];
-        loss += 0.5 * self.lambda * weights.iter().map(|v| v * v).sum::<f64>();
-        if with_gradient {
+        loss += 0.5 * self.lambda * super::lbfgs::dot(weights, weights);
+        if let Some(grad) = grad {
+            let (lambda, inv) = (self.lambda, 1.0 / nf);
             grad[..cols * k]
                 .iter_mut()
                 .zip(weights)
-                .for_each(|(g, w)| *g += self.lambda * w);
+                .for_each(|(g, w)| *g = *g * inv + lambda * w);
+            grad[cols * k..].iter_mut().for_each(|g| *g *= inv);
         }
-        (loss, grad)
-    }
-}
-
-impl CostFunction for Problem<'_> {
-    type Param = Array1<f64>;
-    type Output = f64;
-
-    fn cost(&self, w: &Self::Param) -> std::result::Result<f64, argmin::core::Error> {
-        let w = w
-            .as_slice()
-            .ok_or_else(|| argmin::core::Error::msg("non-contiguous params"))?;
-        self.loss_and_gradient(w, |loss, _| loss)
-    }
-}
-
-impl Gradient for Problem<'_> {
-    type Param = Array1<f64>;
-    type Gradient = Array1<f64>;
-
-    fn gradient(&self, w: &Self::Param) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        let w = w
-            .as_slice()
-            .ok_or_else(|| argmin::core::Error::msg("non-contiguous params"))?;
-        self.loss_and_gradient(w, |_, grad| Array1::from(grad.to_vec()))
+        loss
     }
 }
 
@@ -619,17 +596,10 @@ mod tests {
             } else {
                 y.clone()
             };
-            let p = Problem {
-                x: &x,
-                y: &y,
-                outputs,
-                lambda: 0.1,
-                last: std::sync::Mutex::new(None),
-                aborted: std::sync::atomic::AtomicBool::new(false),
-                budget: 100,
-            };
+            let mut p = Problem::new(&x, &y, outputs, 0.1);
             let w: Vec<f64> = (0..outputs * 4).map(|i| 0.1 * i as f64 - 0.3).collect();
-            let (_, g) = p.evaluate(&w, true);
+            let mut g = vec![0.0; w.len()];
+            p.evaluate(&w, Some(&mut g));
             for j in 0..w.len() {
                 let mut a = w.clone();
                 let mut b = w.clone();
@@ -637,7 +607,7 @@ mod tests {
                 // well above f32 rounding.
                 a[j] += 1e-3;
                 b[j] -= 1e-3;
-                let fd = (p.evaluate(&a, false).0 - p.evaluate(&b, false).0) / 2e-3;
+                let fd = (p.evaluate(&a, None) - p.evaluate(&b, None)) / 2e-3;
                 assert!(
                     (fd - g[j]).abs() < 1e-4,
                     "outputs {outputs}, w[{j}]: {fd} vs {}",

@@ -15,6 +15,7 @@
 //! ```
 
 mod design;
+mod lbfgs;
 mod logistic;
 
 pub use design::{Csr, Design};
