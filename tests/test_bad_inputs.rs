@@ -1863,6 +1863,101 @@ fn number_cases() -> Vec<Case> {
     ]
 }
 
+/// fastText models of every shape (issue 21): a pre-2017 model whose
+/// header lies (dimensions, dictionary size, input matrix rows) is an
+/// error naming the file, the byte and the field, before any allocation
+/// the file's size does not bound; a supervised model cut short and a
+/// model in another encoding are refused with what to do; the new kinds
+/// of model open and say what they are.
+fn fasttext_model_cases() -> Vec<Case> {
+    let lee = std::fs::read(data("gensim/lee_fasttext.bin")).unwrap();
+    let lie = |at: usize, bytes: &[u8]| {
+        let mut out = lee.clone();
+        out[at..at + bytes.len()].copy_from_slice(bytes);
+        out
+    };
+    let words: Vec<u8> = [i32::MAX, i32::MAX, 0]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let supervised = std::fs::read(data("original-tools/ft_supervised.bin")).unwrap();
+    vec![
+        Case {
+            name: "fasttext: pre-2017 header claiming 10^9 dimensions",
+            files: vec![("old.bin", lie(0, &1_000_000_000i32.to_le_bytes()))],
+            args: convert("old.bin"),
+            code: 1,
+            says: vec![
+                "old.bin: byte 0: pre-2017 fastText model (no magic number): dimensions \
+                 1000000000: expected between 1 and 100000",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: pre-2017 dictionary claiming 2^31 - 1 words",
+            files: vec![("old.bin", lie(56, &words))],
+            args: s(&["vectors", "info", "old.bin"]),
+            code: 1,
+            says: vec![
+                "old.bin: byte 56: dictionary of 2147483647 entries (2147483647 words, 0 labels)",
+                "at most",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: pre-2017 input matrix claiming 10^15 rows",
+            files: vec![(
+                "old.bin",
+                lie(28501, &1_000_000_000_000_000u64.to_le_bytes()),
+            )],
+            args: convert("old.bin"),
+            code: 1,
+            says: vec![
+                "old.bin: byte 28501: input matrix is 1000000000000000 x 10: expected 2762 x 10 \
+                 (1762 words + 1000 buckets)",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: pre-2017 model cut short",
+            files: vec![("old.bin", lee[..lee.len() / 2].to_vec())],
+            args: convert("old.bin"),
+            code: 1,
+            says: vec!["old.bin: byte 28517: file ends inside the 2762 x 10 input matrix"],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: supervised model cut short",
+            files: vec![("sup.bin", supervised[..supervised.len() - 10].to_vec())],
+            args: convert("sup.bin"),
+            code: 1,
+            says: vec!["sup.bin: byte ", "file ends inside the 2 x 8 output matrix"],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: a model in code page 852 names the word and --lossy",
+            files: vec![(
+                "cp852.bin",
+                std::fs::read(data("gensim/cp852_fasttext.bin")).unwrap(),
+            )],
+            args: convert("cp852.bin"),
+            code: 1,
+            says: vec![
+                "cp852.bin: byte 92: dictionary entry 2 'kter\\xec' is not valid UTF-8",
+                "--lossy",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: a supervised model opens and says so",
+            files: vec![("sup.bin", supervised)],
+            args: s(&["vectors", "info", "sup.bin"]),
+            prints: vec!["no subwords", "supervised, 2 labels"],
+            ..Case::default()
+        },
+    ]
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -1911,6 +2006,7 @@ fn bad_input_matrix() {
     cases.extend(reader_cases());
     cases.extend(model_cases(&model));
     cases.extend(number_cases());
+    cases.extend(fasttext_model_cases());
     assert!(cases.len() >= 30, "the matrix has {} rows", cases.len());
     let mut failures = Vec::new();
     for case in &cases {

@@ -119,7 +119,8 @@ pub struct Input {
     /// fasttext, word2vec-bin, word2vec-text, glove.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
-    /// Replace invalid UTF-8 in words instead of failing.
+    /// Replace invalid UTF-8 in words instead of failing (by U+FFFD; in a
+    /// fastText .bin, each invalid byte by \xNN, as gensim does).
     #[arg(long)]
     lossy: bool,
 }
@@ -313,6 +314,7 @@ fn info(input: &Input, format: ReportFormat, ui: Ui) -> Result<()> {
             "words": vectors.len(),
             "dims": vectors.dims(),
             "subwords": vectors.has_subwords(),
+            "fasttext": vectors.fasttext_model(),
             "norms": stats,
             "duplicates": report.duplicates,
             "words_with_spaces": report.words_with_spaces,
@@ -331,15 +333,30 @@ fn info(input: &Input, format: ReportFormat, ui: Ui) -> Result<()> {
         writeln!(out, "format:      {}{compression}", vectors.format())?;
         writeln!(out, "words:       {}", vectors.len())?;
         writeln!(out, "dims:        {}", vectors.dims())?;
-        writeln!(
-            out,
-            "subwords:    {}",
-            if vectors.has_subwords() {
-                "yes (unknown words get n-gram vectors)"
-            } else {
-                "no (unknown words have no vector)"
+        let subwords = match vectors.fasttext_model() {
+            _ if vectors.has_subwords() => "yes (unknown words get n-gram vectors)",
+            Some(m) if m.maxn == 0 => "no subwords (fastText maxn 0: unknown words have no vector)",
+            Some(_) => "no subwords (fastText with 0 buckets: unknown words have no vector)",
+            None => "no (unknown words have no vector)",
+        };
+        writeln!(out, "subwords:    {subwords}")?;
+        if let Some(m) = vectors.fasttext_model() {
+            let mut model = m.kind.to_string();
+            if m.labels > 0 {
+                let s = if m.labels == 1 { "" } else { "s" };
+                model.push_str(&format!(", {} label{s} (labels have no vector)", m.labels));
             }
-        )?;
+            if m.has_subwords() {
+                model.push_str(&format!(
+                    ", n-grams {} to {}, {} buckets",
+                    m.minn, m.maxn, m.buckets
+                ));
+            }
+            if m.pre_2017 {
+                model.push_str(", pre-2017 layout (no magic number)");
+            }
+            writeln!(out, "model:       {model}")?;
+        }
         if let Some(s) = stats {
             writeln!(
                 out,

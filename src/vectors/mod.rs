@@ -20,7 +20,7 @@
 //! | format | reader | notes |
 //! |---|---|---|
 //! | finalfusion (`.fifu`) | memory-mapped in place (other layouts: finalfusion) | opens in milliseconds |
-//! | fastText `.bin` | finalfusion | subword vectors for unknown words, averaged as fastText does |
+//! | fastText `.bin` | ours | both layouts (0.9 and pre-2017); subword vectors for unknown words, averaged as fastText does; models without subwords (`-maxn 0`, supervised) as `print-word-vectors` prints them |
 //! | word2vec binary | ours | with or without a newline after each vector |
 //! | word2vec text, fastText `.vec` | ours | `<words> <dims>` header, parsed in parallel |
 //! | GloVe text | ours | no header, parsed in parallel |
@@ -40,18 +40,18 @@ use std::io::{BufRead, BufReader, Cursor, Read, Seek, Write};
 use std::path::Path;
 use std::str::FromStr;
 
-use finalfusion::compat::fasttext::ReadFastText;
 use finalfusion::embeddings::Embeddings;
 use finalfusion::io::{ReadEmbeddings, WriteEmbeddings};
 use finalfusion::norms::NdNorms;
 use finalfusion::storage::{NdArray, Storage, StorageWrap};
-use finalfusion::vocab::{FastTextSubwordVocab, SubwordIndices, Vocab as _, VocabWrap, WordIndex};
+use finalfusion::vocab::{Vocab as _, VocabWrap, WordIndex};
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 
 mod build;
 mod bytes;
+mod fasttext;
 mod fifu;
 mod precheck;
 mod seen;
@@ -60,6 +60,7 @@ mod text;
 mod word2vec;
 mod write;
 
+pub use fasttext::{FastTextKind, FastTextModel};
 pub(crate) use sniff::compression as sniff_compression;
 
 use build::{BadRow, Finished, Vocab, Words};
@@ -73,7 +74,9 @@ pub const MAX_DIMS: usize = 100_000;
 pub enum Format {
     /// finalfusion (`.fifu`), memory-mapped when uncompressed.
     Finalfusion,
-    /// fastText `.bin` model (format version 12, fastText 0.9.x).
+    /// fastText `.bin` model: fastText 0.9's layout (magic number, version
+    /// 12) or the pre-2017 one gensim reads; with or without subwords,
+    /// unsupervised or supervised.
     #[serde(rename = "fasttext")]
     FastText,
     /// Binary word2vec (`word2vec.c -binary 1`, gensim `binary=True`).
@@ -167,7 +170,9 @@ pub enum Compression {
 pub struct OpenOptions {
     /// Skip sniffing and read this format. Default: sniff the content.
     pub format: Option<Format>,
-    /// Replace invalid UTF-8 in words by U+FFFD instead of failing.
+    /// Replace invalid UTF-8 in words by U+FFFD instead of failing; in a
+    /// fastText model each invalid byte becomes `\xNN`, as gensim's
+    /// `backslashreplace` does, so that distinct words stay distinct.
     /// Default: false.
     pub lossy: bool,
 }
@@ -232,6 +237,8 @@ pub struct Vectors {
     format: Format,
     compression: Compression,
     report: LoadReport,
+    /// What a fastText model's header says (fastText files only).
+    fasttext: Option<FastTextModel>,
 }
 
 /// The matrix: owned, or a range of a memory-mapped file.
@@ -319,6 +326,7 @@ impl Vectors {
             format,
             compression,
             report,
+            fasttext: None,
         })
     }
 
@@ -330,6 +338,12 @@ impl Vectors {
     /// The compression of the file the vectors were read from.
     pub fn compression(&self) -> Compression {
         self.compression
+    }
+
+    /// For a fastText `.bin` model: how it was trained (supervised, with
+    /// how many labels), its subword settings and its layout.
+    pub fn fasttext_model(&self) -> Option<&FastTextModel> {
+        self.fasttext.as_ref()
     }
 
     /// Quirks met while reading (duplicates dropped, words with spaces...).
@@ -705,6 +719,7 @@ impl Vectors {
             format: self.format,
             compression: self.compression,
             report: LoadReport::default(),
+            fasttext: None,
         }
     }
 
@@ -782,6 +797,7 @@ impl Vectors {
             format,
             compression,
             report: LoadReport::default(),
+            fasttext: None,
         })
     }
 }
@@ -892,6 +908,7 @@ fn open_fifu(file: File, lossy: bool) -> Result<Vectors> {
             format: Format::Finalfusion,
             compression: Compression::None,
             report: LoadReport::default(),
+            fasttext: None,
         });
     }
     precheck::finalfusion(&map)?;
@@ -980,66 +997,26 @@ fn bad_row_error(
     Error::malformed(location, message)
 }
 
-/// A fastText model in memory (or memory-mapped): checked, then read by
-/// finalfusion.
+/// A fastText model in memory (or memory-mapped), either layout, with or
+/// without subwords: checked, then read (see [`fasttext`]).
 fn read_fasttext_bytes(bytes: &[u8], lossy: bool, compression: Compression) -> Result<Vectors> {
-    precheck::fasttext(bytes)?;
-    let mut reader = Cursor::new(bytes);
-    let embeddings = guard_finalfusion(|| {
-        if lossy {
-            Embeddings::read_fasttext_lossy(&mut reader)
-        } else {
-            Embeddings::read_fasttext(&mut reader)
-        }
-    })?;
-    from_fasttext(embeddings, compression)
-}
-
-/// Take over a fastText model read by finalfusion, fixing `</s>`.
-///
-/// fastText gives its end-of-sentence token `</s>` no subwords, so its
-/// vector is its own input row; finalfusion 0.18 averages n-grams of
-/// `<</s>>` into it as for any word. Undo that average for `</s>`.
-fn from_fasttext(
-    embeddings: Embeddings<FastTextSubwordVocab, NdArray>,
-    compression: Compression,
-) -> Result<Vectors> {
-    let (_, vocab, storage, norms) = embeddings.into_parts();
-    let mut norms: Vec<f32> = norms.map(|n| n.to_vec()).unwrap_or_default();
-    let matrix: ndarray15::Array2<f32> = storage.into();
-    let dims = matrix.ncols();
-    let mut values = if matrix.is_standard_layout() {
-        matrix.into_raw_vec()
-    } else {
-        matrix.iter().copied().collect()
-    };
-    if let (Some(WordIndex::Word(idx)), Some(ngrams)) =
-        (vocab.idx("</s>"), vocab.subword_indices("</s>"))
-    {
-        if idx < norms.len() {
-            let n = ngrams.len() as f32 + 1.0;
-            let mut raw: Vec<f32> = values[idx * dims..(idx + 1) * dims]
-                .iter()
-                .map(|v| v * norms[idx] * n)
-                .collect();
-            for g in ngrams {
-                raw.iter_mut()
-                    .zip(&values[g * dims..(g + 1) * dims])
-                    .for_each(|(r, v)| *r -= v);
-            }
-            norms[idx] = build::normalize(&mut raw);
-            values[idx * dims..(idx + 1) * dims].copy_from_slice(&raw);
-        }
-    }
-    let norms = (!norms.is_empty()).then(|| NdNorms::new(ndarray15::Array1::from(norms)));
-    Vectors::assemble(
-        vocab.into(),
-        values,
-        dims,
-        norms,
-        Format::FastText,
+    let model = fasttext::parse(bytes)?;
+    let read = fasttext::read(&model, lossy)?;
+    Ok(Vectors {
+        vocab: read.vocab,
+        matrix: Matrix::Owned(read.values),
+        norms: read.norms,
+        unit_rows: read.unit_rows,
+        dims: model.dims,
+        subwords: read.subwords.map(VocabWrap::from),
+        format: Format::FastText,
         compression,
-    )
+        report: LoadReport {
+            lossy_words: read.lossy_words,
+            ..LoadReport::default()
+        },
+        fasttext: Some(model.info),
+    })
 }
 
 /// Run a finalfusion reader, turning its errors (and its panics on

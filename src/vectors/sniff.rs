@@ -1,9 +1,9 @@
 //! Choosing a reader by looking at the bytes, never at the file name.
 
+use super::fasttext::{self, MAGIC as FASTTEXT_MAGIC};
 use super::{Compression, Format, MAX_DIMS};
 
 const FIFU_MAGIC: &[u8] = b"FiFu";
-const FASTTEXT_MAGIC: u32 = 793_712_314;
 
 /// Compression, from the first bytes of a file.
 pub(crate) fn compression(head: &[u8]) -> Compression {
@@ -28,6 +28,9 @@ pub(crate) fn format(prefix: &[u8]) -> Result<Format, String> {
     if prefix.len() >= 4
         && u32::from_le_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]) == FASTTEXT_MAGIC
     {
+        return Ok(Format::FastText);
+    }
+    if fasttext::looks_pre2017(prefix) {
         return Ok(Format::FastText);
     }
     let text = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(prefix);
@@ -58,16 +61,16 @@ pub(crate) fn format(prefix: &[u8]) -> Result<Format, String> {
 
 fn unknown_format_message(prefix: &[u8]) -> String {
     let mut message = String::from(
-        "unknown vector format: not finalfusion (FiFu magic), fastText .bin (magic number), \
-         word2vec binary or text (a `<words> <dims>` header line) or GloVe text \
+        "unknown vector format: not finalfusion (FiFu magic), fastText .bin (magic number, or \
+         the pre-2017 layout's arguments), word2vec binary or text (a `<words> <dims>` header line) or GloVe text \
          (`word v1 v2 ...` lines)",
     );
     if prefix.len() >= 8 {
         let first = u32::from_le_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
         if (1..=4096).contains(&first) {
             message.push_str(
-                "; if this is a fastText .bin from before 2017 (no magic number), \
-                 fastText 0.9 cannot read it either: re-train or export it as .vec",
+                "; if this is a fastText .bin from before 2017 (no magic number), pass \
+                 --vectors-format fasttext to hear which of its header fields is wrong",
             );
         }
     }
@@ -119,7 +122,15 @@ mod tests {
         let mut w2v_bin = b"2 2\na ".to_vec();
         w2v_bin.extend_from_slice(&1.5f32.to_le_bytes());
         w2v_bin.extend_from_slice(&(-2.0f32).to_le_bytes());
+        // A pre-2017 fastText header: dims 10, ws 5, epoch 5, minCount 5,
+        // neg 5, wordNgrams 1, loss 2, model 2, ..., t 1e-4.
+        let mut old_fasttext: Vec<u8> = [10i32, 5, 5, 5, 5, 1, 2, 2, 1000, 3, 6, 100]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        old_fasttext.extend_from_slice(&1e-4f64.to_le_bytes());
         let cases: Vec<(Vec<u8>, Format)> = vec![
+            (old_fasttext.clone(), Format::FastText),
             (b"FiFu\x01\x00".to_vec(), Format::Finalfusion),
             (FASTTEXT_MAGIC.to_le_bytes().to_vec(), Format::FastText),
             (b"2 2\na 1 0\nb 0 1\n".to_vec(), Format::Word2VecText),
@@ -149,6 +160,13 @@ mod tests {
         assert!(format(&[100, 0, 0, 0, 5, 0, 0, 0])
             .unwrap_err()
             .contains("before 2017"));
+        // The same header with a loss of 9 is not taken for fastText.
+        let mut not_old: Vec<u8> = [10i32, 5, 5, 5, 5, 1, 9, 2, 1000, 3, 6, 100]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        not_old.extend_from_slice(&1e-4f64.to_le_bytes());
+        assert!(format(&not_old).unwrap_err().contains("before 2017"));
     }
 
     #[test]
