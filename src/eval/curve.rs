@@ -755,6 +755,56 @@ mod tests {
         assert!(touch.is_empty());
     }
 
+    /// `paired` compares the same draws text by text, and refuses a size
+    /// the curve lacks or points without per-text results.
+    #[test]
+    fn paired_compares_the_same_draws() {
+        let point = |features, correct: Vec<Vec<bool>>| CurvePoint {
+            size: 10,
+            features,
+            accuracy: vec![0.5; correct.len()],
+            macro_f1: vec![0.5; correct.len()],
+            correct,
+            accuracy_mean: 0.5,
+            accuracy_sd: 0.0,
+            accuracy_min: 0.5,
+            accuracy_max: 0.5,
+            macro_f1_mean: 0.5,
+        };
+        let a = vec![vec![true, true, false], vec![true, false, true]];
+        let b = vec![vec![false, true, false], vec![true, false, false]];
+        let mut curve = LearningCurve {
+            pool_rows: 20,
+            eval_rows: 3,
+            draws: 2,
+            seed: 42,
+            min_per_class: 3,
+            sizes: vec![10],
+            skipped: Vec::new(),
+            points: vec![
+                point(FeatureSet::Vectors, a.clone()),
+                point(FeatureSet::Ngrams, b.clone()),
+                point(FeatureSet::Both, Vec::new()),
+            ],
+            crossings: Vec::new(),
+        };
+        // (c) has two draws scored but no per-text results kept.
+        curve.points[2].accuracy = vec![0.5, 0.5];
+        let (va, vb) = (FeatureSet::Vectors, FeatureSet::Ngrams);
+        let test = curve.paired(10, va, vb, 0.95).unwrap();
+        assert_eq!(test, DrawTest::from_correct(&a, &b, 0.95).unwrap());
+        assert!((test.mean - 1.0 / 3.0).abs() < 1e-12);
+        let reversed = curve.paired(10, vb, va, 0.95).unwrap();
+        assert!((reversed.mean + test.mean).abs() < 1e-12);
+        let err = curve.paired(20, va, vb, 0.95).unwrap_err().to_string();
+        assert!(err.contains("no size 20 for vectors and ngrams"), "{err}");
+        let err = curve
+            .paired(10, FeatureSet::Both, vb, 0.95)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at size 10 has no per-text results"), "{err}");
+    }
+
     #[test]
     fn holdout_is_a_stratified_fifth() {
         let labels: Vec<usize> = (0..100).map(|i| usize::from(i % 4 == 0)).collect();
