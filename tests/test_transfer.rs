@@ -116,10 +116,21 @@ fn transfer_report_writes_all_files_and_a_verdict() {
     assert_eq!(a.len(), 6);
     let mean_diff = a.iter().zip(&b).map(|(x, y)| x - y).sum::<f64>() / 6.0;
     assert!((comparison["transfer"]["mean"].as_f64().unwrap() - mean_diff).abs() < 1e-12);
+    // The headline verdict is on (c) - (b), the default with the vectors
+    // against the same learner without them.
     let verdict = comparison["verdict"].as_str().unwrap();
     assert!(
         ["positive", "neutral", "negative"].contains(&verdict),
         "{verdict}"
+    );
+    assert_eq!(json["assessment"]["headline"]["verdict"], verdict);
+    assert_eq!(
+        json["assessment"]["headline"]["compared"],
+        "(c) both - (b) ngrams"
+    );
+    assert_eq!(
+        json["assessment"]["vectors_alone"]["verdict"],
+        comparison["vectors_alone_verdict"]
     );
     assert!(json.get("seconds").is_none(), "no wall-clock time in files");
     assert!(json["coverage"]["tokens"].as_u64().unwrap() > 1000);
@@ -143,7 +154,10 @@ fn transfer_report_writes_all_files_and_a_verdict() {
         "# Transfer report: train.csv",
         "## Do the vectors help?",
         "Rule: positive if the whole 95% confidence interval",
-        "| accuracy (a) - (b): transfer |",
+        "**Recommendation**: ",
+        "| accuracy (c) - (b): the default with the vectors against without (headline) |",
+        "| accuracy (a) - (b): the vectors alone against the labels alone |",
+        "### Verdicts by size",
         "![learning curves](curve.svg)",
         "| examples | (a) vectors | (b) ngrams | (c) both |",
         "## Are the vectors related to the texts?",
@@ -388,4 +402,185 @@ fn transfer_report_handles_six_classes_and_a_test_file() {
         assert!(mean > 0.3, "{}: {mean}", model["features"]);
     }
     assert!(d.join("rep/curve.svg").exists());
+}
+
+/// Issue 19: the headline judges the model people deploy. On the shipped
+/// review sentences (all 3,000, the shipped default vectors; 2 x 2-fold
+/// CV, one C and channel weight, 3 draws at 25 and 200 labels and the
+/// whole pool, to keep a debug run short) the report's headline is (c) -
+/// (b) with its interval, a verdict at each curve size from the same
+/// draws, one recommendation with the accuracy to expect, all in JSON,
+/// report.md and on the chart, and each consistent with the numbers it
+/// follows from.
+#[test]
+fn transfer_report_on_shipped_reviews_judges_the_deployed_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = embed_tl(d)
+        .args(["transfer-report", "--vectors"])
+        .arg(default_vectors())
+        .arg("--train")
+        .arg(repo("corpora/reviews.csv"))
+        .args([
+            "--folds",
+            "2",
+            "--repeats",
+            "2",
+            "--c",
+            "1",
+            "--beta",
+            "0.3",
+        ])
+        .args(["--curve-c", "1", "--curve-beta", "0.3", "--draws", "3"])
+        .args(["--sizes", "25,200,all", "--out", "rep", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("rep/report.json")).unwrap()).unwrap();
+    assert_eq!(
+        json["assessment"], file["assessment"],
+        "stdout and file agree"
+    );
+    let a = &json["assessment"];
+    let c = &json["comparison"];
+    let f = |v: &serde_json::Value| v.as_f64().unwrap();
+
+    // The headline is (c) - (b) by cross-validation, judged by the rule.
+    let h = &a["headline"];
+    assert_eq!(h["compared"], "(c) both - (b) ngrams");
+    assert_eq!(f(&h["mean"]), f(&c["hybrid"]["mean"]));
+    assert_eq!(
+        (f(&h["low"]), f(&h["high"])),
+        (f(&c["hybrid"]["low"]), f(&c["hybrid"]["high"]))
+    );
+    let judge = |low: f64, high: f64| {
+        if low > 0.0 {
+            "positive"
+        } else if high < 0.0 {
+            "negative"
+        } else {
+            "neutral"
+        }
+    };
+    assert_eq!(h["verdict"], judge(f(&h["low"]), f(&h["high"])));
+    assert_eq!(c["verdict"], h["verdict"]);
+    assert!(a["rule"]
+        .as_str()
+        .unwrap()
+        .contains("confidence interval of acc(both) - acc(ngrams)"));
+    // (a) - (b) stays, under its own name.
+    assert_eq!(a["vectors_alone"]["compared"], "(a) vectors - (b) ngrams");
+    assert_eq!(f(&a["vectors_alone"]["mean"]), f(&c["transfer"]["mean"]));
+    assert_eq!(a["labels"], 1500, "2-fold CV of 3,000 texts");
+
+    // One verdict per curve size, from the same draws: the mean paired
+    // difference is the difference of the mean accuracies.
+    let curve = &json["curve"];
+    assert_eq!(curve["sizes"], serde_json::json!([25, 200, 2400]));
+    let mean_at = |size: u64, model: &str| {
+        curve["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["size"] == size && p["features"] == model)
+            .map(|p| f(&p["accuracy_mean"]))
+            .unwrap()
+    };
+    let by_size = a["by_size"].as_array().unwrap();
+    assert_eq!(by_size.len(), 3);
+    for v in by_size {
+        let size = v["size"].as_u64().unwrap();
+        let cb = &v["default_vs_ngrams"];
+        let expected = mean_at(size, "both") - mean_at(size, "ngrams");
+        assert!((f(&cb["mean"]) - expected).abs() < 1e-12, "size {size}");
+        assert_eq!(cb["texts"], 600);
+        assert_eq!(cb["draws"], if size == 2400 { 1 } else { 3 });
+        assert!(f(&cb["low"]) < f(&cb["mean"]) && f(&cb["mean"]) < f(&cb["high"]));
+        assert_eq!(
+            v["verdict"],
+            judge(f(&cb["low"]), f(&cb["high"])),
+            "size {size}"
+        );
+        let ac = &v["vectors_vs_default"];
+        let expected = mean_at(size, "vectors") - mean_at(size, "both");
+        assert!((f(&ac["mean"]) - expected).abs() < 1e-12, "size {size}");
+    }
+    // With 25 labels the vectors lift the default clearly (measured:
+    // about +9 points, the interval well above 0).
+    assert_eq!(by_size[0]["verdict"], "positive");
+    let regions = a["regions"].as_array().unwrap();
+    assert_eq!(regions[0]["verdict"], "positive");
+    assert_eq!(regions[0]["from"], 25);
+    assert!(a["regions_text"].as_str().unwrap().starts_with("positive "));
+
+    // One recommendation, with the accuracy to expect: the
+    // cross-validated mean of the model it recommends.
+    let r = &a["recommendation"];
+    let features = r["features"].as_str().unwrap();
+    let model = c["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["features"] == features)
+        .unwrap();
+    assert_eq!(f(&r["expected_accuracy"]), f(&model["accuracy_mean"]));
+    let text = r["text"].as_str().unwrap();
+    let expect = format!("expect about {:.1}%", 100.0 * f(&model["accuracy_mean"]));
+    assert!(text.contains(&expect), "{text}");
+    match r["advice"].as_str().unwrap() {
+        "keep-default" | "vectors-with-few-labels" => {
+            assert_eq!(features, "both");
+            assert!(text.starts_with("keep the default"), "{text}");
+        }
+        "ngrams" => assert!(text.contains("`--features ngrams`"), "{text}"),
+        other => panic!("advice {other}: {text}"),
+    }
+
+    // The same in report.md, and the regions on the chart.
+    let md = std::fs::read_to_string(d.join("rep/report.md")).unwrap();
+    assert!(
+        md.contains("transfer** to the model you deploy: (c) both - (b) ngrams = "),
+        "{md}"
+    );
+    assert!(md.contains(&format!("**Recommendation**: {text}.")), "{md}");
+    assert!(md.contains(&format!(
+        "By size (learning curve, (c) - (b) on the same draws): **{}**.",
+        a["regions_text"].as_str().unwrap()
+    )));
+    assert!(md.contains("The vectors alone against the labels alone, (a) vectors - (b) ngrams: "));
+    assert!(md.contains("| 25 | +"), "{md}");
+    let svg = std::fs::read_to_string(d.join("rep/curve.svg")).unwrap();
+    for r in regions {
+        assert!(svg.contains(&format!("c vs b: {}", r["verdict"].as_str().unwrap())));
+    }
+}
+
+/// Without a curve there are no verdicts by size: the headline and the
+/// recommendation come from the cross-validation alone.
+#[test]
+fn transfer_report_without_a_curve_still_recommends() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 120);
+    let out = report(dir.path(), "rep", "30,all")
+        .args(["--no-curve", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let a = &json["assessment"];
+    assert_eq!(a["by_size"], serde_json::json!([]));
+    assert!(a["regions_text"].is_null());
+    assert!(a["recommendation"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("expect about"));
+    let md = std::fs::read_to_string(dir.path().join("rep/report.md")).unwrap();
+    assert!(!md.contains("By size"));
+    assert!(md.contains("**Recommendation**: "));
 }

@@ -1,7 +1,9 @@
 //! `embed-tl transfer-report`: do these vectors help on my task, and how
 //! many labels do I need? The frozen-vector classifier (a), a from-scratch
-//! classifier (b) and their hybrid (c) on the same repeated folds with a
-//! paired test of a - b, learning curves, and the vectors' coverage.
+//! classifier (b) and their hybrid (c), the default, on the same repeated
+//! folds; learning curves; the vectors' coverage. The verdicts and the
+//! recommendation come from [`embed_tl::eval::Assessment`]; this file reads
+//! the arguments and writes the report.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -13,8 +15,9 @@ use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
 use embed_tl::corpus::{read_labelled_opts, Column, Labelled};
 use embed_tl::eval::{
-    holdout_split, model_letter, model_role, Comparison, CurveParams, CurveSize, LearningCurve,
-    PairedTest, TransferParams, Verdict, VerdictRule, MODELS,
+    holdout_split, model_letter, model_role, thousands, Assessment, Comparison, CurveParams,
+    CurveSize, DrawTest, Finding, LearningCurve, PairedTest, TransferParams, Verdict, VerdictRule,
+    MODELS,
 };
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::model::LogisticParams;
@@ -28,17 +31,20 @@ use super::{open_vectors, Ui};
 
 /// Compare the frozen-vector classifier (a) with one learned from the
 /// labels alone (b: word + bigram TF-IDF, the same logistic regression)
-/// and with both (c), on the same repeated stratified folds; say whether
-/// transfer is positive, neutral or negative; draw learning curves; and
-/// measure how well the vectors cover the texts.
+/// and with both (c, the default), on the same repeated stratified folds;
+/// say whether adding the vectors to the default is positive, neutral or
+/// negative transfer, overall and at each learning-curve size; recommend
+/// the features to use; and measure how well the vectors cover the texts.
 ///
 /// With --out DIR it writes DIR/report.md (linking DIR/curve.svg),
 /// DIR/report.json and DIR/curve.csv. Same inputs and seed: same files,
 /// whatever the number of threads.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "(a) frozen vectors, (b) word + bigram TF-IDF from the labels alone, (c) both, on the same \
-repeated stratified folds; verdict on a - b. With --out DIR: report.md (links curve.svg), report.json, \
+    after_help = "(a) frozen vectors, (b) word + bigram TF-IDF from the labels alone, (c) both (the default), on \
+the same repeated stratified folds. Headline verdict on c - b (the default with the vectors against the same \
+learner without them), a verdict at each learning-curve size, and a recommendation; a - b (the vectors \
+alone against the labels alone) is reported beside it. With --out DIR: report.md (links curve.svg), report.json, \
 curve.csv, curve.svg; same inputs and seed, same files whatever the number of threads.
 
 Examples:
@@ -114,10 +120,10 @@ pub struct TransferArgs {
     /// Skip the learning curve.
     #[arg(long)]
     no_curve: bool,
-    /// Confidence level of the interval of a - b.
+    /// Confidence level of the intervals of the differences.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
-    /// Smallest difference in accuracy points that counts for the verdict.
+    /// Smallest difference in accuracy points that counts for a verdict.
     #[arg(long, default_value_t = 0.0, value_name = "POINTS")]
     margin: f64,
     /// L-BFGS iteration limit per fit.
@@ -316,7 +322,10 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         ));
     }
 
+    let assessment = Assessment::new(&comparison, curve.as_ref())
+        .with_context(|| format!("{train_name}: the verdicts"))?;
     let report = Report {
+        assessment,
         tool: format!("embed-tl {}", env!("CARGO_PKG_VERSION")),
         vectors: VectorsSummary {
             file: args.vectors.display().to_string(),
@@ -463,6 +472,8 @@ struct Report {
     coverage: Coverage,
     test_coverage: Option<Coverage>,
     comparison: Comparison,
+    /// The headline, the verdicts by size and the recommendation.
+    assessment: Assessment,
     curve_eval: Option<String>,
     curve: Option<LearningCurve>,
     settings: Settings,
@@ -544,10 +555,10 @@ fn write_files(dir: &Path, report: &Report) -> Result<()> {
     })?;
     if let Some(curve) = &report.curve {
         atomic_write(&dir.join("curve.csv"), |out| Ok(curve.write_csv(out)?))?;
-        let svg = curve.svg(&format!(
-            "Learning curves: {}",
-            file_name(&report.train.file)
-        ))?;
+        let svg = curve.svg(
+            &format!("Learning curves: {}", file_name(&report.train.file)),
+            &report.assessment.regions,
+        )?;
         atomic_write(&dir.join("curve.svg"), |out| {
             Ok(out.write_all(svg.as_bytes())?)
         })?;
@@ -580,6 +591,14 @@ fn interval(t: &PairedTest) -> String {
     format!("[{}, {}]", signed(t.low), signed(t.high))
 }
 
+fn finding_interval(f: &Finding) -> String {
+    format!("[{}, {}]", signed(f.low), signed(f.high))
+}
+
+fn draw_cell(t: &DrawTest) -> String {
+    format!("{} [{}, {}]", signed(t.mean), signed(t.low), signed(t.high))
+}
+
 fn p_value(p: f64) -> String {
     if p < 0.001 {
         "< 0.001".into()
@@ -589,62 +608,49 @@ fn p_value(p: f64) -> String {
 }
 
 impl Report {
+    /// The headline in one sentence (markdown).
     fn verdict_sentence(&self) -> String {
-        let c = &self.comparison;
-        let verdict = c.verdict.to_string();
+        let h = &self.assessment.headline;
+        let verdict = h.verdict.to_string();
         let mut chars = verdict.chars();
         let capital: String = chars
             .next()
             .map(|f| f.to_uppercase().chain(chars).collect())
             .unwrap_or_default();
         format!(
-            "**{capital} transfer**: (a) {} - (b) {} = {} accuracy points, {}% CI {}",
-            c.models[0].features,
-            c.models[1].features,
-            signed(c.transfer.mean),
-            100.0 * c.transfer.confidence,
-            interval(&c.transfer)
+            "**{capital} transfer** to the model you deploy: {} = {} accuracy points, {}% CI {}: the default (`--features both`) against the same learner without the vectors, with about {} labelled texts",
+            h.compared,
+            signed(h.mean),
+            100.0 * h.confidence,
+            finding_interval(h),
+            thousands(self.assessment.labels)
         )
     }
 
     /// What the numbers mean for a user, in plain sentences.
     fn meaning(&self) -> Vec<String> {
-        let c = &self.comparison;
-        let per_fold = self.train.rows - self.train.rows / c.folds;
-        let mut lines = vec![match c.verdict {
+        let a = &self.assessment;
+        let n = thousands(a.labels);
+        let mut lines = vec![match a.headline.verdict {
             Verdict::Positive => format!(
-                "Trained on about {per_fold} labelled texts, the frozen vectors alone beat learning from the labels alone: what the vectors learned elsewhere helps this task."
+                "With about {n} labelled texts, adding the frozen vectors to the n-grams makes the default model more accurate: what the vectors learned elsewhere helps this task."
             ),
             Verdict::Neutral => format!(
-                "Trained on about {per_fold} labelled texts, the vectors alone and the labels alone cannot be told apart: the interval includes zero (or only differences below the margin)."
+                "With about {n} labelled texts, the default with the vectors and the same learner without them cannot be told apart: the interval includes zero (or only differences below the margin)."
             ),
             Verdict::Negative => format!(
-                "Trained on about {per_fold} labelled texts, learning from the labels alone beats the frozen vectors alone: at this size, what the labels teach is worth more than what the vectors bring from elsewhere."
+                "With about {n} labelled texts, the default with the vectors is less accurate than the same learner without them: at this size the vectors get in the way."
             ),
         }];
-        let h = &c.hybrid;
-        lines.push(if h.low > 0.0 {
-            format!(
-                "Adding the vectors to the n-grams (c) helps: {} points over (b), {}% CI {}.",
-                signed(h.mean),
-                100.0 * h.confidence,
-                interval(h)
-            )
-        } else if h.high < 0.0 {
-            format!(
-                "Adding the vectors to the n-grams (c) hurts: {} points against (b), {}% CI {}.",
-                signed(h.mean),
-                100.0 * h.confidence,
-                interval(h)
-            )
-        } else {
-            format!(
-                "Adding the vectors to the n-grams (c) shows no difference from (b): {} points, {}% CI {}.",
-                signed(h.mean),
-                100.0 * h.confidence,
-                interval(h)
-            )
-        });
+        let v = &a.vectors_alone;
+        lines.push(format!(
+            "The vectors alone against the labels alone, {}: {} points, {}% CI {} ({}). This is what the frozen vectors carry on their own, not what they add to the default.",
+            v.compared,
+            signed(v.mean),
+            100.0 * v.confidence,
+            finding_interval(v),
+            v.verdict
+        ));
         if let Some(curve) = &self.curve {
             let ab = curve.crossings.iter().find(|x| {
                 [x.before, x.after].contains(&FeatureSet::Vectors)
@@ -653,12 +659,12 @@ impl Report {
             if let Some(x) = ab {
                 lines.push(if x.before == FeatureSet::Vectors {
                     format!(
-                        "The learning curves cross: with fewer than about {:.0} labelled examples the vectors alone are ahead of the labels alone, with more the labels alone are.",
+                        "The learning curves of (a) and (b) cross: with fewer than about {:.0} labelled examples the vectors alone are ahead of the labels alone, with more the labels alone are.",
                         x.size
                     )
                 } else {
                     format!(
-                        "The learning curves cross: with fewer than about {:.0} labelled examples the labels alone are ahead of the vectors alone, with more the vectors are.",
+                        "The learning curves of (a) and (b) cross: with fewer than about {:.0} labelled examples the labels alone are ahead of the vectors alone, with more the vectors are.",
                         x.size
                     )
                 });
@@ -784,9 +790,10 @@ impl Report {
             c.transfer.df
         );
         for (label, t) in [
+            ("accuracy (c) - (b)", &c.hybrid),
             ("accuracy (a) - (b)", &c.transfer),
             ("macro-F1 (a) - (b)", &c.transfer_macro_f1),
-            ("accuracy (c) - (b)", &c.hybrid),
+            ("accuracy (a) - (c)", &c.vectors_vs_default),
         ] {
             let _ = writeln!(
                 s,
@@ -797,15 +804,28 @@ impl Report {
                 p_value(t.p_value)
             );
         }
+        let a = &self.assessment;
         let _ = writeln!(
             s,
             "\ntransfer:  {} (rule: {})",
-            c.verdict.to_string().to_uppercase(),
-            c.rule_text
+            a.headline.verdict.to_string().to_uppercase(),
+            a.rule
         );
+        let _ = writeln!(
+            s,
+            "  {} = {} points, {}% CI {}: the default with the vectors against the same learner without them",
+            a.headline.compared,
+            signed(a.headline.mean),
+            100.0 * a.headline.confidence,
+            finding_interval(&a.headline)
+        );
+        if let Some(regions) = &a.regions_text {
+            let _ = writeln!(s, "  by size: {regions}");
+        }
         for line in self.meaning() {
             let _ = writeln!(s, "  {line}");
         }
+        let _ = writeln!(s, "\nrecommendation: {}", a.recommendation.text);
         if let (Some(curve), Some(eval)) = (&self.curve, &self.curve_eval) {
             let _ = writeln!(
                 s,
@@ -828,6 +848,27 @@ impl Report {
             }
             for skipped in &curve.skipped {
                 let _ = writeln!(s, "  (size {} skipped: {})", skipped.size, skipped.reason);
+            }
+            let _ = writeln!(
+                s,
+                "\nverdicts by size ({}% CI, points):\n  {:>8}  {:>24}  {:<8}  {:>24}  {:<8}",
+                100.0 * a.headline.confidence,
+                "examples",
+                "(c) - (b)",
+                "verdict",
+                "(a) - (c)",
+                "verdict"
+            );
+            for v in &a.by_size {
+                let _ = writeln!(
+                    s,
+                    "  {:>8}  {:>24}  {:<8}  {:>24}  {:<8}",
+                    v.size,
+                    draw_cell(&v.default_vs_ngrams),
+                    v.verdict.to_string(),
+                    draw_cell(&v.vectors_vs_default),
+                    v.vectors_verdict.to_string()
+                );
             }
             for line in self.curve_findings(curve) {
                 let _ = writeln!(s, "  {line}");
@@ -860,9 +901,17 @@ impl Report {
             self.seed,
             self.tool
         );
+        let a = &self.assessment;
         let _ = writeln!(s, "## Do the vectors help?\n");
         let _ = writeln!(s, "{}.\n", self.verdict_sentence());
-        let _ = writeln!(s, "Rule: {}.\n", c.rule_text);
+        let _ = writeln!(s, "Rule: {}.\n", a.rule);
+        if let Some(regions) = &a.regions_text {
+            let _ = writeln!(
+                s,
+                "By size (learning curve, (c) - (b) on the same draws): **{regions}**.\n"
+            );
+        }
+        let _ = writeln!(s, "**Recommendation**: {}.\n", a.recommendation.text);
         for line in self.meaning() {
             let _ = writeln!(s, "- {line}");
         }
@@ -891,9 +940,19 @@ impl Report {
         );
         let _ = writeln!(s, "|---|---:|---:|---:|---:|");
         for (label, t) in [
-            ("accuracy (a) - (b): transfer", &c.transfer),
+            (
+                "accuracy (c) - (b): the default with the vectors against without (headline)",
+                &c.hybrid,
+            ),
+            (
+                "accuracy (a) - (b): the vectors alone against the labels alone",
+                &c.transfer,
+            ),
             ("macro-F1 (a) - (b)", &c.transfer_macro_f1),
-            ("accuracy (c) - (b): hybrid", &c.hybrid),
+            (
+                "accuracy (a) - (c): the vectors alone against the default",
+                &c.vectors_vs_default,
+            ),
         ] {
             let _ = writeln!(
                 s,
@@ -930,6 +989,30 @@ impl Report {
             for skipped in &curve.skipped {
                 let _ = writeln!(s, "- Size {} skipped: {}.", skipped.size, skipped.reason);
             }
+            let _ = writeln!(s, "### Verdicts by size\n");
+            let _ = writeln!(
+                s,
+                "Rule: {}. Shaded on the chart. Differences in accuracy points, mean ({}% CI):\n",
+                a.size_rule,
+                100.0 * a.headline.confidence
+            );
+            let _ = writeln!(
+                s,
+                "| examples | (c) - (b): default against without vectors | verdict | (a) - (c): vectors alone against default | verdict |"
+            );
+            let _ = writeln!(s, "|---:|---:|---|---:|---|");
+            for v in &a.by_size {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} |",
+                    v.size,
+                    draw_cell(&v.default_vs_ngrams),
+                    v.verdict,
+                    draw_cell(&v.vectors_vs_default),
+                    v.vectors_verdict
+                );
+            }
+            let _ = writeln!(s);
             for line in self.curve_findings(curve) {
                 let _ = writeln!(s, "- {line}");
             }

@@ -3,7 +3,9 @@
 
 use plotters::prelude::*;
 
+use super::assess::Region;
 use super::curve::LearningCurve;
+use super::paired::Verdict;
 use super::transfer::{model_letter, MODELS};
 use crate::error::{Error, Result};
 use crate::pipeline::FeatureSet;
@@ -31,6 +33,15 @@ fn legend(features: FeatureSet) -> String {
     format!("({}) {features}: {role}", model_letter(features))
 }
 
+/// The shade of a region of the size axis with this verdict of (c) - (b).
+fn shade(verdict: Verdict) -> RGBAColor {
+    match verdict {
+        Verdict::Positive => RGBColor(0, 158, 115).mix(0.10),
+        Verdict::Neutral => RGBColor(128, 128, 128).mix(0.08),
+        Verdict::Negative => RGBColor(213, 94, 0).mix(0.12),
+    }
+}
+
 fn drawing_error(e: impl std::fmt::Display) -> Error {
     Error::io(std::io::Error::other(format!("drawing the chart: {e}")))
 }
@@ -40,8 +51,12 @@ impl LearningCurve {
     /// examples on a log axis (ticks at the measured sizes, but for one too
     /// close to a larger one), one line of means per model with a band
     /// from the worst to the best draw, dots at measured sizes and a cross
-    /// where two mean curves cross. `title` goes on top.
-    pub fn svg(&self, title: &str) -> Result<String> {
+    /// where two mean curves cross. `title` goes on top. Each of
+    /// `regions` (the verdicts of (c) - (b) by size, see
+    /// [`super::regions`]) shades its stretch of the size axis, from
+    /// half-way (in log size) to the neighbouring measured size, and is
+    /// labelled with its verdict at the top.
+    pub fn svg(&self, title: &str, regions: &[Region]) -> Result<String> {
         let (first, last) = match (self.sizes.first(), self.sizes.last()) {
             (Some(&f), Some(&l)) => (f as f64, l as f64),
             _ => return Err(Error::InvalidInput("the curve has no sizes".into())),
@@ -101,6 +116,35 @@ impl LearningCurve {
                 .light_line_style(WHITE.mix(0.0))
                 .draw()
                 .map_err(drawing_error)?;
+            // Region edges: half-way in log size between the last size of
+            // one region and the first of the next; the axis ends outside.
+            let edge = |lo: usize, hi: usize| ((lo as f64) * (hi as f64)).sqrt();
+            for (i, r) in regions.iter().enumerate() {
+                let left = match i {
+                    0 => x_lo,
+                    _ => edge(regions[i - 1].to, r.from),
+                };
+                let right = match regions.get(i + 1) {
+                    Some(next) => edge(r.to, next.from),
+                    None => x_hi,
+                };
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(left, y_lo), (right, y_hi)],
+                        shade(r.verdict).filled(),
+                    )))
+                    .map_err(drawing_error)?;
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at(((left * right).sqrt(), y_hi))
+                            + Text::new(
+                                format!("c vs b: {}", r.verdict),
+                                (-36, 6),
+                                ("sans-serif", 13),
+                            ),
+                    ))
+                    .map_err(drawing_error)?;
+            }
             for features in MODELS {
                 let points = self.model(features);
                 let colour = colour(features);
@@ -183,6 +227,7 @@ mod tests {
                     features,
                     accuracy: vec![0.7, 0.8],
                     macro_f1: vec![0.7, 0.8],
+                    correct: Vec::new(),
                     accuracy_mean: 0.75,
                     accuracy_sd: 0.05,
                     accuracy_min: 0.7,
@@ -212,11 +257,42 @@ mod tests {
     /// label, 2000 keeps its dot but loses its label.
     #[test]
     fn crowded_tick_labels_are_thinned() {
-        let svg = curve(&[25, 100, 1000, 2000, 2400]).svg("t").unwrap();
+        let svg = curve(&[25, 100, 1000, 2000, 2400]).svg("t", &[]).unwrap();
         for label in ["25", "100", "1000", "2400"] {
             assert!(tick(&svg, label), "no tick {label}");
         }
         assert!(!tick(&svg, "2000"));
         assert_eq!(svg.matches("<circle").count(), 5 * 3);
+    }
+
+    /// Regions of the (c) - (b) verdict: one shaded rectangle and one
+    /// label each, the boundary half-way in log size between 100 and
+    /// 1000.
+    #[test]
+    fn regions_are_shaded_and_labelled() {
+        use crate::eval::{Region, Verdict};
+        let regions = [
+            Region {
+                verdict: Verdict::Positive,
+                from: 25,
+                to: 100,
+            },
+            Region {
+                verdict: Verdict::Neutral,
+                from: 1000,
+                to: 2400,
+            },
+        ];
+        let plain = curve(&[25, 100, 1000, 2400]).svg("t", &[]).unwrap();
+        let svg = curve(&[25, 100, 1000, 2400]).svg("t", &regions).unwrap();
+        assert_eq!(
+            svg.matches("<rect").count(),
+            plain.matches("<rect").count() + 2
+        );
+        assert!(svg.contains("c vs b: positive"));
+        assert!(svg.contains("c vs b: neutral"));
+        assert!(!plain.contains("c vs b:"));
+        // The positive region's fill (green at 10%) is drawn.
+        assert!(svg.contains("opacity=\"0.1\" fill=\"#009E73\""), "{svg}");
     }
 }

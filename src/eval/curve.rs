@@ -45,7 +45,7 @@ use rayon::prelude::*;
 #[cfg(doc)]
 use super::stratified_folds;
 use super::transfer::{mean_sd, MODELS};
-use super::{stratified_folds_keeping, Metrics};
+use super::{stratified_folds_keeping, DrawTest, Metrics};
 use crate::error::{Error, Result};
 use crate::pipeline::{FeatureSet, PipelineParams};
 use crate::vectors::Vectors;
@@ -309,7 +309,7 @@ impl CurveParams {
                     .flat_map(move |d| (0..MODELS.len()).map(move |m| (i, d, m)))
             })
             .collect();
-        let scores: Vec<Result<(f64, f64)>> = jobs
+        let scores: Vec<Result<(Metrics, Vec<bool>)>> = jobs
             .par_iter()
             .map(|&(i, d, m)| {
                 let rows = self.draw(pool_labels, classes.len(), sizes[i], d);
@@ -323,8 +323,13 @@ impl CurveParams {
                 let model = params.fit(Some(vectors), &texts, &labels, classes)?;
                 let predicted = model.predict(Some(vectors), eval_texts)?;
                 let metrics = Metrics::new(eval_labels, &predicted, classes.len());
+                let correct = predicted
+                    .iter()
+                    .zip(eval_labels)
+                    .map(|(p, l)| p == l)
+                    .collect();
                 progress();
-                Ok((metrics.accuracy, metrics.macro_f1))
+                Ok((metrics, correct))
             })
             .collect();
         let mut points: Vec<CurvePoint> = Vec::with_capacity(sizes.len() * MODELS.len());
@@ -335,6 +340,7 @@ impl CurveParams {
                     features,
                     accuracy: Vec::new(),
                     macro_f1: Vec::new(),
+                    correct: Vec::new(),
                     accuracy_mean: 0.0,
                     accuracy_sd: 0.0,
                     accuracy_min: 0.0,
@@ -343,11 +349,14 @@ impl CurveParams {
                 });
             }
         }
+        // Jobs run draw by draw, so each point's draws are in draw order:
+        // entry d of every model at a size comes from the same draw d.
         for (&(i, _, m), score) in jobs.iter().zip(scores) {
-            let (accuracy, macro_f1) = score?;
+            let (metrics, correct) = score?;
             let point = &mut points[i * MODELS.len() + m];
-            point.accuracy.push(accuracy);
-            point.macro_f1.push(macro_f1);
+            point.accuracy.push(metrics.accuracy);
+            point.macro_f1.push(metrics.macro_f1);
+            point.correct.push(correct);
         }
         for p in &mut points {
             let (mean, sd) = mean_sd(&p.accuracy);
@@ -433,10 +442,16 @@ pub struct CurvePoint {
     pub size: usize,
     /// The model.
     pub features: FeatureSet,
-    /// Accuracy of each draw on the evaluation texts.
+    /// Accuracy of each draw on the evaluation texts, in draw order (the
+    /// same draws, in the same order, for every model at this size).
     pub accuracy: Vec<f64>,
     /// Macro-F1 of each draw.
     pub macro_f1: Vec<f64>,
+    /// For each draw, whether each evaluation text was labelled
+    /// correctly: what [`LearningCurve::paired`] compares. Not written
+    /// to JSON.
+    #[serde(skip)]
+    pub correct: Vec<Vec<bool>>,
     /// Mean accuracy over draws.
     pub accuracy_mean: f64,
     /// Standard deviation of the accuracy over draws.
@@ -502,6 +517,33 @@ impl LearningCurve {
         self.points
             .iter()
             .find(|p| p.size == size && p.features == features)
+    }
+
+    /// The paired comparison of `a` against `b` at `size`: both trained on
+    /// the same draws and scored on the same texts (see [`DrawTest`]).
+    /// Fails when the curve has no such size, or its points carry no
+    /// per-text results (a curve read back from JSON).
+    pub fn paired(
+        &self,
+        size: usize,
+        a: FeatureSet,
+        b: FeatureSet,
+        confidence: f64,
+    ) -> Result<DrawTest> {
+        let (pa, pb) = match (self.point(size, a), self.point(size, b)) {
+            (Some(pa), Some(pb)) => (pa, pb),
+            _ => {
+                return Err(Error::InvalidInput(format!(
+                    "the learning curve has no size {size} for {a} and {b}"
+                )))
+            }
+        };
+        if pa.correct.len() != pa.accuracy.len() || pb.correct.len() != pb.accuracy.len() {
+            return Err(Error::InvalidInput(format!(
+                "the learning curve at size {size} has no per-text results to compare"
+            )));
+        }
+        DrawTest::from_correct(&pa.correct, &pb.correct, confidence)
     }
 
     fn find_crossings(&self) -> Vec<Crossing> {
@@ -711,6 +753,56 @@ mod tests {
         assert_eq!((tie[0].between, tie[0].size), ([20, 20], 20.0));
         let touch = crossings(&[10, 20, 40], &[0.7, 0.8, 0.9], &[0.6, 0.8, 0.8], a, b);
         assert!(touch.is_empty());
+    }
+
+    /// `paired` compares the same draws text by text, and refuses a size
+    /// the curve lacks or points without per-text results.
+    #[test]
+    fn paired_compares_the_same_draws() {
+        let point = |features, correct: Vec<Vec<bool>>| CurvePoint {
+            size: 10,
+            features,
+            accuracy: vec![0.5; correct.len()],
+            macro_f1: vec![0.5; correct.len()],
+            correct,
+            accuracy_mean: 0.5,
+            accuracy_sd: 0.0,
+            accuracy_min: 0.5,
+            accuracy_max: 0.5,
+            macro_f1_mean: 0.5,
+        };
+        let a = vec![vec![true, true, false], vec![true, false, true]];
+        let b = vec![vec![false, true, false], vec![true, false, false]];
+        let mut curve = LearningCurve {
+            pool_rows: 20,
+            eval_rows: 3,
+            draws: 2,
+            seed: 42,
+            min_per_class: 3,
+            sizes: vec![10],
+            skipped: Vec::new(),
+            points: vec![
+                point(FeatureSet::Vectors, a.clone()),
+                point(FeatureSet::Ngrams, b.clone()),
+                point(FeatureSet::Both, Vec::new()),
+            ],
+            crossings: Vec::new(),
+        };
+        // (c) has two draws scored but no per-text results kept.
+        curve.points[2].accuracy = vec![0.5, 0.5];
+        let (va, vb) = (FeatureSet::Vectors, FeatureSet::Ngrams);
+        let test = curve.paired(10, va, vb, 0.95).unwrap();
+        assert_eq!(test, DrawTest::from_correct(&a, &b, 0.95).unwrap());
+        assert!((test.mean - 1.0 / 3.0).abs() < 1e-12);
+        let reversed = curve.paired(10, vb, va, 0.95).unwrap();
+        assert!((reversed.mean + test.mean).abs() < 1e-12);
+        let err = curve.paired(20, va, vb, 0.95).unwrap_err().to_string();
+        assert!(err.contains("no size 20 for vectors and ngrams"), "{err}");
+        let err = curve
+            .paired(10, FeatureSet::Both, vb, 0.95)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("at size 10 has no per-text results"), "{err}");
     }
 
     #[test]

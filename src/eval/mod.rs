@@ -2,8 +2,10 @@
 //! by us and tested against hand-computed tables, cross-validation of
 //! whole pipelines (every fitted piece refitted inside each fold), and the
 //! transfer report's parts: the paired comparison of transfer against
-//! learning from scratch ([`TransferParams`], [`PairedTest`]) and
-//! learning curves ([`CurveParams`]).
+//! learning from scratch ([`TransferParams`], [`PairedTest`]), learning
+//! curves ([`CurveParams`]) with paired comparisons at each size
+//! ([`DrawTest`]), and the verdicts and recommendation they lead to
+//! ([`Assessment`]).
 //!
 //! ```
 //! use embed_tl::eval::{stratified_folds, Metrics};
@@ -16,19 +18,26 @@
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 
+mod assess;
 mod chart;
 mod curve;
 mod cv;
+mod draws;
 mod folds;
 mod metrics;
 mod paired;
 mod transfer;
 
+pub use assess::{
+    describe_regions, model_name, recommend, regions, thousands, Advice, Assessment, Evidence,
+    Finding, Recommendation, Region, SizeVerdict,
+};
 pub use curve::{
     holdout_split, Crossing, CurveParams, CurvePoint, CurveSize, LearningCurve, SkippedSize,
     DEFAULT_SIZES,
 };
 pub use cv::{cross_validate, CvReport};
+pub use draws::DrawTest;
 pub use folds::{stratified_folds, stratified_folds_keeping, training_rows};
 pub use metrics::{ClassMetrics, Metrics};
 pub use paired::{student_t_cdf, student_t_quantile, PairedTest, Verdict, VerdictRule};

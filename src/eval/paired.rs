@@ -123,8 +123,8 @@ impl PairedTest {
     }
 }
 
-/// What the vectors do to the task, compared with learning from the
-/// labels alone.
+/// What the vectors do to the task: the sign of a difference between a
+/// model with them and one without, as far as its interval shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
@@ -146,8 +146,9 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// The rule that turns a [`PairedTest`] of `acc(transfer) - acc(scratch)`
-/// into a [`Verdict`]: positive when the whole confidence interval lies
+/// The rule that turns the interval of a difference (a [`PairedTest`] of
+/// `acc(with vectors) - acc(without)`, or a [`super::DrawTest`]) into a
+/// [`Verdict`]: positive when the whole confidence interval lies
 /// above `+margin`, negative when it lies below `-margin`, neutral
 /// otherwise.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
@@ -177,26 +178,33 @@ impl VerdictRule {
 
     /// The verdict on `test`.
     pub fn verdict(&self, test: &PairedTest) -> Verdict {
-        if test.low > self.margin {
+        self.judge(test.low, test.high)
+    }
+
+    /// The verdict on a confidence interval `[low, high]` of a difference.
+    pub fn judge(&self, low: f64, high: f64) -> Verdict {
+        if low > self.margin {
             Verdict::Positive
-        } else if test.high < -self.margin {
+        } else if high < -self.margin {
             Verdict::Negative
         } else {
             Verdict::Neutral
         }
     }
 
-    /// The rule in words, for reports (`level` as in "95%").
-    pub fn describe(&self, confidence: f64) -> String {
+    /// The rule in words, for reports, about the interval of `difference`
+    /// (as in `"acc(both) - acc(ngrams)"`) at `confidence` (0.95 is
+    /// written "95%").
+    pub fn describe(&self, confidence: f64, difference: &str) -> String {
         let level = format!("{}%", 100.0 * confidence);
         if self.margin > 0.0 {
             let m = 100.0 * self.margin;
             format!(
-                "positive if the whole {level} confidence interval of acc(vectors) - acc(ngrams) lies above +{m} points, negative if it lies below -{m} points, neutral otherwise"
+                "positive if the whole {level} confidence interval of {difference} lies above +{m} points, negative if it lies below -{m} points, neutral otherwise"
             )
         } else {
             format!(
-                "positive if the whole {level} confidence interval of acc(vectors) - acc(ngrams) lies above 0, negative if it lies below 0, neutral otherwise"
+                "positive if the whole {level} confidence interval of {difference} lies above 0, negative if it lies below 0, neutral otherwise"
             )
         }
     }
@@ -493,8 +501,12 @@ mod tests {
             );
         }
         assert!(VerdictRule { margin: -0.1 }.check().is_err());
-        assert!(VerdictRule::default()
-            .describe(0.95)
-            .starts_with("positive if the whole 95% confidence interval"));
+        assert_eq!(
+            VerdictRule::default().describe(0.95, "acc(both) - acc(ngrams)"),
+            "positive if the whole 95% confidence interval of acc(both) - acc(ngrams) lies above 0, negative if it lies below 0, neutral otherwise"
+        );
+        assert!(VerdictRule { margin: 0.01 }
+            .describe(0.9, "x")
+            .contains("90% confidence interval of x lies above +1 points"));
     }
 }

@@ -1,6 +1,7 @@
 //! Do the vectors help? The frozen-vector classifier, a from-scratch
 //! classifier and their hybrid, cross-validated on the same repeated
-//! stratified folds, and the paired test of the difference.
+//! stratified folds, and paired tests of their differences; the headline
+//! is the hybrid (the default model) against the from-scratch one.
 //!
 //! ```
 //! use embed_tl::eval::TransferParams;
@@ -18,6 +19,9 @@
 //! let comparison = params.compare(&vectors, &texts, &labels, &classes, &|| {})?;
 //! assert_eq!(comparison.models.len(), 3);
 //! assert_eq!(comparison.transfer.n, 4); // 2 repeats x 2 folds
+//! // The headline verdict is on (c) - (b): the default with the vectors
+//! // against the same learner without them.
+//! assert_eq!(comparison.verdict, params.get_rule().verdict(&comparison.hybrid));
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 //!
@@ -111,6 +115,11 @@ impl TransferParams {
     pub fn rule(mut self, rule: VerdictRule) -> Self {
         self.rule = rule;
         self
+    }
+
+    /// The verdict rule.
+    pub fn get_rule(&self) -> VerdictRule {
+        self.rule
     }
 
     /// Folds of each cross-validation.
@@ -231,13 +240,19 @@ impl TransferParams {
         let transfer = paired(&a.fold_accuracy, &b.fold_accuracy)?;
         let transfer_macro_f1 = paired(&a.fold_macro_f1, &b.fold_macro_f1)?;
         let hybrid = paired(&c.fold_accuracy, &b.fold_accuracy)?;
+        let vectors_vs_default = paired(&a.fold_accuracy, &c.fold_accuracy)?;
         Ok(Comparison {
+            rows: labels.len(),
             folds: self.folds,
             repeats: self.repeats,
             seeds: (0..self.repeats).map(|r| self.repeat_seed(r)).collect(),
-            verdict: self.rule.verdict(&transfer),
-            rule_text: self.rule.describe(self.confidence),
+            verdict: self.rule.verdict(&hybrid),
+            vectors_alone_verdict: self.rule.verdict(&transfer),
+            rule_text: self
+                .rule
+                .describe(self.confidence, "acc(both) - acc(ngrams)"),
             rule: self.rule,
+            vectors_vs_default,
             transfer,
             transfer_macro_f1,
             hybrid,
@@ -281,6 +296,8 @@ pub struct ModelCv {
 /// The three models on the same folds, and what the differences show.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Comparison {
+    /// Labelled texts cross-validated.
+    pub rows: usize,
     /// Folds of each cross-validation.
     pub folds: usize,
     /// Repeats.
@@ -289,17 +306,23 @@ pub struct Comparison {
     pub seeds: Vec<u64>,
     /// (a), (b), (c), in [`MODELS`] order.
     pub models: Vec<ModelCv>,
-    /// acc(a) - acc(b): what the vectors add over the labels alone.
+    /// acc(a) - acc(b): the vectors alone against the labels alone.
     pub transfer: PairedTest,
     /// macro-F1(a) - macro-F1(b).
     pub transfer_macro_f1: PairedTest,
-    /// acc(c) - acc(b): what the hybrid adds over the labels alone.
+    /// acc(c) - acc(b): what the vectors add to the default model, the
+    /// one `classify` builds, against the same learner without them.
     pub hybrid: PairedTest,
-    /// The verdict on [`Comparison::transfer`].
+    /// acc(a) - acc(c): the vectors alone against the default.
+    pub vectors_vs_default: PairedTest,
+    /// The headline verdict: on [`Comparison::hybrid`].
     pub verdict: Verdict,
-    /// The rule the verdict follows.
+    /// The verdict on [`Comparison::transfer`], the vectors alone against
+    /// the labels alone.
+    pub vectors_alone_verdict: Verdict,
+    /// The rule the verdicts follow.
     pub rule: VerdictRule,
-    /// The rule in words.
+    /// The headline's rule in words.
     pub rule_text: String,
 }
 
