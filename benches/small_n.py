@@ -1,39 +1,81 @@
 #!/usr/bin/env python3
-"""Small labelled sets (issue 14): `embed-tl classify` with default settings
-trained on N TREC questions and scored on the shipped TREC test set.
+"""Small labelled sets (issue 14): accuracy of `embed-tl classify` trained on N texts, for
+the default (`--features both`) and its two channels alone, beside fastText supervised on
+the same draws.
 
-For each N in SIZES and each seed in SEEDS, draws N texts from
-corpora/trec-train.csv, stratified-ish: each class gets its share of N in
-proportion to its count (largest remainders), at least one text, the texts
-chosen by a seeded shuffle (Python's random.Random(seed)). Then runs
+For each corpus, each N in SIZES and each seed in SEEDS, draws N texts from the corpus's
+training pool, stratified: each class gets its share of N by largest remainders, at least
+one text, the texts chosen by Python's random.Random(seed). Every system trains on the same
+draw and is scored on the same test set:
 
-    target/release/embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
-        --train draw.csv --test corpora/trec-test.csv --format json --quiet
+  reviews    pool corpora/reviews.csv; test: the rest of the pool
+  rt         pool corpora/rotten-tomatoes.csv (corpora/fetch-rotten-tomatoes); test: the rest
+  trec       pool corpora/trec-train.csv; test corpora/trec-test.csv
+  banking77  pool corpora/banking77-train.csv; test corpora/banking77-test.csv (N >= 100)
 
-and prints a table: test accuracy per seed, the mean, and the warnings.
-Needs: a release build (cargo build --release), python3.
-Usage: python3 benches/small_n.py [SIZES=20,50,100] [SEEDS=1,2,3]
+Systems:
+  default    embed-tl classify --vectors V --train draw.csv --test test.csv --format json
+  vectors    the same with --features vectors
+  ngrams     the same with --features ngrams
+  fasttext   fasttext supervised -dim D -pretrainedVectors V.vec -epoch 25 -lr 0.5
+             -wordNgrams 2 -thread 1 -seed SEED, on lowercased text split by the regex
+             \\w+|[^\\w\\s] (the tokenised recipe of docs/benchmarks.md), scored by
+             `fasttext test`; only when `fasttext` is on PATH and VEC is given.
+
+Prints a markdown table of mean accuracy per (corpus, N) and writes every run to OUT (JSON).
+Needs: a release build (cargo build --release), python3; fasttext (apt-get install fasttext)
+for the fastText column.
+Usage: [VECTORS=embeddings/glove.6B.50d.top50k.fifu] [VEC=glove.6B.50d.vec]
+       [CORPORA=reviews,rt,trec,banking77] [SIZES=20,50,100,200,500] [SEEDS=1,2,3]
+       [SYSTEMS=default,vectors,ngrams,fasttext] [BIN=target/release/embed-tl]
+       [OUT=/tmp/bench/small_n.json] python3 benches/small_n.py
 """
 
 import csv
 import json
 import os
 import random
+import re
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "embed-tl")
-VECTORS = os.path.join(ROOT, "embeddings", "glove.6B.50d.top50k.fifu")
-TRAIN = os.path.join(ROOT, "corpora", "trec-train.csv")
-TEST = os.path.join(ROOT, "corpora", "trec-test.csv")
+BIN = os.environ.get("BIN", os.path.join(ROOT, "target", "release", "embed-tl"))
+VECTORS = os.environ.get("VECTORS", os.path.join(ROOT, "embeddings", "glove.6B.50d.top50k.fifu"))
+VEC = os.environ.get("VEC", "")
+OUT = os.environ.get("OUT", "/tmp/bench/small_n.json")
+C = os.path.join(ROOT, "corpora")
+CORPORA = {
+    "reviews": (os.path.join(C, "reviews.csv"), None, 0),
+    "rt": (os.path.join(C, "rotten-tomatoes.csv"), None, 0),
+    "trec": (os.path.join(C, "trec-train.csv"), os.path.join(C, "trec-test.csv"), 0),
+    "banking77": (os.path.join(C, "banking77-train.csv"), os.path.join(C, "banking77-test.csv"), 100),
+}
+TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def read(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return [(r["text"], r["label"]) for r in reader]
+
+
+def write(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["text", "label"])
+        w.writerows(rows)
 
 
 def draw(rows, n, seed):
+    """Indices of a stratified draw of n rows."""
     by_class = {}
-    for row in rows:
-        by_class.setdefault(row[1], []).append(row)
+    for i, (_, label) in enumerate(rows):
+        by_class.setdefault(label, []).append(i)
     total = len(rows)
     labels = sorted(by_class)
     shares = {c: n * len(by_class[c]) for c in labels}
@@ -41,7 +83,6 @@ def draw(rows, n, seed):
     left = n - sum(quotas.values())
     for c in sorted(labels, key=lambda c: (-(shares[c] % total), c))[:left]:
         quotas[c] += 1
-    # At least one of each class, taken from the largest quota.
     for c in labels:
         while quotas[c] < 1:
             donor = max(labels, key=lambda d: (quotas[d], d))
@@ -54,54 +95,137 @@ def draw(rows, n, seed):
         rng.shuffle(pool)
         out.extend(pool[: quotas[c]])
     rng.shuffle(out)
-    return out, quotas
+    return out
+
+
+def fasttext_lines(path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        for text, label in rows:
+            tokens = " ".join(TOKEN.findall(text.lower()))
+            f.write(f"__label__{label.replace(' ', '_')} {tokens}\n")
+
+
+def run_embed_tl(features, train, test):
+    cmd = [BIN, "classify", "--vectors", VECTORS, "--train", train, "--test", test,
+           "--format", "json", "--quiet"]
+    if features != "default":
+        cmd += ["--features", features]
+    t = time.time()
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.time() - t
+    if run.returncode != 0:
+        return {"error": run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "?", "wall": wall}
+    report = json.loads(run.stdout)
+    model = report.get("model") or {}
+    return {"accuracy": report["test"]["metrics"]["accuracy"], "wall": wall,
+            "c": model.get("c"), "beta": model.get("beta"), "selection": report.get("selection")}
+
+
+def run_fasttext(tmp, train_rows, test_rows, seed):
+    dims = VEC_DIMS
+    tr, te, model = (os.path.join(tmp, x) for x in ("ft-train.txt", "ft-test.txt", "ft-model"))
+    fasttext_lines(tr, train_rows)
+    fasttext_lines(te, test_rows)
+    t = time.time()
+    fit = subprocess.run(["fasttext", "supervised", "-input", tr, "-output", model, "-dim", str(dims),
+                          "-pretrainedVectors", VEC, "-epoch", "25", "-lr", "0.5", "-wordNgrams", "2",
+                          "-thread", "1", "-seed", str(seed)], capture_output=True, text=True)
+    if fit.returncode != 0:
+        return {"error": fit.stderr.strip()[-200:]}
+    test = subprocess.run(["fasttext", "test", model + ".bin", te], capture_output=True, text=True)
+    wall = time.time() - t
+    m = re.search(r"P@1\s+([0-9.]+)", test.stdout)
+    if not m:
+        return {"error": test.stdout[-200:] + test.stderr[-200:]}
+    return {"accuracy": float(m.group(1)), "wall": wall}
+
+
+VEC_DIMS = 0
 
 
 def main():
-    sizes = [int(s) for s in os.environ.get("SIZES", "20,50,100").split(",")]
+    global VEC_DIMS
+    corpora = os.environ.get("CORPORA", "reviews,rt,trec,banking77").split(",")
+    sizes = [int(s) for s in os.environ.get("SIZES", "20,50,100,200,500").split(",")]
     seeds = [int(s) for s in os.environ.get("SEEDS", "1,2,3").split(",")]
+    systems = os.environ.get("SYSTEMS", "default,vectors,ngrams,fasttext").split(",")
     if not os.path.exists(BIN):
         sys.exit("benches/small_n.py: no release build: run `cargo build --release` first")
-    with open(TRAIN, newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        rows = list(reader)
-    print(f"| N | seed | classes (texts) | test accuracy | warnings |")
-    print(f"|---|---|---|---|---|")
-    means = {}
+    if "fasttext" in systems and not (VEC and shutil.which("fasttext")):
+        print("benches/small_n.py: no fastText column (needs `fasttext` on PATH and VEC=file.vec)",
+              file=sys.stderr)
+        systems = [s for s in systems if s != "fasttext"]
+    if VEC:
+        with open(VEC, encoding="utf-8") as f:
+            VEC_DIMS = int(f.readline().split()[1])
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            accs = []
-            for seed in seeds:
-                sample, quotas = draw(rows, n, seed)
-                path = os.path.join(tmp, f"n{n}-s{seed}.csv")
-                with open(path, "w", newline="") as f:
-                    w = csv.writer(f, lineterminator="\n")
-                    w.writerow(header)
-                    w.writerows(sample)
-                run = subprocess.run(
-                    [BIN, "classify", "--vectors", VECTORS, "--train", path,
-                     "--test", TEST, "--format", "json"],
-                    capture_output=True, text=True,
-                )
-                if run.returncode != 0:
-                    print(f"| {n} | {seed} | | fails: {run.stderr.strip().splitlines()[-1]} | |")
+        for corpus in corpora:
+            pool_path, test_path, min_n = CORPORA[corpus]
+            if not os.path.exists(pool_path):
+                print(f"benches/small_n.py: skipping {corpus}: {pool_path} is missing", file=sys.stderr)
+                continue
+            pool = read(pool_path)
+            fixed_test = read(test_path) if test_path else None
+            for n in sizes:
+                if n < min_n:
                     continue
-                report = json.loads(run.stdout)
-                acc = report["test"]["metrics"]["accuracy"]
-                accs.append(acc)
-                warnings = sum(1 for l in run.stderr.splitlines() if l.startswith("warning:"))
-                counts = ", ".join(f"{c} {quotas[c]}" for c in sorted(quotas))
-                print(f"| {n} | {seed} | {counts} | {100 * acc:.1f}% | {warnings} |")
-            means[n] = accs
-    print()
-    print("| N | mean test accuracy | draws |")
-    print("|---|---|---|")
-    for n in sizes:
-        accs = means[n]
-        mean = f"{100 * sum(accs) / len(accs):.1f}%" if accs else "-"
-        print(f"| {n} | {mean} | {len(accs)} of {len(seeds)} |")
+                for seed in seeds:
+                    picked = draw(pool, n, seed)
+                    train_rows = [pool[i] for i in picked]
+                    chosen = set(picked)
+                    test_rows = fixed_test or [r for i, r in enumerate(pool) if i not in chosen]
+                    train = os.path.join(tmp, "train.csv")
+                    test = os.path.join(tmp, "test.csv")
+                    write(train, train_rows)
+                    write(test, test_rows)
+                    for system in systems:
+                        if system == "fasttext":
+                            result = run_fasttext(tmp, train_rows, test_rows, seed)
+                        else:
+                            result = run_embed_tl(system, train, test)
+                        result.update(corpus=corpus, n=n, seed=seed, system=system)
+                        runs.append(result)
+                        acc = result.get("accuracy")
+                        print(f"{corpus} N={n} seed={seed} {system}: "
+                              f"{'%.1f' % (100 * acc) if acc is not None else result.get('error')}",
+                              file=sys.stderr, flush=True)
+                    with open(OUT, "w") as f:
+                        json.dump(runs, f, indent=1)
+    table(runs, systems)
+
+
+def table(runs, systems):
+    cells = {}
+    for r in runs:
+        if "accuracy" in r:
+            cells.setdefault((r["corpus"], r["n"], r["system"]), []).append(r["accuracy"])
+    keys = sorted({(r["corpus"], r["n"]) for r in runs}, key=lambda k: (list(CORPORA).index(k[0]), k[1]))
+    head = ["corpus", "N"] + systems + ["default - better channel"]
+    if "fasttext" in systems:
+        head.append("default - fastText")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * 2 + "---:|" * (len(head) - 2))
+    for corpus, n in keys:
+        mean = {}
+        for s in systems:
+            accs = cells.get((corpus, n, s), [])
+            mean[s] = 100 * statistics.mean(accs) if accs else None
+        row = [corpus, str(n)] + [f"{mean[s]:.1f}" if mean[s] is not None else "fails" for s in systems]
+        d = mean.get("default")
+        channels = [mean[s] for s in ("vectors", "ngrams") if mean.get(s) is not None]
+        row.append(f"{d - max(channels):+.1f}" if d is not None and channels else "")
+        if "fasttext" in systems:
+            ft = mean.get("fasttext")
+            row.append(f"{d - ft:+.1f}" if d is not None and ft is not None else "")
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
-    main()
+    if os.environ.get("TABLE_ONLY"):
+        runs = json.load(open(OUT))
+        systems = [s for s in ("default", "vectors", "ngrams", "fasttext") if any(r["system"] == s for r in runs)]
+        table(runs, systems)
+    else:
+        main()
