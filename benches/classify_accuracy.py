@@ -42,7 +42,8 @@ embed-tl binary) are reused, so a rerun after a failure only computes what is mi
 Options: --no-timing (skip the time row), --fresh (ignore the cached JSON),
 --redo-timing (recompute only the time row), --retime-noisy (rerun the timed runs that
 started with the load average above 0.6), --report-only. Environment: EMBED_TL (binary, default
-/tmp/embed-tl-bench), BENCH_DIR (default /tmp/bench).
+/tmp/embed-tl-bench), BENCH_DIR (default /tmp/bench), MAX_WAIT (seconds to wait for the load
+average to fall below 0.6 before each timed run, default 900; the run is then marked noisy).
 """
 
 import argparse
@@ -451,7 +452,7 @@ def sklearn_rt_cv_process():
     print(json.dumps({"accuracy": float(np.mean(accs))}))
 
 
-def wait_quiet(limit=0.6, max_wait=900):
+def wait_quiet(limit=0.6, max_wait=int(os.environ.get("MAX_WAIT", "900"))):
     t0 = time.monotonic()
     while os.getloadavg()[0] >= limit:
         if time.monotonic() - t0 > max_wait:

@@ -12,13 +12,26 @@ use embed_tl::pipeline::Pipeline;
 use embed_tl::vectors::Format;
 use embed_tl::Vectors;
 
+/// The inputs of one fuzz target: its seeds (`fuzz/seeds/<target>/`) and
+/// every input it ever failed on (`tests/data/fuzz/<target>/`), sorted by
+/// path. Panics when a target has none, so a renamed or missing folder
+/// cannot turn a test into one that runs nothing.
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = common::data("fuzz").join(target);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in [
+        root.join("fuzz/seeds").join(target),
+        common::data("fuzz").join(target),
+    ] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            files.extend(entries.map(|e| e.unwrap().path()).filter(|p| p.is_file()));
+        }
+    }
     files.sort();
+    assert!(
+        !files.is_empty(),
+        "no inputs for fuzz target {target} in fuzz/seeds/{target} or tests/data/fuzz/{target}"
+    );
     files
         .into_iter()
         .map(|p| {
@@ -30,9 +43,7 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn model_files() {
-    let cases = inputs("model");
-    assert!(!cases.is_empty());
-    for (path, bytes) in cases {
+    for (path, bytes) in inputs("model") {
         if let Ok(model) = Pipeline::load(&bytes[..]) {
             if let Ok(labels) = model.predict(None, &["a fine phone", ""]) {
                 assert!(
