@@ -1958,6 +1958,103 @@ fn fasttext_model_cases() -> Vec<Case> {
     ]
 }
 
+/// `--vectors-encoding`: an unknown name lists the supported ones; a
+/// byte the encoding leaves undefined is named with its line; finalfusion
+/// refuses any encoding but UTF-8; a code-page file read as UTF-8 points
+/// to the flag, and opens with it.
+fn vector_encoding_cases() -> Vec<Case> {
+    let fifu = default_vectors().display().to_string();
+    let latin1_glove = b"caf\xe9 1 0\nthe 0 1\n".to_vec();
+    vec![
+        Case {
+            name: "flag: --vectors-encoding with an unknown name",
+            files: vec![("v.txt", b"the 1 0\n".to_vec())],
+            args: s(&["vectors", "info", "v.txt", "--vectors-encoding", "koi8-r"]),
+            code: 2,
+            says: vec![
+                "'koi8-r' for '--vectors-encoding <ENC>'",
+                "unknown vector encoding 'koi8-r': expected one of utf-8 (utf8), cp852",
+                "cp1252",
+                "latin-1 (latin1, iso-8859-1",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "flag: --vectors-encoding with an unknown name on classify",
+            files: vec![("t.csv", b"text,label\na,x\nb,y\n".to_vec())],
+            args: classify(
+                "t.csv",
+                &["--vectors", &fifu, "--vectors-encoding", "utf-16"],
+            ),
+            code: 2,
+            says: vec!["'utf-16' for '--vectors-encoding", "expected one of utf-8"],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: a byte cp1252 leaves undefined",
+            files: vec![("v.txt", b"the 1 0\nb\x81d 0 1\n".to_vec())],
+            args: [convert("v.txt"), s(&["--vectors-encoding", "cp1252"])].concat(),
+            code: 1,
+            says: vec![
+                "v.txt: line 2: undefined cp1252 byte 0x81 in the word at byte 1 of the line",
+                "--lossy",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: finalfusion with --vectors-encoding cp852",
+            args: s(&["vectors", "info", &fifu, "--vectors-encoding", "cp852"]),
+            code: 1,
+            says: vec![
+                "glove.6B.50d.top50k.fifu: a finalfusion file: its words are UTF-8 by definition",
+                "drop --vectors-encoding",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: a latin-1 GloVe file read as UTF-8 points to --vectors-encoding",
+            files: vec![("v.txt", latin1_glove.clone())],
+            args: convert("v.txt"),
+            code: 1,
+            says: vec![
+                "v.txt: line 1: invalid UTF-8",
+                "--vectors-encoding if the file is in another encoding: cp852, cp1252, latin-1",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "vectors: the latin-1 GloVe file opens with --vectors-encoding latin-1",
+            files: vec![("v.txt", latin1_glove)],
+            args: s(&[
+                "vectors",
+                "similar",
+                "v.txt",
+                "café",
+                "--vectors-encoding",
+                "iso-8859-1",
+            ]),
+            prints: vec!["the"],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: the code page 852 model opens with --vectors-encoding cp852",
+            files: vec![(
+                "cp852.bin",
+                std::fs::read(data("gensim/cp852_fasttext.bin")).unwrap(),
+            )],
+            args: s(&[
+                "vectors",
+                "info",
+                "cp852.bin",
+                "--vectors-encoding",
+                "cp852",
+            ]),
+            prints: vec!["words:       171", "encoding:    cp852"],
+            ..Case::default()
+        },
+    ]
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -2007,6 +2104,7 @@ fn bad_input_matrix() {
     cases.extend(model_cases(&model));
     cases.extend(number_cases());
     cases.extend(fasttext_model_cases());
+    cases.extend(vector_encoding_cases());
     assert!(cases.len() >= 30, "the matrix has {} rows", cases.len());
     let mut failures = Vec::new();
     for case in &cases {

@@ -8,7 +8,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::{data, embed_tl, read_word_vectors};
-use embed_tl::vectors::{FastTextKind, OpenOptions, Scale, Vectors};
+use embed_tl::vectors::{Encoding, FastTextKind, Format, OpenOptions, Scale, Vectors};
 
 /// Half a unit in the last digit of a number as fastText prints it (5
 /// significant digits, `-0.021509`, `1.3e-05`): how far the f32 it
@@ -205,6 +205,127 @@ fn cp852_model_is_refused_naming_the_word_or_read_lossy() {
         checked += 1;
     }
     assert_eq!(checked, 7);
+}
+
+/// Asserts that `got` is within 1e-5 of gensim's `want`, value by value.
+fn assert_close(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (x, y) in got.iter().zip(want) {
+        assert!(
+            (x - y).abs() < 1e-5,
+            "{what}: got {got:?}, gensim gives {want:?}"
+        );
+    }
+}
+
+/// `cp852_fasttext.bin` opened with `encoding: Cp852` gives gensim's
+/// `load_facebook_vectors(path, encoding='cp852')`: every word, in order
+/// (69 of the 171 not ASCII), and every vector within 1e-5, known words
+/// and unknown ones (their n-gram vectors); nothing is replaced.
+#[test]
+fn cp852_model_with_its_encoding_gives_what_gensim_gives() {
+    let options = OpenOptions {
+        encoding: Encoding::Cp852,
+        ..OpenOptions::default()
+    };
+    let v = Vectors::open_with(data("gensim/cp852_fasttext.bin"), &options).unwrap();
+    assert_eq!((v.len(), v.dims()), (171, 2));
+    assert!(v.has_subwords());
+    assert_eq!(v.report().lossy_words, 0);
+    let all = read_word_vectors(&data(
+        "gensim/cp852_fasttext.cp852_all_words.expected_word_vectors.txt",
+    ));
+    assert_eq!(all.len(), 171);
+    let words: Vec<&str> = v.words().collect();
+    let gensim: Vec<&str> = all.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(words, gensim);
+    assert_eq!(words.iter().filter(|w| !w.is_ascii()).count(), 69);
+    for (word, want) in &all {
+        assert_close(word, &v.embedding(word, Scale::Original).unwrap(), want);
+    }
+    let some = read_word_vectors(&data("gensim/cp852_fasttext.expected_word_vectors.txt"));
+    let mut unknown = 0;
+    for (word, want) in &some {
+        if v.index(word).is_none() {
+            unknown += 1;
+        }
+        assert_close(word, &v.embedding(word, Scale::Original).unwrap(), want);
+    }
+    assert_eq!(unknown, 2, "kterýkoli and xyzzy");
+    let bytes = std::fs::read(data("gensim/cp852_fasttext.bin")).unwrap();
+    let read = Vectors::read_encoded(&bytes[..], Format::FastText, Encoding::Cp852, false).unwrap();
+    assert_eq!(read.words().collect::<Vec<_>>(), words);
+}
+
+/// The same through the command line: `--vectors-encoding cp852` on
+/// `vectors info`, on `convert` to word2vec text (every word and vector
+/// gensim gives, in order) and to fifu (UTF-8 words and the subwords, so
+/// unknown words keep gensim's vectors), and on `embed`.
+#[test]
+fn cp852_model_with_vectors_encoding_on_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = data("gensim/cp852_fasttext.bin");
+    let out = embed_tl(dir.path())
+        .args(["vectors", "info", "--vectors-encoding", "cp852"])
+        .arg(&bin)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for part in ["words:       171", "encoding:    cp852"] {
+        assert!(stdout.contains(part), "{stdout}");
+    }
+
+    let vec = dir.path().join("out.vec");
+    embed_tl(dir.path())
+        .args(["-q", "vectors", "convert", "--vectors-encoding", "cp852"])
+        .arg(&bin)
+        .arg(&vec)
+        .assert()
+        .success();
+    let got = read_word_vectors(&vec);
+    let all = read_word_vectors(&data(
+        "gensim/cp852_fasttext.cp852_all_words.expected_word_vectors.txt",
+    ));
+    assert_eq!(got.len(), 172, "header + 171 words");
+    for ((word, values), (want_word, want)) in got[1..].iter().zip(&all) {
+        assert_eq!(word, want_word);
+        assert_close(word, values, want);
+    }
+
+    let fifu = dir.path().join("out.fifu");
+    embed_tl(dir.path())
+        .args(["-q", "vectors", "convert", "--vectors-encoding=CP852"])
+        .arg(&bin)
+        .arg(&fifu)
+        .assert()
+        .success();
+    let v = Vectors::open(&fifu).unwrap();
+    assert!(v.has_subwords());
+    for (word, want) in read_word_vectors(&data("gensim/cp852_fasttext.expected_word_vectors.txt"))
+    {
+        assert_close(&word, &v.embedding(&word, Scale::Original).unwrap(), &want);
+    }
+
+    std::fs::write(dir.path().join("t.txt"), "který více\nxyzzy\n").unwrap();
+    embed_tl(dir.path())
+        .args(["-q", "embed", "--vectors"])
+        .arg(&bin)
+        .args(["--vectors-encoding", "cp852", "--input", "t.txt"])
+        .args(["--output", "t.csv"])
+        .assert()
+        .success();
+    embed_tl(dir.path())
+        .args(["-q", "embed", "--vectors"])
+        .arg(&bin)
+        .args(["--input", "t.txt", "--output", "u.csv"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--vectors-encoding"));
 }
 
 /// `vectors info` says what kind of model it read; `convert` to fifu keeps

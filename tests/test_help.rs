@@ -98,3 +98,45 @@ fn every_subcommand_help_shows_examples_on_shipped_files() {
         }
     }
 }
+
+/// Every command that opens vectors documents `--vectors-encoding` in its
+/// `--help`, naming each supported encoding and the default.
+#[test]
+fn every_command_that_opens_vectors_documents_vectors_encoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let commands: [&[&str]; 10] = [
+        &["vectors", "info"],
+        &["vectors", "convert"],
+        &["vectors", "prune"],
+        &["vectors", "similar"],
+        &["vectors", "analogy"],
+        &["classify"],
+        &["embed"],
+        &["predict"],
+        &["evaluate"],
+        &["transfer-report"],
+    ];
+    for command in commands {
+        let out = embed_tl(dir.path())
+            .args(command)
+            .arg("--help")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let help = String::from_utf8(out).unwrap();
+        let name = command.join(" ");
+        let start = help
+            .find("--vectors-encoding <ENC>")
+            .unwrap_or_else(|| panic!("{name}: no --vectors-encoding:\n{help}"));
+        // The flag's paragraph: up to the next flag.
+        let rest = &help[start..];
+        let end = rest[2..].find("\n  -").map_or(rest.len(), |e| e + 2);
+        let text = rest[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+        for encoding in embed_tl::vectors::Encoding::ALL {
+            assert!(text.contains(encoding.name()), "{name}: {encoding}: {text}");
+        }
+        assert!(text.contains("[default: utf-8]"), "{name}: {text}");
+    }
+}

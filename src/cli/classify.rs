@@ -43,6 +43,8 @@ pub struct ClassifyArgs {
     /// Read the vectors as this format instead of sniffing.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
+    #[command(flatten)]
+    vectors_encoding: super::VectorsEncoding,
     /// Labelled training texts: CSV, TSV (.tsv) or JSONL (.jsonl).
     #[arg(long, value_name = "FILE")]
     train: PathBuf,
@@ -143,7 +145,13 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         }
     }
     let vectors = match (&args.vectors, args.features.uses_vectors()) {
-        (Some(path), _) => Some(open_vectors(path, args.vectors_format, false, ui)?),
+        (Some(path), _) => Some(open_vectors(
+            path,
+            args.vectors_format,
+            false,
+            args.vectors_encoding,
+            ui,
+        )?),
         (None, true) => bail!(
             "--features {} needs --vectors FILE (or use --features ngrams)",
             args.features

@@ -30,6 +30,8 @@ pub struct EmbedArgs {
     /// Read the vectors as this format instead of sniffing.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
+    #[command(flatten)]
+    vectors_encoding: super::VectorsEncoding,
     /// Texts, in any layout (--input-format; from the name by default),
     /// plain or compressed, or - for stdin.
     #[arg(long, value_name = "FILE")]
@@ -92,7 +94,13 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
     let ids = (columns.len() > 1).then(|| columns.pop().unwrap_or_default());
     let texts = columns.pop().unwrap_or_default();
 
-    let vectors = open_vectors(&args.vectors, args.vectors_format, false, ui)?;
+    let vectors = open_vectors(
+        &args.vectors,
+        args.vectors_format,
+        false,
+        args.vectors_encoding,
+        ui,
+    )?;
 
     let params = FeaturizerParams::default()
         .pool(args.pool.clone())

@@ -41,6 +41,8 @@ pub struct EvaluateArgs {
     /// Read the vectors as this format instead of sniffing.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
+    #[command(flatten)]
+    vectors_encoding: super::VectorsEncoding,
     /// Labelled texts to score: CSV, TSV (.tsv) or JSONL (.jsonl). Every
     /// label must be one of the model's classes.
     #[arg(long, value_name = "FILE")]
@@ -74,7 +76,13 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
     let file = File::open(&args.model).with_context(|| format!("{}", args.model.display()))?;
     let model = Pipeline::load(BufReader::new(file)).map_err(|e| e.with_path(&args.model))?;
     let vectors = match &args.vectors {
-        Some(path) => Some(open_vectors(path, args.vectors_format, false, ui)?),
+        Some(path) => Some(open_vectors(
+            path,
+            args.vectors_format,
+            false,
+            args.vectors_encoding,
+            ui,
+        )?),
         None => None,
     };
     let scorer = Scorer::new(&model, vectors.as_ref()).with_context(|| {

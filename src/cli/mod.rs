@@ -5,10 +5,10 @@ use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use embed_tl::corpus::stream::{Limits, MultiLabel, ReadStats};
 use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, Labelled};
-use embed_tl::vectors::{Format, OpenOptions, Vectors};
+use embed_tl::vectors::{Encoding, Format, OpenOptions, Vectors};
 
 mod classify;
 mod embed;
@@ -141,16 +141,34 @@ impl Ui {
     }
 }
 
+/// `--vectors-encoding`, flattened into every command that opens vectors.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct VectorsEncoding {
+    /// The text encoding of the words in the vector file: utf-8, or the
+    /// code page of an old fastText .bin, word2vec or GloVe file: cp852
+    /// (DOS Latin 2), cp1252 (Windows Western), latin-1 (iso-8859-1).
+    /// finalfusion files are always UTF-8.
+    #[arg(long = "vectors-encoding", value_name = "ENC", default_value_t)]
+    pub vectors_encoding: Encoding,
+}
+
 /// Open a vector file for a subcommand: a spinner while reading, and one
-/// warning each for dropped duplicates and replaced invalid UTF-8.
+/// warning each for dropped duplicates and replaced invalid bytes.
 pub fn open_vectors(
     path: &Path,
     format: Option<Format>,
     lossy: bool,
+    encoding: VectorsEncoding,
     ui: Ui,
 ) -> embed_tl::Result<Vectors> {
     let spinner = ui.spinner(format!("reading {}", path.display()));
-    let vectors = Vectors::open_with(path, &OpenOptions { format, lossy })?;
+    let encoding = encoding.vectors_encoding;
+    let options = OpenOptions {
+        format,
+        lossy,
+        encoding,
+    };
+    let vectors = Vectors::open_with(path, &options)?;
     spinner.finish_and_clear();
     let report = vectors.report();
     if let Some((word, at)) = &report.first_duplicate {
@@ -167,8 +185,12 @@ pub fn open_vectors(
         ));
     }
     if report.lossy_words > 0 {
+        let what = match encoding {
+            Encoding::Utf8 => "invalid UTF-8".to_string(),
+            other => format!("bytes undefined in {other}"),
+        };
         ui.warn(format!(
-            "{}: invalid UTF-8 replaced in {} words",
+            "{}: {what} replaced in {} words",
             path.display(),
             report.lossy_words
         ));

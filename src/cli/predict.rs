@@ -37,6 +37,8 @@ pub struct PredictArgs {
     /// Read the vectors as this format instead of sniffing.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
+    #[command(flatten)]
+    vectors_encoding: super::VectorsEncoding,
     /// Texts to label, in any layout (--input-format; from the name by
     /// default), plain or compressed, or - for stdin.
     #[arg(long, value_name = "FILE")]
@@ -109,7 +111,13 @@ pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
     let file = File::open(&args.model).with_context(|| format!("{}", args.model.display()))?;
     let model = Pipeline::load(BufReader::new(file)).map_err(|e| e.with_path(&args.model))?;
     let vectors = match &args.vectors {
-        Some(path) => Some(open_vectors(path, args.vectors_format, false, ui)?),
+        Some(path) => Some(open_vectors(
+            path,
+            args.vectors_format,
+            false,
+            args.vectors_encoding,
+            ui,
+        )?),
         None => None,
     };
     let job = Job {

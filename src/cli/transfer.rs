@@ -61,6 +61,8 @@ pub struct TransferArgs {
     /// Read the vectors as this format instead of sniffing.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
+    #[command(flatten)]
+    vectors_encoding: super::VectorsEncoding,
     /// Labelled training texts: CSV, TSV (.tsv) or JSONL (.jsonl).
     #[arg(long, value_name = "FILE")]
     train: PathBuf,
@@ -269,7 +271,13 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         }
     };
 
-    let vectors = open_vectors(&args.vectors, args.vectors_format, false, ui)?;
+    let vectors = open_vectors(
+        &args.vectors,
+        args.vectors_format,
+        false,
+        args.vectors_encoding,
+        ui,
+    )?;
     let tokenizer = embed_tl::text::Tokenizer::for_vectors(&vectors);
     let coverage = Coverage::measure(&vectors, &tokenizer, &train.texts);
     let test_coverage = test

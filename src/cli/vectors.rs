@@ -12,7 +12,7 @@ use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Compression, Format, Vectors};
 
 use super::output::{atomic_write, check_outputs, is_stream, stdout, Unseekable};
-use super::{open_vectors, ReportFormat, Ui};
+use super::{open_vectors, ReportFormat, Ui, VectorsEncoding};
 
 #[derive(Debug, Subcommand)]
 pub enum VectorsCommand {
@@ -119,10 +119,13 @@ pub struct Input {
     /// fasttext, word2vec-bin, word2vec-text, glove.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Option<Format>,
-    /// Replace invalid UTF-8 in words instead of failing (by U+FFFD; in a
-    /// fastText .bin, each invalid byte by \xNN, as gensim does).
+    /// Replace invalid UTF-8 (bytes invalid in --vectors-encoding) in words
+    /// instead of failing (by U+FFFD; in a fastText .bin, each invalid byte
+    /// by \xNN, as gensim does).
     #[arg(long)]
     lossy: bool,
+    #[command(flatten)]
+    encoding: VectorsEncoding,
 }
 
 /// The format to write.
@@ -195,6 +198,7 @@ impl Input {
             &self.file,
             self.vectors_format,
             self.lossy,
+            self.encoding,
             ui,
         )?)
     }
@@ -319,6 +323,7 @@ fn info(input: &Input, format: ReportFormat, ui: Ui) -> Result<()> {
             "duplicates": report.duplicates,
             "words_with_spaces": report.words_with_spaces,
             "lossy_words": report.lossy_words,
+            "encoding": input.encoding.vectors_encoding,
             "load_seconds": seconds,
         });
         writeln!(out, "{value}")?;
@@ -333,6 +338,10 @@ fn info(input: &Input, format: ReportFormat, ui: Ui) -> Result<()> {
         writeln!(out, "format:      {}{compression}", vectors.format())?;
         writeln!(out, "words:       {}", vectors.len())?;
         writeln!(out, "dims:        {}", vectors.dims())?;
+        let encoding = input.encoding.vectors_encoding;
+        if encoding != embed_tl::vectors::Encoding::Utf8 {
+            writeln!(out, "encoding:    {encoding} (--vectors-encoding)")?;
+        }
         let subwords = match vectors.fasttext_model() {
             _ if vectors.has_subwords() => "yes (unknown words get n-gram vectors)",
             Some(m) if m.maxn == 0 => "no subwords (fastText maxn 0: unknown words have no vector)",

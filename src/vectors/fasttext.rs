@@ -21,6 +21,7 @@ use finalfusion::vocab::{FastTextSubwordVocab, SubwordIndices as _};
 
 use super::build::{self, Vocab, Words};
 use super::bytes::Bytes;
+use super::encoding::Encoding;
 use crate::error::{Error, Location, Result};
 use crate::vectors::MAX_DIMS;
 
@@ -277,20 +278,6 @@ pub(crate) fn parse(data: &[u8]) -> Result<Model<'_>> {
     })
 }
 
-/// `bytes` as UTF-8 with each invalid byte written `\xNN`, as gensim's
-/// `errors='backslashreplace'` does: unlike U+FFFD, distinct words stay
-/// distinct, and a word's row is tied to its place in the dictionary.
-fn escape_invalid(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + 8);
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
-}
-
 /// The `rows x cols` f32 values of a fastText matrix.
 fn matrix_data<'a>(b: &mut Bytes<'a>, rows: u64, cols: u64, which: &str) -> Result<&'a [u8]> {
     let bytes = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
@@ -324,26 +311,46 @@ pub(crate) struct Read {
 /// word's vector is the average of its own row and its n-gram rows (`</s>`
 /// has no n-grams), kept as a unit row and its norm; without subwords it
 /// is the word's row, as the file holds it. Labels get no vector.
-pub(crate) fn read(model: &Model<'_>, lossy: bool) -> Result<Read> {
+///
+/// Words are decoded from `encoding`; with `lossy`, each byte invalid in it
+/// becomes `\xNN`, as gensim's `errors='backslashreplace'` does: unlike
+/// U+FFFD, distinct words stay distinct, and a word's row is tied to its
+/// place in the dictionary. n-grams are hashed over the UTF-8 bytes of the
+/// decoded word, as gensim does (fastText itself hashed the file's bytes,
+/// which differ for the non-ASCII words of a code-page model).
+pub(crate) fn read(model: &Model<'_>, lossy: bool, encoding: Encoding) -> Result<Read> {
     let dims = model.dims;
     let mut words =
         Words::with_capacity(model.words.len(), model.words.iter().map(|w| w.len()).sum());
     let mut lossy_words = 0;
     for (i, (bytes, &at)) in model.words.iter().zip(&model.word_at).enumerate() {
-        match std::str::from_utf8(bytes) {
-            Ok(word) => words.push(word),
+        match encoding.decode(bytes) {
+            Ok(word) => words.push(&word),
             Err(_) if lossy => {
                 lossy_words += 1;
-                words.push(&escape_invalid(bytes));
+                words.push(&encoding.decode_lossy(bytes, true));
             }
-            Err(e) => {
+            Err(pos) if encoding == Encoding::Utf8 => {
                 return Err(Error::malformed(
-                    Location::Byte((at + e.valid_up_to()) as u64),
+                    Location::Byte((at + pos) as u64),
                     format!(
                         "dictionary entry {} '{}' is not valid UTF-8 (a model trained on text in \
-                         another encoding?); --lossy writes each invalid byte as \\xNN, as gensim does",
+                         another encoding? --vectors-encoding names it, e.g. cp852); --lossy \
+                         writes each invalid byte as \\xNN, as gensim does",
                         i + 1,
                         bytes.escape_ascii()
+                    ),
+                ))
+            }
+            Err(pos) => {
+                return Err(Error::malformed(
+                    Location::Byte((at + pos) as u64),
+                    format!(
+                        "dictionary entry {} '{}' has an {}; --lossy writes each such byte as \
+                         \\xNN, as gensim does",
+                        i + 1,
+                        bytes.escape_ascii(),
+                        encoding.describe_invalid(bytes, pos)
                     ),
                 ))
             }
@@ -354,7 +361,7 @@ pub(crate) fn read(model: &Model<'_>, lossy: bool) -> Result<Read> {
         return Err(Error::malformed(
             Location::None,
             format!(
-                "two dictionary entries read as the word '{}' once invalid UTF-8 is escaped",
+                "two dictionary entries read as the word '{}' once invalid bytes are escaped",
                 word.escape_debug()
             ),
         ));

@@ -25,6 +25,10 @@
 //! | word2vec text, fastText `.vec` | ours | `<words> <dims>` header, parsed in parallel |
 //! | GloVe text | ours | no header, parsed in parallel |
 //!
+//! Words are UTF-8 unless [`OpenOptions::encoding`] names a code page
+//! ([`Encoding`]: cp852, cp1252, latin-1), as an old fastText or word2vec
+//! file trained on text in that encoding needs.
+//!
 //! Ask for [`Scale::Unit`] (L2-normalised) or [`Scale::Original`] vectors.
 //! Rows are kept as the file holds them: the unit matrix and the norms of a
 //! finalfusion file, the values themselves of the other formats (and of a
@@ -51,6 +55,7 @@ use crate::error::{Error, Location, Result};
 
 mod build;
 mod bytes;
+mod encoding;
 mod fasttext;
 mod fifu;
 mod precheck;
@@ -60,6 +65,7 @@ mod text;
 mod word2vec;
 mod write;
 
+pub use encoding::Encoding;
 pub use fasttext::{FastTextKind, FastTextModel};
 pub(crate) use sniff::compression as sniff_compression;
 
@@ -175,6 +181,11 @@ pub struct OpenOptions {
     /// `backslashreplace` does, so that distinct words stay distinct.
     /// Default: false.
     pub lossy: bool,
+    /// The encoding of the words in the file (fastText `.bin`, word2vec
+    /// binary and text, GloVe): a model trained on text in code page 852
+    /// has its words in cp852. finalfusion files are UTF-8 by definition:
+    /// another encoding is an error there. Default: UTF-8.
+    pub encoding: Encoding,
 }
 
 /// What a reader met on the way: quirks handled, rows dropped.
@@ -288,7 +299,17 @@ impl Vectors {
     /// Read vectors of a known `format` from any reader (no sniffing, no
     /// decompression, no memory map).
     pub fn read<R: BufRead>(reader: R, format: Format, lossy: bool) -> Result<Vectors> {
-        read_format(reader, format, lossy, Compression::None)
+        read_format(reader, format, lossy, Encoding::Utf8, Compression::None)
+    }
+
+    /// [`Vectors::read`] of a file whose words are in `encoding`.
+    pub fn read_encoded<R: BufRead>(
+        reader: R,
+        format: Format,
+        encoding: Encoding,
+        lossy: bool,
+    ) -> Result<Vectors> {
+        read_format(reader, format, lossy, encoding, Compression::None)
     }
 
     fn from_finished(
@@ -814,14 +835,15 @@ fn open_path(path: &Path, options: &OpenOptions) -> Result<Vectors> {
                 .map_err(|m| Error::malformed(Location::None, m))?,
         };
         if format == Format::Finalfusion {
+            check_fifu_encoding(options.encoding)?;
             return open_fifu(reader.into_inner(), options.lossy);
         }
         if format == Format::FastText {
             // Safety: read-only map of a file we do not modify (see open_fifu).
             let map = unsafe { memmap2::Mmap::map(reader.get_ref())? };
-            return read_fasttext_bytes(&map, options.lossy, compression);
+            return read_fasttext_bytes(&map, options.lossy, options.encoding, compression);
         }
-        return read_format(reader, format, options.lossy, compression);
+        return read_format(reader, format, options.lossy, options.encoding, compression);
     }
 
     let inner: Box<dyn Read> = match compression {
@@ -843,8 +865,24 @@ fn open_path(path: &Path, options: &OpenOptions) -> Result<Vectors> {
         Cursor::new(prefix).chain(inner),
         format,
         options.lossy,
+        options.encoding,
         compression,
     )
+}
+
+/// finalfusion stores words in UTF-8 by definition: another encoding is a
+/// mistake to report, not to apply.
+fn check_fifu_encoding(encoding: Encoding) -> Result<()> {
+    if encoding == Encoding::Utf8 {
+        return Ok(());
+    }
+    Err(Error::malformed(
+        Location::None,
+        format!(
+            "a finalfusion file: its words are UTF-8 by definition, so encoding {encoding} does \
+             not apply (drop --vectors-encoding)"
+        ),
+    ))
 }
 
 /// How many bytes the sniffer looks at: enough for two text rows of
@@ -922,6 +960,7 @@ fn read_format<R: BufRead>(
     mut reader: R,
     format: Format,
     lossy: bool,
+    encoding: Encoding,
     compression: Compression,
 ) -> Result<Vectors> {
     use text::{read_text, TextOptions};
@@ -931,15 +970,17 @@ fn read_format<R: BufRead>(
             TextOptions {
                 header: format == Format::Word2VecText,
                 lossy,
+                encoding,
             },
         )?,
-        Format::Word2VecBinary => word2vec::read_word2vec_binary(reader, lossy)?,
+        Format::Word2VecBinary => word2vec::read_word2vec_binary(reader, lossy, encoding)?,
         Format::FastText => {
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes)?;
-            return read_fasttext_bytes(&bytes, lossy, compression);
+            return read_fasttext_bytes(&bytes, lossy, encoding, compression);
         }
         Format::Finalfusion => {
+            check_fifu_encoding(encoding)?;
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes)?;
             precheck::finalfusion(&bytes)?;
@@ -999,9 +1040,14 @@ fn bad_row_error(
 
 /// A fastText model in memory (or memory-mapped), either layout, with or
 /// without subwords: checked, then read (see [`fasttext`]).
-fn read_fasttext_bytes(bytes: &[u8], lossy: bool, compression: Compression) -> Result<Vectors> {
+fn read_fasttext_bytes(
+    bytes: &[u8],
+    lossy: bool,
+    encoding: Encoding,
+    compression: Compression,
+) -> Result<Vectors> {
     let model = fasttext::parse(bytes)?;
-    let read = fasttext::read(&model, lossy)?;
+    let read = fasttext::read(&model, lossy, encoding)?;
     Ok(Vectors {
         vocab: read.vocab,
         matrix: Matrix::Owned(read.values),

@@ -98,19 +98,29 @@ fn is_integer(field: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A line of `word v1 ... vd` text (with `dims` values, if given).
+/// A line of `word v1 ... vd` text (with `dims` values, if given). The
+/// word may be in a code page (cp852, latin-1) or invalid UTF-8, for the
+/// reader to decode or refuse; a line that is not UTF-8 must then be free
+/// of control bytes, which the raw floats of a binary row rarely are.
 fn is_text_row(line: &[u8], dims: Option<usize>) -> bool {
-    let Ok(line) = std::str::from_utf8(line) else {
+    let text_like = std::str::from_utf8(line).is_ok()
+        || line
+            .iter()
+            .all(|&b| b >= 0x20 && b != 0x7f || matches!(b, b'\t' | b'\r'));
+    if !text_like {
         return false;
-    };
-    let fields: Vec<&str> = line.split_ascii_whitespace().collect();
+    }
+    let fields: Vec<&[u8]> = line
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|f| !f.is_empty())
+        .collect();
     let want = dims.unwrap_or(1);
     if want > MAX_DIMS || fields.len() < want + 1 {
         return false;
     }
     fields[fields.len() - want..]
         .iter()
-        .all(|f| f.parse::<f32>().is_ok())
+        .all(|f| std::str::from_utf8(f).is_ok_and(|f| f.parse::<f32>().is_ok()))
 }
 
 #[cfg(test)]
@@ -138,6 +148,9 @@ mod tests {
             (w2v_bin, Format::Word2VecBinary),
             (b"the 0.1 0.2\n".to_vec(), Format::Glove),
             (b"the 0.1 0.2".to_vec(), Format::Glove),
+            // Words in a code page (cp852 `který`), in either text format.
+            (b"kter\xec 0.1 0.2\n".to_vec(), Format::Glove),
+            (b"1 2\nkter\xec 0.1 0.2\n".to_vec(), Format::Word2VecText),
             (b"2 4\na 1 0\n".to_vec(), Format::Word2VecText),
             (b"-1 3\na 1 2 3\n".to_vec(), Format::Word2VecText),
             (

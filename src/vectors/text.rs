@@ -19,6 +19,7 @@ use std::io::{BufRead, Read};
 use rayon::prelude::*;
 
 use super::build::{finish, Finished, RawRows, Words};
+use super::encoding::{other_encoding_hint, Encoding};
 use super::seen::Seen;
 use super::{LoadReport, MAX_DIMS};
 use crate::error::{Error, Location, Result};
@@ -39,8 +40,11 @@ pub(crate) struct TextOptions {
     /// The first line is a `words dims` header (word2vec text, fastText
     /// `.vec`); otherwise dims are taken from the first row (GloVe).
     pub header: bool,
-    /// Replace invalid UTF-8 in words by U+FFFD instead of failing.
+    /// Replace bytes invalid in `encoding` (invalid UTF-8) in words by
+    /// U+FFFD instead of failing.
     pub lossy: bool,
+    /// The encoding of the words.
+    pub encoding: Encoding,
 }
 
 /// Read a text vector file.
@@ -130,14 +134,7 @@ pub(crate) fn read_text<R: BufRead>(
                     format!("{d} dimensions: expected between 1 and {MAX_DIMS}"),
                 ));
             }
-            line_no = parse_block(
-                &block[..end],
-                line_no,
-                d,
-                options.lossy,
-                &mut rows,
-                &mut report,
-            )?;
+            line_no = parse_block(&block[..end], line_no, d, options, &mut rows, &mut report)?;
         }
         block.drain(..end);
     }
@@ -346,7 +343,7 @@ fn parse_block(
     text: &[u8],
     first_line: u64,
     dims: usize,
-    lossy: bool,
+    options: TextOptions,
     rows: &mut Rows,
     report: &mut LoadReport,
 ) -> Result<u64> {
@@ -354,7 +351,7 @@ fn parse_block(
     let seen = &rows.seen;
     let parsed: Vec<std::result::Result<Chunk, (u64, String)>> = pieces
         .par_iter()
-        .map(|piece| parse_chunk(piece, dims, lossy, seen))
+        .map(|piece| parse_chunk(piece, dims, options, seen))
         .collect();
     let mut line = first_line;
     for result in parsed {
@@ -414,7 +411,7 @@ fn split_at_lines(text: &[u8], n: usize) -> Vec<&[u8]> {
 fn parse_chunk(
     text: &[u8],
     dims: usize,
-    lossy: bool,
+    options: TextOptions,
     seen: &Seen,
 ) -> std::result::Result<Chunk, (u64, String)> {
     let mut chunk = Chunk::default();
@@ -437,7 +434,7 @@ fn parse_chunk(
                         .into(),
                 ));
             }
-            parse_line(line, dims, lossy, &mut chunk).map_err(|m| (offset, m))?;
+            parse_line(line, dims, options, &mut chunk).map_err(|m| (offset, m))?;
             chunk.rows_at.push(offset as u32);
         }
         offset += 1;
@@ -453,7 +450,7 @@ fn parse_chunk(
 fn parse_line(
     line: &[u8],
     dims: usize,
-    lossy: bool,
+    options: TextOptions,
     chunk: &mut Chunk,
 ) -> std::result::Result<(), String> {
     if line.first().is_some_and(|&b| is_space(b)) {
@@ -462,14 +459,14 @@ fn parse_line(
     if let Some(word_end) = line.iter().position(|&b| is_space(b)) {
         let start = chunk.values.len();
         if parse_values_forward(&line[word_end..], dims, &mut chunk.values) {
-            if let Ok(word) = std::str::from_utf8(&line[..word_end]) {
-                chunk.words.push(word);
+            if let Ok(word) = options.encoding.decode(&line[..word_end]) {
+                chunk.words.push(&word);
                 return Ok(());
             }
         }
         chunk.values.truncate(start);
     }
-    parse_line_careful(line, dims, lossy, chunk)
+    parse_line_careful(line, dims, options, chunk)
 }
 
 /// Append exactly `dims` finite values parsed left to right from `rest`;
@@ -507,7 +504,7 @@ fn parse_values_forward(mut rest: &[u8], dims: usize, values: &mut Vec<f32>) -> 
 fn parse_line_careful(
     line: &[u8],
     dims: usize,
-    lossy: bool,
+    options: TextOptions,
     chunk: &mut Chunk,
 ) -> std::result::Result<(), String> {
     let start = chunk.values.len();
@@ -575,17 +572,19 @@ fn parse_line_careful(
         }
         chunk.spaces += 1;
     }
-    match std::str::from_utf8(word) {
-        Ok(w) => chunk.words.push(w),
-        Err(_) if lossy => {
+    let encoding = options.encoding;
+    match encoding.decode(word) {
+        Ok(w) => chunk.words.push(&w),
+        Err(_) if options.lossy => {
             chunk.lossy += 1;
-            chunk.words.push(&String::from_utf8_lossy(word));
+            chunk.words.push(&encoding.decode_lossy(word, false));
         }
-        Err(e) => {
+        Err(pos) => {
             chunk.values.truncate(start);
             return Err(format!(
-                "invalid UTF-8 in the word at byte {} of the line (use --lossy to replace it)",
-                e.valid_up_to()
+                "{} in the word at byte {pos} of the line (use --lossy to replace it{})",
+                encoding.describe_invalid(word, pos),
+                other_encoding_hint(encoding)
             ));
         }
     }
@@ -680,7 +679,7 @@ mod tests {
             text.as_bytes(),
             TextOptions {
                 header,
-                lossy: false,
+                ..TextOptions::default()
             },
         )
     }
@@ -836,12 +835,56 @@ mod tests {
         let (emb, report) = read_text(
             &input[..],
             TextOptions {
-                header: false,
                 lossy: true,
+                ..TextOptions::default()
             },
         )
         .unwrap();
         assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), ["ab\u{fffd}"]);
+        assert_eq!(report.lossy_words, 1);
+        assert!(err.to_string().contains("--vectors-encoding"), "{err}");
+    }
+
+    /// The same bytes in each code page, on both parsing paths (the fast
+    /// one, and the careful one a word with a space takes), with and
+    /// without a header; an undefined cp1252 byte is an error naming it.
+    #[test]
+    fn words_are_decoded_from_the_encoding() {
+        let body = b"kter\xec 1 0\nv\xa1ce x 0 1\n\x80 1 1\n";
+        let cases = [
+            (Encoding::Cp852, ["kter\u{fd}", "v\u{ed}ce x", "\u{c7}"]),
+            (Encoding::Latin1, ["kter\u{ec}", "v\u{a1}ce x", "\u{80}"]),
+            (Encoding::Cp1252, ["kter\u{ec}", "v\u{a1}ce x", "\u{20ac}"]),
+        ];
+        for (encoding, want) in cases {
+            for header in [false, true] {
+                let input = [if header { &b"3 2\n"[..] } else { b"" }, body].concat();
+                let options = TextOptions {
+                    header,
+                    encoding,
+                    ..TextOptions::default()
+                };
+                let (emb, report) = read_text(&input[..], options).unwrap();
+                assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), want);
+                assert_eq!(report.lossy_words, 0);
+            }
+        }
+        let options = TextOptions {
+            encoding: Encoding::Cp1252,
+            ..TextOptions::default()
+        };
+        let err = read_text(&b"a 1\nb\x81 2\n"[..], options).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("line 2: undefined cp1252 byte 0x81 in the word at byte 1"),
+            "{err}"
+        );
+        let lossy = TextOptions {
+            lossy: true,
+            ..options
+        };
+        let (emb, report) = read_text(&b"a 1\nb\x81 2\n"[..], lossy).unwrap();
+        assert_eq!(emb.vocab.words().get(1), "b\u{fffd}");
         assert_eq!(report.lossy_words, 1);
     }
 

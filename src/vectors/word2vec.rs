@@ -8,6 +8,7 @@
 use std::io::BufRead;
 
 use super::build::{finish, Finished, RawRows, Words};
+use super::encoding::{other_encoding_hint, Encoding};
 use super::seen::Seen;
 use super::text::parse_header;
 use super::LoadReport;
@@ -25,6 +26,7 @@ const MAX_WORD: usize = 64 << 10;
 pub(crate) fn read_word2vec_binary<R: BufRead>(
     mut reader: R,
     lossy: bool,
+    encoding: Encoding,
 ) -> Result<(Finished, LoadReport)> {
     let mut report = LoadReport::default();
     let mut offset: u64 = 0;
@@ -77,19 +79,20 @@ pub(crate) fn read_word2vec_binary<R: BufRead>(
         }
         word.pop();
         offset += n as u64;
-        let text: std::borrow::Cow<str> = match std::str::from_utf8(&word) {
-            Ok(w) => w.into(),
-            Err(e) if lossy => {
-                let _ = e;
+        let text: std::borrow::Cow<str> = match encoding.decode(&word) {
+            Ok(w) => w,
+            Err(_) if lossy => {
                 report.lossy_words += 1;
-                String::from_utf8_lossy(&word).into_owned().into()
+                encoding.decode_lossy(&word, false).into()
             }
-            Err(e) => {
+            Err(pos) => {
                 return Err(Error::malformed(
-                    Location::Byte(at + e.valid_up_to() as u64),
+                    Location::Byte(at + pos as u64),
                     format!(
-                        "invalid UTF-8 in word {} (use --lossy to replace it)",
-                        i + 1
+                        "{} in word {} (use --lossy to replace it{})",
+                        encoding.describe_invalid(&word, pos),
+                        i + 1,
+                        other_encoding_hint(encoding)
                     ),
                 ))
             }
@@ -221,7 +224,7 @@ mod tests {
         let rows = [("a", [3.0, 4.0]), ("b", [0.0, 2.0])];
         for newline in [true, false] {
             let bytes = file(&rows, newline, "2 2\n");
-            let (emb, _) = read_word2vec_binary(&bytes[..], false).unwrap();
+            let (emb, _) = read_word2vec_binary(&bytes[..], false, Encoding::Utf8).unwrap();
             assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), ["a", "b"]);
             assert_eq!(emb.norms[0], 5.0);
         }
@@ -231,11 +234,40 @@ mod tests {
     fn duplicates_are_dropped_as_read() {
         let rows = [("a", [3.0, 4.0]), ("b", [0.0, 2.0]), ("a", [1.0, 1.0])];
         let bytes = file(&rows, true, "3 2\n");
-        let (emb, report) = read_word2vec_binary(&bytes[..], false).unwrap();
+        let (emb, report) = read_word2vec_binary(&bytes[..], false, Encoding::Utf8).unwrap();
         assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(emb.norms, [5.0, 2.0]);
         assert_eq!(report.duplicates, 1);
         assert_eq!(report.first_duplicate, Some(("a".to_string(), 26)));
+    }
+
+    /// Words in a code page: `kter\xec` is `který` in cp852 and `kterì`
+    /// in latin-1, and invalid UTF-8 (an error naming the flag) by default.
+    #[test]
+    fn words_are_decoded_from_the_encoding() {
+        let mut bytes = b"2 2\nkter\xec ".to_vec();
+        bytes.extend([1f32, 0.0, 0.0, 1.0].iter().enumerate().flat_map(|(i, x)| {
+            let mut b = x.to_le_bytes().to_vec();
+            if i == 1 {
+                b.extend_from_slice(b"\n\xa7e ");
+            }
+            b
+        }));
+        for (encoding, want) in [
+            (Encoding::Cp852, ["kter\u{fd}", "\u{17e}e"]),
+            (Encoding::Latin1, ["kter\u{ec}", "\u{a7}e"]),
+        ] {
+            let (emb, report) = read_word2vec_binary(&bytes[..], false, encoding).unwrap();
+            assert_eq!(emb.vocab.words().iter().collect::<Vec<_>>(), want);
+            assert_eq!(report.lossy_words, 0);
+        }
+        let err = read_word2vec_binary(&bytes[..], false, Encoding::Utf8)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("byte 8: invalid UTF-8 in word 1") && err.contains("--vectors-encoding"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -276,7 +308,7 @@ mod tests {
             ),
         ];
         for (bytes, expected) in cases {
-            let err = read_word2vec_binary(&bytes[..], false).unwrap_err();
+            let err = read_word2vec_binary(&bytes[..], false, Encoding::Utf8).unwrap_err();
             assert!(
                 err.to_string().contains(expected),
                 "got '{err}', expected '{expected}'"
