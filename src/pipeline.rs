@@ -45,12 +45,13 @@ use crate::vectors::{Format, Scale, Vectors};
 /// (`--beta 1e20` made L-BFGS search forever).
 pub const MAX_BETA: f32 = 1e3;
 
-/// Gradient tolerance (largest absolute entry) of the inner-CV fits that
-/// rank hyperparameters: scikit-learn's `tol`. A looser one (1e-3) made the
-/// fits warm-started from C = 1 stop before their first iteration at C = 10
-/// and 100, so the grid could not tell those points apart (measured on
-/// Banking77: every C = 100 fit and 8 of 12 at C = 10).
-const INNER_TOLERANCE: f64 = 1e-4;
+/// Gradient-norm tolerance of the inner-CV fits that rank hyperparameters:
+/// looser than the final fit's 1e-4, which saves most of the iterations.
+/// It is on the Euclidean norm of the whole gradient; on the largest entry
+/// alone, 1e-3 made the fits warm-started from C = 1 stop before their first
+/// iteration at C = 10 and 100, so the grid could not tell those points
+/// apart (measured on Banking77: every C = 100 fit and 8 of 12 at C = 10).
+const INNER_TOLERANCE: f64 = 1e-3;
 
 /// The model file's format name and version.
 pub const MODEL_FORMAT: &str = "embed-tl-model";
@@ -362,7 +363,8 @@ impl PipelineParams {
         let folds = stratified_folds_keeping(labels, k, self.seed, |c| {
             counts.get(c).is_some_and(|&n| n < k)
         })?;
-        // Inner fits only rank the grid points (see INNER_TOLERANCE).
+        // Inner fits only rank the grid points: a looser tolerance than the
+        // final fit's is enough (see INNER_TOLERANCE).
         let inner = self.logistic.clone().tolerance(INNER_TOLERANCE);
         // Each fold walks the grid beta by beta and, within a beta, C
         // upwards, warm-starting from the nearest point already fitted.

@@ -7,7 +7,7 @@
 //! non-zeros a row), so a dense copy would cost gigabytes; it also
 //! regularises the intercept and does not say when it stopped at its
 //! iteration limit. This solver minimises the same kind of objective with
-//! the same optimizer family (L-BFGS, with scikit-learn's stopping rules),
+//! the same optimizer family (L-BFGS),
 //! and a test checks it against `linfa-logistic` on dense data.
 //!
 //! Objective, with `n` rows, `C` the inverse regularisation strength (as in
@@ -77,9 +77,8 @@ impl LogisticParams {
         self
     }
 
-    /// Convergence tolerance on the largest absolute entry of the gradient
-    /// of the mean loss. Default 1e-4 (scikit-learn's `tol`, used the same
-    /// way by its `lbfgs` solver).
+    /// Convergence tolerance on the Euclidean norm of the gradient of the
+    /// mean loss. Default 1e-4.
     pub fn tolerance(mut self, tol: f64) -> Self {
         self.tolerance = tol;
         self
