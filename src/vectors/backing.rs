@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::build::{check_rows, BadRow};
 
 /// Shared, read-only bytes of a vector file.
@@ -55,6 +57,26 @@ impl Backing {
             map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, first, end - first)
         };
     }
+
+    #[cfg(unix)]
+    /// Tell the kernel that `start..start + len` of a map is read at
+    /// random (n-gram rows, one row here and one there): a row not in the
+    /// page cache is read from disk without read-ahead around it. Nothing
+    /// happens to bytes in memory.
+    pub fn random_access(&self, start: usize, len: usize) {
+        if let Backing::Map(map) = self {
+            // madvise wants a page-aligned start.
+            let first = start / page_size() * page_size();
+            let end = (start + len).min(map.len());
+            if end > first {
+                let _ = map.advise_range(memmap2::Advice::Random, first, end - first);
+            }
+        }
+    }
+
+    /// Elsewhere the kernel is not told.
+    #[cfg(not(unix))]
+    pub fn random_access(&self, _start: usize, _len: usize) {}
 
     /// Elsewhere the pages stay mapped until the file is closed.
     #[cfg(not(unix))]
@@ -118,6 +140,10 @@ pub(crate) fn check_stored(
             }
         };
         let block_words = words.clamp(start, end) - start;
+        if block_words == 0 && plainly_usable(values, dims) {
+            backing.release(at, len);
+            continue;
+        }
         let block_norms = norms.map(|n| &n[start.min(words)..end.min(words)]);
         let checked = check_rows(values, dims, block_words, block_norms);
         backing.release(at, len);
@@ -140,5 +166,62 @@ pub(crate) fn check_stored(
     match too_large {
         Some((row, norm, count)) => Err(BadRow::TooLarge { row, norm, count }),
         None => Ok(out),
+    }
+}
+
+/// True when every row's sum of squares, in f32, is finite and below a
+/// quarter of `f32::MAX`: then every value is finite and every norm is
+/// usable. The fast test for rows whose norms are not needed (n-gram
+/// rows); a block that fails it (a NaN, a huge row, or one close to the
+/// limit) goes through the exact check, which says where and what.
+fn plainly_usable(values: &[f32], dims: usize) -> bool {
+    values.par_chunks(dims * 256).all(|rows| {
+        rows.chunks_exact(dims)
+            .all(|row| sum_of_squares(row) < f32::MAX / 4.0)
+    })
+}
+
+/// `row`'s sum of squares in f32, in eight lanes (NaN or inf if any value
+/// is, or if a lane overflows).
+fn sum_of_squares(row: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let chunks = row.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v * v;
+        }
+    }
+    lanes.iter().sum::<f32>() + rest.iter().map(|v| v * v).sum::<f32>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast test passes ordinary rows and fails every row the exact
+    /// check refuses (and some it would pass, near the limit).
+    #[test]
+    fn plainly_usable_rows() {
+        let cases: [(&[f32], bool); 7] = [
+            (&[0.5, -1.0, 3.0], true),
+            (&[0.0, 0.0, 0.0], true),
+            (&[f32::NAN, 0.0, 0.0], false),
+            (&[0.0, f32::INFINITY, 0.0], false),
+            (&[1e19, 1e19, 0.0], false),
+            (&[5e18, 0.0, 0.0], true),
+            (&[1.5e19, 0.0, 0.0], false),
+        ];
+        for (row, expected) in cases {
+            assert_eq!(plainly_usable(row, 3), expected, "{row:?}");
+            if expected {
+                assert!(check_rows(row, 3, 0, None).is_ok(), "{row:?}");
+            }
+        }
+        let long: Vec<f32> = (0..300).map(|i| i as f32 / 300.0).collect();
+        assert!(plainly_usable(&long, 100));
+        let mut bad = long.clone();
+        bad[257] = f32::NAN;
+        assert!(!plainly_usable(&bad, 100));
     }
 }

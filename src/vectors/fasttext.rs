@@ -423,8 +423,10 @@ pub(crate) fn read(model: &Model<'_>, backing: &Backing, lossy: bool) -> Result<
                 *norm = build::normalize(row);
             });
     }
-    // The averaging touched bucket rows all over the file: let them go.
+    // The averaging touched bucket rows all over the file: let them go,
+    // and from now on map only the rows unknown words read.
     backing.release(offset, buckets * dims * 4);
+    subwords.rows.random_access();
     let norms = build::check_rows(&values, dims, n, Some(&norms)).map_err(bad)?;
     Ok(Read {
         vocab,

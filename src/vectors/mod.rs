@@ -937,13 +937,15 @@ fn open_fifu(backing: Backing, lossy: bool, compression: Compression) -> Result<
             let offset = matrix_offset + len * 4;
             let rows = spec.indexer.rows() as usize;
             backing::check_stored(&backing, offset, rows, dims, 0, None, words).map_err(bad)?;
+            let rows = NgramRows::stored(backing.clone(), offset, rows, dims);
+            rows.random_access();
             Some(Subwords {
                 indexer: spec.indexer,
                 min_n: spec.min_n,
                 max_n: spec.max_n,
                 bow: spec.bow,
                 eow: spec.eow,
-                rows: NgramRows::stored(backing.clone(), offset, rows, dims),
+                rows,
             })
         }
     };

@@ -165,6 +165,13 @@ impl NgramRows {
         }
     }
 
+    /// Read at random from now on (see [`Backing::random_access`]).
+    pub fn random_access(&self) {
+        if let RowData::Stored { backing, offset } = &self.data {
+            backing.random_access(*offset, self.rows * self.dims * 4);
+        }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows
