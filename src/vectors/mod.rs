@@ -19,8 +19,8 @@
 //!
 //! | format | reader | notes |
 //! |---|---|---|
-//! | finalfusion (`.fifu`) | memory-mapped in place (other layouts: finalfusion) | opens in milliseconds |
-//! | fastText `.bin` | ours | both layouts (0.9 and pre-2017); subword vectors for unknown words, averaged as fastText does; models without subwords (`-maxn 0`, supervised) as `print-word-vectors` prints them |
+//! | finalfusion (`.fifu`) | memory-mapped in place: plain matrix with a simple or subword vocabulary (quantized: finalfusion) | costs the words, not the matrix |
+//! | fastText `.bin` | ours | both layouts (0.9 and pre-2017); subword vectors for unknown words, averaged as fastText does, from bucket rows read in place; models without subwords (`-maxn 0`, supervised) as `print-word-vectors` prints them |
 //! | word2vec binary | ours | with or without a newline after each vector |
 //! | word2vec text, fastText `.vec` | ours | `<words> <dims>` header, parsed in parallel |
 //! | GloVe text | ours | no header, parsed in parallel |
