@@ -393,3 +393,128 @@ fn read_words(c: &mut Bytes, n: u64, lossy: bool) -> Result<Vocab> {
     }
     Ok(vocab)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A finalfusion file: `vocab` (chunk `id`'s body), then a matrix of
+    /// `rows` x 2 zeros and no norms.
+    fn file(id: u32, vocab: &[u8], rows: u64) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        for v in [0, 2, id, ND_ARRAY] {
+            out.extend(v.to_le_bytes());
+        }
+        out.extend(id.to_le_bytes());
+        out.extend((vocab.len() as u64).to_le_bytes());
+        out.extend(vocab);
+        out.extend(ND_ARRAY.to_le_bytes());
+        let padding = 4 - (out.len() + 8) % 4;
+        out.extend((8 + 4 + 4 + padding as u64 + rows * 8).to_le_bytes());
+        out.extend(rows.to_le_bytes());
+        out.extend(2u32.to_le_bytes());
+        out.extend(F32_TYPE.to_le_bytes());
+        out.extend(vec![0u8; padding]);
+        out.extend(vec![0u8; rows as usize * 8]);
+        out
+    }
+
+    fn put(out: &mut Vec<u8>, values: &[u64], width: usize) {
+        values
+            .iter()
+            .for_each(|v| out.extend(&v.to_le_bytes()[..width]));
+    }
+
+    fn string(out: &mut Vec<u8>, s: &str) {
+        put(out, &[s.len() as u64], 4);
+        out.extend(s.as_bytes());
+    }
+
+    /// Subword settings finalfusion's indexers would panic on (or divide
+    /// by zero with) are errors that say which; good ones parse.
+    #[test]
+    fn subword_vocabulary_settings() {
+        // Bucketed (3, 7): words, min_n, max_n, buckets, then the word "a".
+        let bucketed = |min_n: u64, max_n: u64, buckets: u64| {
+            let mut v = Vec::new();
+            put(&mut v, &[1], 8);
+            put(&mut v, &[min_n, max_n, buckets], 4);
+            string(&mut v, "a");
+            v
+        };
+        // Explicit (8): words, n-grams, min_n, max_n, "a", then n-grams.
+        let explicit = |ngrams: &[(&str, u64)]| {
+            let mut v = Vec::new();
+            put(&mut v, &[1, ngrams.len() as u64], 8);
+            put(&mut v, &[2, 3], 4);
+            string(&mut v, "a");
+            for (ngram, index) in ngrams {
+                string(&mut v, ngram);
+                put(&mut v, &[*index], 8);
+            }
+            v
+        };
+        // Floret (9): min_n, max_n, buckets, hashes, seed, markers.
+        let floret = |buckets: u64, hashes: u64| {
+            let mut v = Vec::new();
+            put(&mut v, &[3, 5], 4);
+            put(&mut v, &[buckets], 8);
+            put(&mut v, &[hashes, 7], 4);
+            string(&mut v, "<");
+            string(&mut v, ">");
+            v
+        };
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (file(7, &bucketed(3, 6, 4), 5), ""),
+            (file(3, &bucketed(3, 6, 2), 5), ""),
+            (
+                file(8, &explicit(&[("<a", 9), ("a>", 4), ("<a>", 9)]), 3),
+                "",
+            ),
+            (file(9, &floret(6, 2), 6), ""),
+            (
+                file(7, &bucketed(0, 6, 4), 5),
+                "byte 32: subword vocabulary (chunk 7): n-gram lengths 0 to 6",
+            ),
+            (
+                file(3, &bucketed(4, 3, 2), 5),
+                "n-gram lengths 4 to 3: expected 1 <= min_n <= max_n",
+            ),
+            (
+                file(7, &bucketed(3, 6, 1 << 31), 5),
+                "2147483648 buckets: expected 1 to 2147483647",
+            ),
+            (file(3, &bucketed(3, 6, 41), 5), "2^41 buckets"),
+            (
+                file(8, &explicit(&[("<a", 1), ("a>", 2), ("<a", 3)]), 4),
+                "n-gram 3 is a duplicate",
+            ),
+            (
+                file(9, &floret(6, 5), 6),
+                "floret with 6 buckets and 5 hashes",
+            ),
+            (file(9, &floret(0, 1), 0), "floret with 0 buckets"),
+            (
+                file(7, &bucketed(3, 6, 4), 6),
+                "the vocabulary has 1 words and the subword vocabulary 4 n-gram rows but the \
+                 matrix 6 rows",
+            ),
+        ];
+        for (bytes, expected) in cases {
+            match parse(&bytes, false) {
+                Ok(Some(f)) => {
+                    assert_eq!(expected, "", "parsed, expected '{expected}'");
+                    assert!(f.subwords.is_some());
+                }
+                Ok(None) => panic!("not read: expected '{expected}'"),
+                Err(e) => {
+                    let e = e.to_string();
+                    assert!(
+                        !expected.is_empty() && e.contains(expected),
+                        "got '{e}', expected '{expected}'"
+                    );
+                }
+            }
+        }
+    }
+}
