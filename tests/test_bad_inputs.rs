@@ -2055,6 +2055,132 @@ fn vector_encoding_cases() -> Vec<Case> {
     ]
 }
 
+/// Subword `.fifu` files, read in place from a memory map (issue 20): a
+/// file cut short or with a lying chunk is an error naming the file, the
+/// byte and the field, checked against the file's length before anything
+/// points into the map (never a SIGBUS, never garbage); n-gram rows with a
+/// NaN are refused naming the row, in a `.fifu` and in a fastText `.bin`.
+fn subword_mmap_cases() -> Vec<Case> {
+    use embed_tl::vectors::{Format, Vectors};
+    let bin = std::fs::read(data("original-tools/ft_sg_tiny.bin")).unwrap();
+    let mut fifu = std::io::Cursor::new(Vec::new());
+    Vectors::open(data("original-tools/ft_sg_tiny.bin"))
+        .unwrap()
+        .write(&mut fifu, Format::Finalfusion)
+        .unwrap();
+    let fifu = fifu.into_inner();
+    // Header: magic, version, 3 chunk ids (24 bytes); the fastText
+    // vocabulary chunk (id, length, then words, min_n, max_n, buckets at
+    // byte 36); the matrix chunk after it: id, length, rows, dims, type,
+    // padding to 4 bytes, then (57 words + 2000 buckets) x 8 f32.
+    let u64_at = |at: usize| u64::from_le_bytes(fifu[at..at + 8].try_into().unwrap()) as usize;
+    let matrix_chunk = 36 + u64_at(28);
+    let after_header = matrix_chunk + 4 + 8 + 8 + 4 + 4;
+    let matrix = after_header + 4 - after_header % 4;
+    let edit = |at: usize, bytes: &[u8]| {
+        let mut out = fifu.clone();
+        out[at..at + bytes.len()].copy_from_slice(bytes);
+        out
+    };
+    // A fastText .bin ends with its input matrix ((57 + 2000) x 8 f32), a
+    // quantization flag, the output matrix header and its 57 x 8 f32.
+    let bin_input = bin.len() - 57 * 8 * 4 - 16 - 1 - 2057 * 8 * 4;
+    let mut bin_nan = bin.clone();
+    let at = bin_input + (57 + 4) * 8 * 4;
+    bin_nan[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+    vec![
+        Case {
+            name: "subword fifu: cut inside the n-gram rows",
+            files: vec![("sub.fifu", fifu[..matrix + 60 * 8 * 4 + 100].to_vec())],
+            args: s(&["vectors", "info", "sub.fifu"]),
+            code: 1,
+            says: vec![&*format!(
+                "sub.fifu: byte {matrix}: file ends inside the matrix (truncated file?)"
+            )
+            .leak()],
+            ..Case::default()
+        },
+        Case {
+            name: "subword fifu: cut inside the vocabulary",
+            files: vec![("sub.fifu", fifu[..300].to_vec())],
+            args: s(&["vectors", "similar", "sub.fifu", "king"]),
+            code: 1,
+            says: vec![
+                "sub.fifu: byte ",
+                "file ends inside the vocabulary (truncated file?)",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "subword fifu: n-gram length 0",
+            files: vec![("sub.fifu", edit(44, &0u32.to_le_bytes()))],
+            args: convert("sub.fifu"),
+            code: 1,
+            says: vec![
+                "sub.fifu: byte 36: subword vocabulary (chunk 7): n-gram lengths 0 to 5: expected \
+                 1 <= min_n <= max_n",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "subword fifu: bucket count that does not fit the matrix",
+            files: vec![("sub.fifu", edit(52, &1000u32.to_le_bytes()))],
+            args: s(&["vectors", "info", "sub.fifu"]),
+            code: 1,
+            says: vec![
+                "sub.fifu: the vocabulary has 57 words and the subword vocabulary 1000 n-gram \
+                 rows but the matrix 2057 rows",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "subword fifu: no buckets",
+            files: vec![("sub.fifu", edit(52, &0u32.to_le_bytes()))],
+            args: s(&["vectors", "info", "sub.fifu"]),
+            code: 1,
+            says: vec![
+                "sub.fifu: byte 36: subword vocabulary (chunk 7): 0 buckets: expected 1 to \
+                 2147483647",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "subword fifu: vocabulary chunk shorter than its words",
+            files: vec![("sub.fifu", edit(28, &10u64.to_le_bytes()))],
+            args: convert("sub.fifu"),
+            code: 1,
+            says: vec!["sub.fifu: byte 36: chunk 7 is longer than its declared 10 bytes"],
+            ..Case::default()
+        },
+        Case {
+            name: "subword fifu: NaN in an n-gram row",
+            files: vec![(
+                "sub.fifu",
+                edit(matrix + (57 + 4) * 8 * 4, &f32::NAN.to_le_bytes()),
+            )],
+            args: s(&["vectors", "similar", "sub.fifu", "xyzzy"]),
+            code: 1,
+            says: vec!["sub.fifu: value 1 of n-gram row 5 is not a finite number (NaN)"],
+            ..Case::default()
+        },
+        Case {
+            name: "fasttext: NaN in a bucket row of a .bin",
+            files: vec![("ft.bin", bin_nan)],
+            args: convert("ft.bin"),
+            code: 1,
+            says: vec!["ft.bin: value 1 of n-gram row 5 is not a finite number (NaN)"],
+            ..Case::default()
+        },
+        Case {
+            name: "subword fifu: a good one opens memory-mapped",
+            files: vec![("sub.fifu", fifu.clone())],
+            args: s(&["vectors", "info", "sub.fifu"]),
+            prints: vec!["subwords:    yes", "storage:     memory-mapped"],
+            ..Case::default()
+        },
+    ]
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -2105,6 +2231,7 @@ fn bad_input_matrix() {
     cases.extend(number_cases());
     cases.extend(fasttext_model_cases());
     cases.extend(vector_encoding_cases());
+    cases.extend(subword_mmap_cases());
     assert!(cases.len() >= 30, "the matrix has {} rows", cases.len());
     let mut failures = Vec::new();
     for case in &cases {

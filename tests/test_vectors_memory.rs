@@ -2,8 +2,8 @@
 //! ones: a header that promises fewer rows than follow stops the reading
 //! at the first extra row, and a word repeated millions of times costs one
 //! row. Heap use is counted by this test binary's allocator (its own
-//! binary, so no other test allocates at the same time): deterministic,
-//! unlike a timing or an RSS sample.
+//! binary, its tests taking turns, so no other test allocates at the same
+//! time): deterministic, unlike a timing or an RSS sample.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
@@ -49,6 +49,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// Tests in this binary take turns: the counters are shared.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Run `f`, returning its result and the most heap it held at once, in MB.
 fn peak_mb<T>(f: impl FnOnce() -> T) -> (T, usize) {
     let base = NOW.load(Ordering::SeqCst);
@@ -76,6 +79,7 @@ const BOUND_MB: usize = 100;
 
 #[test]
 fn compressed_files_are_read_in_bounded_memory() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let member = gzip(&b"a 1 2 3\n".repeat(ROWS_PER_MEMBER));
     let dir = tempfile::tempdir().unwrap();
 
@@ -112,4 +116,86 @@ fn compressed_files_are_read_in_bounded_memory() {
         "every repeat is counted"
     );
     eprintln!("peak heap: lying header {lying_mb} MB, duplicates {mb} MB");
+}
+
+/// Deterministic values in [-1, 1).
+fn values(n: usize) -> Vec<f32> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    (0..n)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// A fastText 0.9 skipgram model as fastText writes it: `words` words,
+/// `buckets` n-gram buckets (n-grams 3 to 6), `dims` dimensions.
+fn fasttext_bin(words: usize, buckets: usize, dims: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let i32s = |out: &mut Vec<u8>, vs: &[i32]| vs.iter().for_each(|v| out.extend(v.to_le_bytes()));
+    i32s(&mut out, &[793_712_314, 12]);
+    // dim, ws, epoch, minCount, neg, wordNgrams, loss (ns), model
+    // (skipgram), bucket, minn, maxn, lrUpdateRate; then t.
+    let args = [dims as i32, 5, 1, 5, 5, 1, 2, 2, buckets as i32, 3, 6, 100];
+    i32s(&mut out, &args);
+    out.extend(1e-4f64.to_le_bytes());
+    i32s(&mut out, &[words as i32, words as i32, 0]);
+    out.extend(1_000_000u64.to_le_bytes());
+    out.extend((-1i64).to_le_bytes());
+    for i in 0..words {
+        out.extend(format!("word{i}").as_bytes());
+        out.push(0);
+        out.extend(10u64.to_le_bytes());
+        out.push(0);
+    }
+    out.push(0);
+    for rows in [words + buckets, words] {
+        out.extend((rows as u64).to_le_bytes());
+        out.extend((dims as u64).to_le_bytes());
+        values(rows * dims)
+            .iter()
+            .for_each(|v| out.extend(v.to_le_bytes()));
+        out.push(0);
+    }
+    out.pop();
+    out
+}
+
+/// Issue 20: a fastText model is held at the cost of its words, not its
+/// bucket matrix: opening the `.bin` copies the word rows only (the
+/// bucket rows stay in the memory map), and its `.fifu` is used in place.
+/// Before, both held the whole matrix in the heap, the `.fifu` twice:
+/// 74 MB and 134 MB for this 64 MB matrix of 500,000 buckets x 32 (now
+/// 6 MB and 1 MB).
+#[test]
+fn fasttext_models_are_not_copied_into_memory() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("big.bin");
+    std::fs::write(&bin, fasttext_bin(2000, 500_000, 32)).unwrap();
+    let (vectors, bin_mb) = peak_mb(|| Vectors::open(&bin).unwrap());
+    assert!(vectors.has_subwords());
+    let oov = vectors
+        .embedding("unknownword", embed_tl::vectors::Scale::Original)
+        .unwrap();
+    let fifu = dir.path().join("big.fifu");
+    vectors
+        .write(
+            std::fs::File::create(&fifu).unwrap(),
+            embed_tl::vectors::Format::Finalfusion,
+        )
+        .unwrap();
+    drop(vectors);
+    let (mapped, fifu_mb) = peak_mb(|| Vectors::open(&fifu).unwrap());
+    assert!(mapped.is_memory_mapped());
+    let again = mapped
+        .embedding("unknownword", embed_tl::vectors::Scale::Original)
+        .unwrap();
+    assert_eq!(oov, again);
+    eprintln!("peak heap opening a 64 MB model: .bin {bin_mb} MB, .fifu {fifu_mb} MB");
+    assert!(bin_mb < 8, ".bin: {bin_mb} MB held at once");
+    assert!(fifu_mb < 8, ".fifu: {fifu_mb} MB held at once");
 }

@@ -318,6 +318,8 @@ fn info(input: &Input, format: ReportFormat, ui: Ui) -> Result<()> {
             "words": vectors.len(),
             "dims": vectors.dims(),
             "subwords": vectors.has_subwords(),
+            "memory_mapped": vectors.is_memory_mapped(),
+            "convert_hint": convert_hint(input, &vectors),
             "fasttext": vectors.fasttext_model(),
             "norms": stats,
             "duplicates": report.duplicates,
@@ -388,9 +390,43 @@ fn info(input: &Input, format: ReportFormat, ui: Ui) -> Result<()> {
             )?;
         }
         writeln!(out, "loaded in:   {seconds:.3}s")?;
+        if vectors.is_memory_mapped() {
+            writeln!(
+                out,
+                "storage:     memory-mapped (opens in milliseconds at any size; the pages are \
+                 shared between processes)"
+            )?;
+        }
+        if let Some(hint) = convert_hint(input, &vectors) {
+            writeln!(out, "faster:      {hint}")?;
+        }
     }
     out.flush()?;
     Ok(())
+}
+
+/// For vectors read into memory: the command that converts them to a
+/// `.fifu` that later opens memory-mapped.
+fn convert_hint(input: &Input, vectors: &Vectors) -> Option<String> {
+    if vectors.is_memory_mapped()
+        || vectors.format() == Format::Finalfusion && vectors.compression() == Compression::None
+    {
+        return None;
+    }
+    let mut target = input.file.clone();
+    if matches!(
+        target.extension().and_then(|e| e.to_str()),
+        Some("gz" | "bz2" | "zst")
+    ) {
+        target.set_extension("");
+    }
+    target.set_extension("fifu");
+    Some(format!(
+        "`embed-tl vectors convert {} {}` once, and later opens of the .fifu are memory-mapped: \
+         instant, at the cost of the words only, shared between processes",
+        input.file.display(),
+        target.display()
+    ))
 }
 
 fn print_neighbours(query: &str, neighbours: &[(String, f32)], format: ReportFormat) -> Result<()> {

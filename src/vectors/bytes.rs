@@ -87,11 +87,6 @@ impl<'a> Bytes<'a> {
         self.data.len() - self.pos
     }
 
-    /// The size of `data`.
-    pub fn len(&self) -> usize {
-        self.data.len()
-    }
-
     /// The position as a byte offset in the file.
     pub fn offset(&self) -> u64 {
         (self.base + self.pos) as u64

@@ -15,13 +15,13 @@
 
 use std::collections::HashSet;
 
-use finalfusion::compat::fasttext::FastTextIndexer;
-use finalfusion::subword::BucketIndexer as _;
-use finalfusion::vocab::{FastTextSubwordVocab, SubwordIndices as _};
+use rayon::prelude::*;
 
+use super::backing::{self, Backing};
 use super::build::{self, Vocab, Words};
 use super::bytes::Bytes;
 use super::encoding::Encoding;
+use super::subwords::{NgramRows, Subwords};
 use crate::error::{Error, Location, Result};
 use crate::vectors::MAX_DIMS;
 
@@ -91,6 +91,8 @@ pub(crate) struct Model<'a> {
     pub word_at: Vec<usize>,
     /// The input matrix, `(words + buckets) x dims` little-endian f32.
     pub input: &'a [u8],
+    /// Byte offset of the input matrix in the file.
+    pub input_at: usize,
 }
 
 /// True when `prefix` starts like a pre-2017 fastText model: loss
@@ -245,6 +247,7 @@ pub(crate) fn parse(data: &[u8]) -> Result<Model<'_>> {
             ),
         ));
     }
+    let input_at = b.pos;
     let input = matrix_data(&mut b, rows, cols, "input")?;
     if !pre_2017 && b.u8("output quantization flag")? != 0 {
         return Err(b.error("quantized fastText models (.ftz) are not supported"));
@@ -275,6 +278,7 @@ pub(crate) fn parse(data: &[u8]) -> Result<Model<'_>> {
         words,
         word_at,
         input,
+        input_at,
     })
 }
 
@@ -292,10 +296,11 @@ fn matrix_data<'a>(b: &mut Bytes<'a>, rows: u64, cols: u64, which: &str) -> Resu
     }
 }
 
-/// A model's vectors, ready for [`super::Vectors`]: word rows first, then
-/// (with subwords) the bucket rows.
+/// A model's vectors, ready for [`super::Vectors`]: the word rows, and
+/// (with subwords) the bucket rows where the file has them.
 pub(crate) struct Read {
     pub vocab: Vocab,
+    /// The words' rows, `words x dims`.
     pub values: Vec<f32>,
     /// The words' original norms.
     pub norms: Vec<f32>,
@@ -303,14 +308,19 @@ pub(crate) struct Read {
     /// finalfusion stores them, so that a fifu written from them reads
     /// back bit for bit; false (no subwords) when they are the file's rows.
     pub unit_rows: bool,
-    pub subwords: Option<FastTextSubwordVocab>,
+    pub subwords: Option<Subwords>,
     pub lossy_words: usize,
 }
 
-/// Read the vectors of a checked model as fastText computes them: a known
-/// word's vector is the average of its own row and its n-gram rows (`</s>`
-/// has no n-grams), kept as a unit row and its norm; without subwords it
-/// is the word's row, as the file holds it. Labels get no vector.
+/// Read the vectors of a checked model (`model` parsed from `backing`'s
+/// bytes) as fastText computes them: a known word's vector is the average
+/// of its own row and its n-gram rows (`</s>` has no n-grams), kept as a
+/// unit row and its norm; without subwords it is the word's row, as the
+/// file holds it. Labels get no vector.
+///
+/// Only the words' rows are copied: the bucket rows are checked (every
+/// value finite) block by block and then used where they are, in the map
+/// or the bytes in memory, so the model is never held twice.
 ///
 /// Words are decoded from `encoding`; with `lossy`, each byte invalid in it
 /// becomes `\xNN`, as gensim's `errors='backslashreplace'` does: unlike
@@ -318,7 +328,12 @@ pub(crate) struct Read {
 /// place in the dictionary. n-grams are hashed over the UTF-8 bytes of the
 /// decoded word, as gensim does (fastText itself hashed the file's bytes,
 /// which differ for the non-ASCII words of a code-page model).
-pub(crate) fn read(model: &Model<'_>, lossy: bool, encoding: Encoding) -> Result<Read> {
+pub(crate) fn read(
+    model: &Model<'_>,
+    backing: &Backing,
+    lossy: bool,
+    encoding: Encoding,
+) -> Result<Read> {
     let dims = model.dims;
     let mut words =
         Words::with_capacity(model.words.len(), model.words.iter().map(|w| w.len()).sum());
@@ -367,50 +382,7 @@ pub(crate) fn read(model: &Model<'_>, lossy: bool, encoding: Encoding) -> Result
         ));
     }
     let n = vocab.len();
-    let rows = if model.info.has_subwords() {
-        n + model.info.buckets as usize
-    } else {
-        n
-    };
-    let mut values: Vec<f32> = model.input[..rows * dims * 4]
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
-    let mut stored_norms = None;
-    let subwords = if model.info.has_subwords() {
-        let all: Vec<String> = vocab.words().iter().map(str::to_string).collect();
-        let subwords = FastTextSubwordVocab::new(
-            all,
-            model.info.minn,
-            model.info.maxn,
-            FastTextIndexer::new(model.info.buckets as usize),
-        );
-        let mut norms = Vec::with_capacity(n);
-        let mut sum = vec![0f32; dims];
-        for (i, word) in vocab.words().iter().enumerate() {
-            sum.copy_from_slice(&values[i * dims..(i + 1) * dims]);
-            let ngrams = match word {
-                "</s>" => None,
-                _ => subwords.subword_indices(word),
-            };
-            if let Some(ngrams) = ngrams {
-                for g in &ngrams {
-                    sum.iter_mut()
-                        .zip(&values[g * dims..(g + 1) * dims])
-                        .for_each(|(s, v)| *s += v);
-                }
-                let count = ngrams.len() as f32 + 1.0;
-                sum.iter_mut().for_each(|s| *s /= count);
-            }
-            norms.push(build::normalize(&mut sum));
-            values[i * dims..(i + 1) * dims].copy_from_slice(&sum);
-        }
-        stored_norms = Some(norms);
-        Some(subwords)
-    } else {
-        None
-    };
-    let norms = build::check_rows(&values, dims, n, stored_norms.as_deref()).map_err(|bad| {
+    let bad = |bad| {
         super::bad_row_error(
             bad,
             vocab.words(),
@@ -418,13 +390,62 @@ pub(crate) fn read(model: &Model<'_>, lossy: bool, encoding: Encoding) -> Result
             super::Format::FastText,
             Location::None,
         )
-    })?;
+    };
+    let mut values: Vec<f32> = model.input[..n * dims * 4]
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    if !model.info.has_subwords() {
+        let norms = build::check_rows(&values, dims, n, None).map_err(bad)?;
+        return Ok(Read {
+            vocab,
+            values,
+            norms,
+            unit_rows: false,
+            subwords: None,
+            lossy_words,
+        });
+    }
+    let buckets = model.info.buckets as usize;
+    let offset = model.input_at + n * dims * 4;
+    // The bucket rows first: a word's vector must not average garbage.
+    backing::check_stored(backing, offset, buckets, dims, 0, None, n).map_err(bad)?;
+    let rows = NgramRows::stored(backing.clone(), offset, buckets, dims);
+    // Buckets are at most i32::MAX (checked by `parse`).
+    let subwords = Subwords::fasttext(model.info.minn, model.info.maxn, buckets as u32, rows);
+    let mut norms = vec![0f32; n];
+    if dims > 0 {
+        values
+            .par_chunks_mut(dims)
+            .zip(norms.par_iter_mut())
+            .enumerate()
+            .for_each_init(Vec::new, |ngrams, (i, (row, norm))| {
+                let word = vocab.words().get(i);
+                ngrams.clear();
+                if word != "</s>" {
+                    subwords.indices(word, ngrams);
+                }
+                if !ngrams.is_empty() {
+                    for &g in ngrams.iter() {
+                        subwords.rows.add_row(g, row);
+                    }
+                    let count = ngrams.len() as f32 + 1.0;
+                    row.iter_mut().for_each(|s| *s /= count);
+                }
+                *norm = build::normalize(row);
+            });
+    }
+    // The averaging touched bucket rows all over the file: let them go,
+    // and from now on map only the rows unknown words read.
+    backing.release(offset, buckets * dims * 4);
+    subwords.rows.random_access();
+    let norms = build::check_rows(&values, dims, n, Some(&norms)).map_err(bad)?;
     Ok(Read {
         vocab,
         values,
         norms,
-        unit_rows: stored_norms.is_some(),
-        subwords,
+        unit_rows: true,
+        subwords: Some(subwords),
         lossy_words,
     })
 }

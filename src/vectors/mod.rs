@@ -19,8 +19,8 @@
 //!
 //! | format | reader | notes |
 //! |---|---|---|
-//! | finalfusion (`.fifu`) | memory-mapped in place (other layouts: finalfusion) | opens in milliseconds |
-//! | fastText `.bin` | ours | both layouts (0.9 and pre-2017); subword vectors for unknown words, averaged as fastText does; models without subwords (`-maxn 0`, supervised) as `print-word-vectors` prints them |
+//! | finalfusion (`.fifu`) | memory-mapped in place: plain matrix with a simple or subword vocabulary (quantized: finalfusion) | costs the words, not the matrix |
+//! | fastText `.bin` | ours | both layouts (0.9 and pre-2017); subword vectors for unknown words, averaged as fastText does, from bucket rows read in place; models without subwords (`-maxn 0`, supervised) as `print-word-vectors` prints them |
 //! | word2vec binary | ours | with or without a newline after each vector |
 //! | word2vec text, fastText `.vec` | ours | `<words> <dims>` header, parsed in parallel |
 //! | GloVe text | ours | no header, parsed in parallel |
@@ -45,14 +45,15 @@ use std::path::Path;
 use std::str::FromStr;
 
 use finalfusion::embeddings::Embeddings;
-use finalfusion::io::{ReadEmbeddings, WriteEmbeddings};
+use finalfusion::io::ReadEmbeddings;
 use finalfusion::norms::NdNorms;
-use finalfusion::storage::{NdArray, Storage, StorageWrap};
-use finalfusion::vocab::{Vocab as _, VocabWrap, WordIndex};
+use finalfusion::storage::{Storage, StorageWrap};
+use finalfusion::vocab::{Vocab as _, VocabWrap};
 use rayon::prelude::*;
 
 use crate::error::{Error, Location, Result};
 
+mod backing;
 mod build;
 mod bytes;
 mod encoding;
@@ -61,6 +62,7 @@ mod fifu;
 mod precheck;
 mod seen;
 mod sniff;
+mod subwords;
 mod text;
 mod word2vec;
 mod write;
@@ -69,7 +71,9 @@ pub use encoding::Encoding;
 pub use fasttext::{FastTextKind, FastTextModel};
 pub(crate) use sniff::compression as sniff_compression;
 
+use backing::Backing;
 use build::{BadRow, Finished, Vocab, Words};
+use subwords::{NgramRows, Subwords};
 
 /// The most dimensions a vector file may declare.
 pub const MAX_DIMS: usize = 100_000;
@@ -242,9 +246,9 @@ pub struct Vectors {
     /// (their unit vector is the row divided by its norm).
     unit_rows: bool,
     dims: usize,
-    /// Subword vocabulary (fastText, finalfusion): rows after the words are
-    /// n-gram buckets.
-    subwords: Option<VocabWrap>,
+    /// Subword vocabulary (fastText, finalfusion) with its n-gram rows,
+    /// which stay where the file has them (memory-mapped) when it can.
+    subwords: Option<Subwords>,
     format: Format,
     compression: Compression,
     report: LoadReport,
@@ -252,23 +256,45 @@ pub struct Vectors {
     fasttext: Option<FastTextModel>,
 }
 
-/// The matrix: owned, or a range of a memory-mapped file.
+/// The words' rows: owned, or a range of a file's bytes (memory-mapped).
 enum Matrix {
     Owned(Vec<f32>),
     Mapped {
-        map: memmap2::Mmap,
+        backing: Backing,
         offset: usize,
         len: usize,
     },
 }
 
 impl Matrix {
+    /// `len` f32 values at byte `offset` of `backing`: used in place when
+    /// they are aligned (finalfusion pads its matrices so that they are),
+    /// else copied.
+    fn in_place(backing: &Backing, offset: usize, len: usize) -> Matrix {
+        let bytes = &backing.bytes()[offset..offset + len * 4];
+        if cfg!(target_endian = "little") && bytemuck::try_cast_slice::<u8, f32>(bytes).is_ok() {
+            return Matrix::Mapped {
+                backing: backing.clone(),
+                offset,
+                len,
+            };
+        }
+        Matrix::Owned(
+            bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        )
+    }
+
     fn as_slice(&self) -> &[f32] {
         match self {
             Matrix::Owned(v) => v,
-            Matrix::Mapped { map, offset, len } => {
-                bytemuck::cast_slice(&map[*offset..*offset + len * 4])
-            }
+            Matrix::Mapped {
+                backing,
+                offset,
+                len,
+            } => bytemuck::cast_slice(&backing.bytes()[*offset..*offset + len * 4]),
         }
     }
 }
@@ -392,6 +418,24 @@ impl Vectors {
         self.subwords.is_some()
     }
 
+    /// True when the vectors are read in place from a memory map of the
+    /// file (an uncompressed `.fifu` with a plain matrix: the words' rows
+    /// and any n-gram rows), so that opening costs the words, not the
+    /// matrix, and processes that open the same file share its pages.
+    pub fn is_memory_mapped(&self) -> bool {
+        let mapped = |b: &Backing| matches!(b, Backing::Map(_));
+        let words = match &self.matrix {
+            Matrix::Mapped { backing, .. } => mapped(backing),
+            Matrix::Owned(_) => false,
+        };
+        let ngrams = self.subwords.as_ref().is_none_or(|s| {
+            s.rows
+                .stored_at()
+                .is_some_and(|(backing, _)| mapped(backing))
+        });
+        words && ngrams
+    }
+
     /// The words, in file order (GloVe and word2vec: most frequent first).
     pub fn words(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.vocab.words().iter()
@@ -478,21 +522,9 @@ impl Vectors {
         let Some(subwords) = &self.subwords else {
             return false;
         };
-        let Some(WordIndex::Subword(indices)) = subwords.idx(word) else {
-            return false;
-        };
-        if indices.is_empty() {
+        if !subwords.embedding_into(word, out) {
             return false;
         }
-        let dims = self.dims;
-        let matrix = self.matrix.as_slice();
-        out.fill(0.0);
-        for &i in &indices {
-            let row = &matrix[i * dims..(i + 1) * dims];
-            out.iter_mut().zip(row).for_each(|(o, r)| *o += r);
-        }
-        let n = indices.len() as f32;
-        out.iter_mut().for_each(|v| *v /= n);
         if scale == Scale::Unit {
             build::normalize(out);
         }
@@ -638,14 +670,7 @@ impl Vectors {
             Format::Glove => write::text(self, &mut out, false)?,
             Format::Word2VecText => write::text(self, &mut out, true)?,
             Format::Word2VecBinary => write::word2vec_binary(self, &mut out)?,
-            Format::Finalfusion if self.subwords.is_none() => write::fifu(
-                &mut out,
-                self.vocab.words(),
-                self.matrix.as_slice(),
-                self.dims,
-                self.unit_rows.then_some(&self.norms[..]),
-            )?,
-            Format::Finalfusion => self.write_fifu_subwords(&mut out)?,
+            Format::Finalfusion => self.write_fifu(&mut out)?,
             Format::FastText => unreachable!("refused above"),
         }
         out.flush()?;
@@ -670,35 +695,38 @@ impl Vectors {
         Ok(())
     }
 
-    /// finalfusion with a subword vocabulary, through finalfusion's writer.
-    /// Word rows are written as unit vectors with their norms (when this
-    /// set holds original rows, a file without norms and with subwords,
-    /// which finalfusion does not write, they are normalised here: the one
-    /// case where the values read back are not the same bits).
-    fn write_fifu_subwords<W: Write + Seek>(&self, out: &mut W) -> Result<()> {
-        let mut matrix = self.matrix.as_slice().to_vec();
-        let rows = matrix.len() / self.dims.max(1);
+    /// finalfusion: the simple layout, or with a subword vocabulary its
+    /// chunk and the n-gram rows after the words' rows. Word rows are
+    /// written as held; with subwords they are written as unit vectors
+    /// with their norms, as finalfusion keeps them (when this set holds
+    /// original rows, a file without norms and with subwords, which
+    /// finalfusion does not write, they are normalised here: the one case
+    /// where the values read back are not the same bits).
+    fn write_fifu<W: Write>(&self, out: &mut W) -> Result<()> {
+        let words = self.vocab.words();
+        let matrix = self.matrix.as_slice();
+        let Some(subwords) = &self.subwords else {
+            let norms = self.unit_rows.then_some(&self.norms[..]);
+            return write::fifu(out, words, matrix, self.dims, norms, None);
+        };
+        if self.unit_rows {
+            return write::fifu(
+                out,
+                words,
+                matrix,
+                self.dims,
+                Some(&self.norms),
+                Some(subwords),
+            );
+        }
+        let mut unit = matrix.to_vec();
         let mut norms = self.norms.clone();
-        if !self.unit_rows {
-            for (i, norm) in norms.iter_mut().enumerate() {
-                *norm = build::normalize(&mut matrix[i * self.dims..(i + 1) * self.dims]);
+        if self.dims > 0 {
+            for (row, norm) in unit.chunks_exact_mut(self.dims).zip(norms.iter_mut()) {
+                *norm = build::normalize(row);
             }
         }
-        let storage = NdArray::new(
-            ndarray15::Array2::from_shape_vec((rows, self.dims), matrix)
-                .map_err(|e| Error::InvalidInput(format!("matrix shape: {e}")))?,
-        );
-        let vocab = self
-            .subwords
-            .clone()
-            .expect("called for vectors with subwords");
-        let norms = NdNorms::new(ndarray15::Array1::from(norms));
-        Embeddings::new(None, vocab, storage, norms)
-            .write_embeddings(out)
-            .map_err(|e| match e {
-                finalfusion::error::Error::Write { error, .. } => Error::io(error),
-                other => Error::InvalidInput(format!("cannot write fifu: {other}")),
-            })
+        write::fifu(out, words, &unit, self.dims, Some(&norms), Some(subwords))
     }
 
     /// A new, in-memory set holding only `words` (those that have a
@@ -750,7 +778,8 @@ impl Vectors {
         self.subset(words)
     }
 
-    /// Take over finalfusion embeddings (fastText, other fifu layouts).
+    /// Take over finalfusion embeddings (the layouts it reads for us:
+    /// quantized matrices), reconstructed into memory.
     fn from_finalfusion<S: Storage>(
         embeddings: Embeddings<VocabWrap, S>,
         format: Format,
@@ -767,7 +796,7 @@ impl Vectors {
 
     fn assemble(
         vocab: VocabWrap,
-        values: Vec<f32>,
+        mut values: Vec<f32>,
         dims: usize,
         norms: Option<NdNorms>,
         format: Format,
@@ -807,7 +836,8 @@ impl Vectors {
             build::check_rows(&values, dims, index.len(), stored.as_deref()).map_err(|bad| {
                 bad_row_error(bad, index.words(), index.len(), format, Location::None)
             })?;
-        let subwords = (!matches!(vocab, VocabWrap::SimpleVocab(_))).then_some(vocab);
+        let ngrams = values.split_off(index.len() * dims);
+        let subwords = Subwords::from_finalfusion(&vocab, NgramRows::owned(ngrams, dims));
         Ok(Vectors {
             vocab: index,
             matrix: Matrix::Owned(values),
@@ -834,14 +864,22 @@ fn open_path(path: &Path, options: &OpenOptions) -> Result<Vectors> {
             None => sniff::format(reader.fill_buf()?)
                 .map_err(|m| Error::malformed(Location::None, m))?,
         };
-        if format == Format::Finalfusion {
-            check_fifu_encoding(options.encoding)?;
-            return open_fifu(reader.into_inner(), options.lossy);
-        }
-        if format == Format::FastText {
-            // Safety: read-only map of a file we do not modify (see open_fifu).
+        if matches!(format, Format::Finalfusion | Format::FastText) {
+            if format == Format::Finalfusion {
+                check_fifu_encoding(options.encoding)?;
+            }
+            // Safety: the map is read-only; like every memory-mapped
+            // reader (finalfusion's included) we rely on the file not
+            // being truncated while it is open. Every count in it is
+            // checked against the map's length before anything points
+            // into it; the binary turns a SIGBUS from a file cut while
+            // open into an error message (cli/output.rs).
             let map = unsafe { memmap2::Mmap::map(reader.get_ref())? };
-            return read_fasttext_bytes(&map, options.lossy, options.encoding, compression);
+            let backing = Backing::Map(std::sync::Arc::new(map));
+            return match format {
+                Format::Finalfusion => open_fifu(backing, options.lossy, compression),
+                _ => read_fasttext(backing, options.lossy, options.encoding, compression),
+            };
         }
         return read_format(reader, format, options.lossy, options.encoding, compression);
     }
@@ -889,71 +927,80 @@ fn check_fifu_encoding(encoding: Encoding) -> Result<()> {
 /// thousands of dimensions.
 const SNIFF_BYTES: u64 = 256 << 10;
 
-/// A finalfusion file: the simple layout is used in place from a memory
-/// map; other layouts go through finalfusion's reader.
-fn open_fifu(file: File, lossy: bool) -> Result<Vectors> {
-    // Safety: the map is read-only; like every memory-mapped reader
-    // (finalfusion's included) we rely on the file not being truncated
-    // while it is open.
-    let map = unsafe { memmap2::Mmap::map(&file)? };
-    if let Some(simple) = fifu::parse(&map, lossy)? {
-        let len = simple.vocab.len() * simple.dims;
-        let aligned = cfg!(target_endian = "little")
-            && bytemuck::try_cast_slice::<u8, f32>(
-                &map[simple.matrix_offset..simple.matrix_offset + len * 4],
-            )
-            .is_ok();
-        let matrix = if aligned {
-            Matrix::Mapped {
-                map,
-                offset: simple.matrix_offset,
-                len,
-            }
-        } else {
-            let bytes = &map[simple.matrix_offset..simple.matrix_offset + len * 4];
-            Matrix::Owned(
-                bytes
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect(),
-            )
-        };
-        // Without a norms chunk the rows are the vectors themselves.
-        let unit_rows = simple.norms.is_some();
-        let words = simple.vocab.len();
-        let norms = build::check_rows(
-            &matrix.as_slice()[..len],
-            simple.dims,
-            words,
-            simple.norms.as_deref(),
-        )
-        .map_err(|bad| {
-            bad_row_error(
-                bad,
-                simple.vocab.words(),
-                words,
-                Format::Finalfusion,
-                Location::None,
-            )
+/// A finalfusion file (memory-mapped, or its bytes in memory). Layouts
+/// with a plain f32 matrix (simple and subword vocabularies) are used in
+/// place: the words' rows and the n-gram rows stay in the file's bytes,
+/// checked block by block without keeping the pages. Quantized layouts go
+/// through finalfusion's reader.
+fn open_fifu(backing: Backing, lossy: bool, compression: Compression) -> Result<Vectors> {
+    let Some(fifu) = fifu::parse(backing.bytes(), lossy)? else {
+        let bytes = backing.bytes();
+        precheck::finalfusion(bytes)?;
+        let embeddings = guard_finalfusion(|| {
+            Embeddings::<VocabWrap, StorageWrap>::read_embeddings(&mut Cursor::new(bytes))
         })?;
-        return Ok(Vectors {
-            vocab: simple.vocab,
-            matrix,
-            norms,
-            unit_rows,
-            dims: simple.dims,
-            subwords: None,
-            format: Format::Finalfusion,
-            compression: Compression::None,
-            report: LoadReport::default(),
-            fasttext: None,
-        });
-    }
-    precheck::finalfusion(&map)?;
-    let embeddings = guard_finalfusion(|| {
-        Embeddings::<VocabWrap, StorageWrap>::read_embeddings(&mut Cursor::new(&map[..]))
-    })?;
-    Vectors::from_finalfusion(embeddings, Format::Finalfusion, Compression::None)
+        return Vectors::from_finalfusion(embeddings, Format::Finalfusion, compression);
+    };
+    let fifu::Fifu {
+        vocab,
+        matrix_offset,
+        dims,
+        norms,
+        subwords,
+    } = fifu;
+    let words = vocab.len();
+    let len = words * dims;
+    let bad = |bad| {
+        bad_row_error(
+            bad,
+            vocab.words(),
+            words,
+            Format::Finalfusion,
+            Location::None,
+        )
+    };
+    // Without a norms chunk the rows are the vectors themselves.
+    let unit_rows = norms.is_some();
+    let checked = backing::check_stored(
+        &backing,
+        matrix_offset,
+        words,
+        dims,
+        words,
+        norms.as_deref(),
+        0,
+    )
+    .map_err(bad)?;
+    let subwords = match subwords {
+        None => None,
+        Some(spec) => {
+            let offset = matrix_offset + len * 4;
+            let rows = spec.indexer.rows() as usize;
+            backing::check_stored(&backing, offset, rows, dims, 0, None, words).map_err(bad)?;
+            let rows = NgramRows::stored(backing.clone(), offset, rows, dims);
+            rows.random_access();
+            Some(Subwords {
+                indexer: spec.indexer,
+                min_n: spec.min_n,
+                max_n: spec.max_n,
+                bow: spec.bow,
+                eow: spec.eow,
+                rows,
+            })
+        }
+    };
+    Ok(Vectors {
+        matrix: Matrix::in_place(&backing, matrix_offset, len),
+        vocab,
+        norms: checked,
+        unit_rows,
+        dims,
+        subwords,
+        format: Format::Finalfusion,
+        compression,
+        report: LoadReport::default(),
+        fasttext: None,
+    })
 }
 
 fn read_format<R: BufRead>(
@@ -974,20 +1021,17 @@ fn read_format<R: BufRead>(
             },
         )?,
         Format::Word2VecBinary => word2vec::read_word2vec_binary(reader, lossy, encoding)?,
-        Format::FastText => {
+        Format::FastText | Format::Finalfusion => {
+            if format == Format::Finalfusion {
+                check_fifu_encoding(encoding)?;
+            }
             let mut bytes = Vec::new();
             reader.read_to_end(&mut bytes)?;
-            return read_fasttext_bytes(&bytes, lossy, encoding, compression);
-        }
-        Format::Finalfusion => {
-            check_fifu_encoding(encoding)?;
-            let mut bytes = Vec::new();
-            reader.read_to_end(&mut bytes)?;
-            precheck::finalfusion(&bytes)?;
-            let embeddings = guard_finalfusion(|| {
-                Embeddings::<VocabWrap, StorageWrap>::read_embeddings(&mut Cursor::new(bytes))
-            })?;
-            return Vectors::from_finalfusion(embeddings, format, compression);
+            let backing = Backing::Heap(std::sync::Arc::new(bytes));
+            return match format {
+                Format::Finalfusion => open_fifu(backing, lossy, compression),
+                _ => read_fasttext(backing, lossy, encoding, compression),
+            };
         }
     };
     Vectors::from_finished(finished, format, compression, report)
@@ -1038,30 +1082,33 @@ fn bad_row_error(
     Error::malformed(location, message)
 }
 
-/// A fastText model in memory (or memory-mapped), either layout, with or
-/// without subwords: checked, then read (see [`fasttext`]).
-fn read_fasttext_bytes(
-    bytes: &[u8],
+/// A fastText model, memory-mapped or in memory, either layout, with or
+/// without subwords: checked, then read (see [`fasttext`]). The words'
+/// rows are computed into memory; the n-gram rows stay in `backing`.
+fn read_fasttext(
+    backing: Backing,
     lossy: bool,
     encoding: Encoding,
     compression: Compression,
 ) -> Result<Vectors> {
-    let model = fasttext::parse(bytes)?;
-    let read = fasttext::read(&model, lossy, encoding)?;
+    let model = fasttext::parse(backing.bytes())?;
+    let read = fasttext::read(&model, &backing, lossy, encoding)?;
+    let info = model.info;
+    let dims = model.dims;
     Ok(Vectors {
         vocab: read.vocab,
         matrix: Matrix::Owned(read.values),
         norms: read.norms,
         unit_rows: read.unit_rows,
-        dims: model.dims,
-        subwords: read.subwords.map(VocabWrap::from),
+        dims,
+        subwords: read.subwords,
         format: Format::FastText,
         compression,
         report: LoadReport {
             lossy_words: read.lossy_words,
             ..LoadReport::default()
         },
-        fasttext: Some(model.info),
+        fasttext: Some(info),
     })
 }
 

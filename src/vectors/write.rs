@@ -10,6 +10,7 @@
 use std::io::Write;
 
 use super::build::Words;
+use super::subwords::{stored_buckets, Indexer, Subwords};
 use super::{Format, Scale, Vectors};
 use crate::error::Result;
 
@@ -128,18 +129,21 @@ const ND_ARRAY: u32 = 2;
 const ND_NORMS: u32 = 6;
 const F32_TYPE: u32 = 10;
 
-/// A finalfusion file with a simple vocabulary, an f32 matrix (`matrix`,
-/// row-major, as given) and, when given, a norms chunk: byte for byte
-/// what finalfusion writes for the same parts, without seeking.
+/// A finalfusion file: a simple vocabulary, or with `subwords` their
+/// vocabulary chunk; an f32 matrix (`matrix`, the words' rows, row-major,
+/// as given, then the n-gram rows); and, when given, a norms chunk. Byte
+/// for byte what finalfusion writes for the same parts, without seeking.
 pub(crate) fn fifu<W: Write>(
     out: &mut W,
     words: &Words,
     matrix: &[f32],
     dims: usize,
     norms: Option<&[f32]>,
+    subwords: Option<&Subwords>,
 ) -> Result<()> {
     let mut w = Counted { out, pos: 0 };
-    let mut chunks = vec![SIMPLE_VOCAB, ND_ARRAY];
+    let vocab_id = subwords.map_or(SIMPLE_VOCAB, |s| s.indexer.chunk_id());
+    let mut chunks = vec![vocab_id, ND_ARRAY];
     chunks.extend(norms.map(|_| ND_NORMS));
     w.put(MAGIC)?;
     w.u32(0)?;
@@ -148,26 +152,69 @@ pub(crate) fn fifu<W: Write>(
         w.u32(*id)?;
     }
 
-    let vocab_len: u64 = 8 + words.iter().map(|word| 4 + word.len() as u64).sum::<u64>();
-    w.u32(SIMPLE_VOCAB)?;
-    w.u64(vocab_len)?;
-    w.u64(words.len() as u64)?;
-    for word in words.iter() {
-        w.u32(u32::try_from(word.len()).expect("words are shorter than 4 GB"))?;
-        w.put(word.as_bytes())?;
+    let words_len: u64 = words.iter().map(|word| 4 + word.len() as u64).sum::<u64>();
+    w.u32(vocab_id)?;
+    match subwords.map(|s| (s, &s.indexer)) {
+        None => {
+            w.u64(8 + words_len)?;
+            w.u64(words.len() as u64)?;
+            put_words(&mut w, words)?;
+        }
+        Some((s, Indexer::FastText(_) | Indexer::Hash(_))) => {
+            w.u64(8 + 4 + 4 + 4 + words_len)?;
+            w.u64(words.len() as u64)?;
+            w.u32(s.min_n)?;
+            w.u32(s.max_n)?;
+            w.u32(stored_buckets(&s.indexer))?;
+            put_words(&mut w, words)?;
+        }
+        Some((s, Indexer::Explicit(explicit))) => {
+            let ngrams_len: u64 = explicit
+                .iter()
+                .map(|(ngram, _)| 4 + ngram.len() as u64 + 8)
+                .sum();
+            w.u64(8 + 8 + 4 + 4 + words_len + ngrams_len)?;
+            w.u64(words.len() as u64)?;
+            w.u64(explicit.iter().len() as u64)?;
+            w.u32(s.min_n)?;
+            w.u32(s.max_n)?;
+            put_words(&mut w, words)?;
+            for (ngram, row) in explicit.iter() {
+                w.u32(u32::try_from(ngram.len()).expect("n-grams are shorter than 4 GB"))?;
+                w.put(ngram.as_bytes())?;
+                w.u64(row)?;
+            }
+        }
+        Some((s, Indexer::Floret(floret))) => {
+            w.u64(4 + 4 + 8 + 4 + 4 + 4 + s.bow.len() as u64 + 4 + s.eow.len() as u64)?;
+            w.u32(s.min_n)?;
+            w.u32(s.max_n)?;
+            w.u64(floret.n_buckets())?;
+            w.u32(floret.n_hashes())?;
+            w.u32(floret.seed())?;
+            for marker in [&s.bow, &s.eow] {
+                w.u32(u32::try_from(marker.len()).expect("markers are short"))?;
+                w.put(marker.as_bytes())?;
+            }
+        }
     }
 
     // Padding as finalfusion computes it: to a multiple of 4 from the file
     // position after the chunk identifier, 1 to 4 bytes.
     w.u32(ND_ARRAY)?;
     let padding = 4 - w.pos % 4;
-    let rows = matrix.len().checked_div(dims).unwrap_or(0);
-    w.u64(8 + 4 + 4 + padding + matrix.len() as u64 * 4)?;
+    let ngram_rows = subwords.map_or(0, |s| s.rows.len());
+    let rows = matrix.len().checked_div(dims).unwrap_or(0) + ngram_rows;
+    let values = rows as u64 * dims as u64;
+    w.u64(8 + 4 + 4 + padding + values * 4)?;
     w.u64(rows as u64)?;
     w.u32(u32::try_from(dims).expect("dims are checked on reading"))?;
     w.u32(F32_TYPE)?;
     w.put(&[0u8; 4][..padding as usize])?;
     w.f32s(matrix)?;
+    if let Some(s) = subwords {
+        s.rows.for_each_bytes(|bytes| w.put(bytes))?;
+    }
 
     if let Some(norms) = norms {
         w.u32(ND_NORMS)?;
@@ -177,6 +224,15 @@ pub(crate) fn fifu<W: Write>(
         w.u32(F32_TYPE)?;
         w.put(&[0u8; 4][..padding as usize])?;
         w.f32s(norms)?;
+    }
+    Ok(())
+}
+
+/// Each word as its length (u32) and its bytes.
+fn put_words<W: Write>(w: &mut Counted<'_, W>, words: &Words) -> Result<()> {
+    for word in words.iter() {
+        w.u32(u32::try_from(word.len()).expect("words are shorter than 4 GB"))?;
+        w.put(word.as_bytes())?;
     }
     Ok(())
 }
