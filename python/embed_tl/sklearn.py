@@ -103,7 +103,7 @@ def _check_fingerprint(estimator, vectors, expected, path):
 
 
 class _TextInput:
-    """Tags for estimators whose X is a list of texts."""
+    """Tags for estimators whose X is a list of texts (scikit-learn >= 1.6)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
