@@ -1,0 +1,614 @@
+//! The native module `embed_tl._embed_tl`: Python bindings of the
+//! `embed_tl` crate (PyO3, stable ABI 3.9+).
+//!
+//! Every call that reads a file, pools texts or fits a model releases the
+//! GIL (`Python::detach`, PyO3's former `allow_threads`) and runs on the
+//! crate's rayon threads. Library errors become Python exceptions with the
+//! library's message (see [`to_py`]); nothing panics across the boundary on
+//! bad input.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use embed_tl::features::{Featurizer, FeaturizerParams};
+use embed_tl::model::LogisticParams;
+use embed_tl::pipeline::{FeatureSet, Fingerprint, Pipeline, PipelineParams};
+use embed_tl::pool::PoolParams;
+use embed_tl::vectors::{Format, OpenOptions, Scale};
+use embed_tl::Error;
+use numpy::{IntoPyArray, PyArray1, PyArray2};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyIsADirectoryError, PyKeyError, PyOSError, PyPermissionError,
+    PyValueError,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+
+pyo3::create_exception!(
+    embed_tl,
+    MalformedFileError,
+    PyValueError,
+    "A vector or model file is malformed: the message names the file, the place (line or byte) and what was expected. A subclass of ValueError."
+);
+
+/// A library error as the Python exception that fits: `OSError` (or its
+/// `FileNotFoundError`, `PermissionError`, `IsADirectoryError` subclasses)
+/// for the operating system's errors, [`MalformedFileError`] (a
+/// `ValueError`) for malformed files, `ValueError` for the rest; the
+/// message is the library's (the one the CLI prints).
+fn to_py(err: Error) -> PyErr {
+    let message = err.to_string();
+    match &err {
+        Error::Io { err: io, .. } => match io.kind() {
+            std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
+            std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),
+            std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(message),
+            _ => PyOSError::new_err(message),
+        },
+        Error::Malformed { .. } => MalformedFileError::new_err(message),
+        _ => PyValueError::new_err(message),
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = Error>>(s: &str) -> PyResult<T> {
+    s.parse().map_err(to_py)
+}
+
+/// A frozen, read-only set of pretrained word vectors (GloVe, word2vec,
+/// fastText, finalfusion), opened with `Vectors.open(path)`.
+///
+/// A finalfusion (`.fifu`) file is memory-mapped, so opening it takes
+/// milliseconds and processes share it. Immutable and thread-safe: copying
+/// returns the same object; pickling stores the path and reopens it.
+#[pyclass(module = "embed_tl", name = "Vectors", frozen)]
+struct PyVectors {
+    inner: embed_tl::Vectors,
+    path: PathBuf,
+    format_arg: Option<String>,
+    lossy: bool,
+}
+
+impl PyVectors {
+    fn unknown(&self, word: &str) -> PyErr {
+        PyKeyError::new_err(format!(
+            "'{word}' has no vector ({} words{})",
+            self.inner.len(),
+            if self.inner.has_subwords() {
+                ", and no known n-grams"
+            } else {
+                ", no subwords"
+            }
+        ))
+    }
+}
+
+#[pymethods]
+impl PyVectors {
+    /// Open a vector file of any format the CLI reads, sniffed from its
+    /// content (`format` overrides: "fifu", "fasttext", "word2vec-bin",
+    /// "word2vec-text", "glove"); gzip, bzip2 and Zstandard files are
+    /// decompressed. `lossy=True` replaces invalid UTF-8 in words.
+    #[staticmethod]
+    #[pyo3(signature = (path, format=None, lossy=false))]
+    fn open(py: Python<'_>, path: PathBuf, format: Option<&str>, lossy: bool) -> PyResult<Self> {
+        let parsed = format.map(parse::<Format>).transpose()?;
+        let options = OpenOptions {
+            format: parsed,
+            lossy,
+        };
+        let inner = py
+            .detach(|| embed_tl::Vectors::open_with(&path, &options))
+            .map_err(to_py)?;
+        Ok(PyVectors {
+            inner,
+            path,
+            format_arg: format.map(str::to_string),
+            lossy,
+        })
+    }
+
+    /// The number of words.
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// Dimensions of each vector.
+    #[getter]
+    fn dims(&self) -> usize {
+        self.inner.dims()
+    }
+
+    /// The file's format, as sniffed (e.g. "finalfusion", "glove").
+    #[getter]
+    fn format(&self) -> &'static str {
+        self.inner.format().name()
+    }
+
+    /// The path the vectors were opened from.
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    /// True when unknown words get vectors from their character n-grams
+    /// (fastText, finalfusion subword files).
+    #[getter]
+    fn has_subwords(&self) -> bool {
+        self.inner.has_subwords()
+    }
+
+    /// The words, in file order (for GloVe and word2vec, by frequency).
+    fn words(&self) -> Vec<String> {
+        self.inner.words().map(str::to_string).collect()
+    }
+
+    /// The vector of `word` as a float32 array, at the file's scale.
+    /// Unknown words of vectors with subwords get the average of their
+    /// n-gram vectors, as fastText computes them. Raises `KeyError` for a
+    /// word without a vector.
+    fn __getitem__<'py>(&self, py: Python<'py>, word: &str) -> PyResult<Bound<'py, PyArray1<f32>>> {
+        self.get(py, word, false)?.ok_or_else(|| self.unknown(word))
+    }
+
+    /// The vector of `word`, or None when it has none. `unit=True` gives
+    /// it L2-normalised.
+    #[pyo3(signature = (word, unit=false))]
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        word: &str,
+        unit: bool,
+    ) -> PyResult<Option<Bound<'py, PyArray1<f32>>>> {
+        let scale = if unit { Scale::Unit } else { Scale::Original };
+        Ok(self
+            .inner
+            .embedding(word, scale)
+            .map(|v| PyArray1::from_vec(py, v)))
+    }
+
+    /// True when `word` has a vector (`v[word]` succeeds): a known word,
+    /// or with subwords any word with a known n-gram.
+    fn __contains__(&self, word: &str) -> bool {
+        self.inner.index(word).is_some()
+            || (self.inner.has_subwords() && self.inner.embedding(word, Scale::Unit).is_some())
+    }
+
+    /// The `k` words nearest to `word` by cosine similarity, the word
+    /// itself excluded: a list of (word, cosine), best first. Raises
+    /// `KeyError` for a word without a vector.
+    #[pyo3(signature = (word, k=10))]
+    fn similar(&self, py: Python<'_>, word: &str, k: usize) -> PyResult<Vec<(String, f32)>> {
+        if !self.__contains__(word) {
+            return Err(self.unknown(word));
+        }
+        py.detach(|| self.inner.similar(word, k)).map_err(to_py)
+    }
+
+    /// The `k` words nearest to `a - b + c` (`analogy("king", "man",
+    /// "woman")` gives "queen" first), the three excluded: a list of
+    /// (word, cosine). Raises `KeyError` naming the words without vectors.
+    #[pyo3(signature = (a, b, c, k=10))]
+    fn analogy(
+        &self,
+        py: Python<'_>,
+        a: &str,
+        b: &str,
+        c: &str,
+        k: usize,
+    ) -> PyResult<Vec<(String, f32)>> {
+        py.detach(|| self.inner.analogy(a, b, c, k))
+            .map_err(|e| match e {
+                Error::InvalidInput(message) => PyKeyError::new_err(message),
+                other => to_py(other),
+            })
+    }
+
+    /// What identifies these vectors (shape and hashes of sampled rows),
+    /// as JSON text: the fingerprint a saved model holds.
+    fn fingerprint(&self) -> PyResult<String> {
+        serde_json::to_string(&Fingerprint::of(&self.inner))
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Raise `ValueError` (saying what differs) unless these vectors have
+    /// the fingerprint `expected` (JSON text from `fingerprint()`).
+    fn check_fingerprint(&self, expected: &str) -> PyResult<()> {
+        let expected: Fingerprint = serde_json::from_str(expected)
+            .map_err(|e| PyValueError::new_err(format!("not a vector fingerprint: {e}")))?;
+        expected.check(&Fingerprint::of(&self.inner)).map_err(to_py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Vectors({:?}, format={:?}, words={}, dims={}{})",
+            self.path.display().to_string(),
+            self.inner.format().name(),
+            self.inner.len(),
+            self.inner.dims(),
+            if self.inner.has_subwords() {
+                ", subwords"
+            } else {
+                ""
+            }
+        )
+    }
+
+    fn __copy__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __deepcopy__(slf: Py<Self>, _memo: Bound<'_, PyAny>) -> Py<Self> {
+        slf
+    }
+
+    /// Pickled as its path and options: unpickling reopens the file.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let open = py.get_type::<PyVectors>().getattr("open")?;
+        let args = (self.path.clone(), self.format_arg.clone(), self.lossy);
+        (open, args).into_pyobject(py)
+    }
+}
+
+/// Texts as a list of str; a lone str is refused (it is a sequence of
+/// characters, not of texts).
+fn texts_of(texts: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
+    if texts.is_instance_of::<pyo3::types::PyString>() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "expected a sequence of texts, got one str (wrap it in a list)",
+        ));
+    }
+    texts.extract()
+}
+
+/// A fitted featurizer: tokenizer + word-vector lookup + pooling, texts
+/// in, a float32 matrix out (one row per text).
+#[pyclass(module = "embed_tl", name = "Featurizer", frozen)]
+struct PyFeaturizer {
+    inner: Featurizer,
+}
+
+#[pymethods]
+impl PyFeaturizer {
+    /// Fit on training texts: choose the tokenizer for the vectors, learn
+    /// IDF weights (`pool="idf"`) or word frequencies and the principal
+    /// component (`pool="sif"`); plain pools (mean, max, min, pmeans)
+    /// learn nothing. `pool` takes the CLI's `--pool` values; `unit=True`
+    /// pools unit-length word vectors, `normalize=True` L2-normalises each
+    /// row.
+    #[staticmethod]
+    #[pyo3(signature = (texts, vectors, pool="pmeans", unit=false, normalize=false))]
+    fn fit(
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        vectors: PyRef<'_, PyVectors>,
+        pool: &str,
+        unit: bool,
+        normalize: bool,
+    ) -> PyResult<Self> {
+        let texts = texts_of(texts)?;
+        let params = FeaturizerParams::default()
+            .pool(parse::<PoolParams>(pool)?)
+            .scale(if unit { Scale::Unit } else { Scale::Original })
+            .normalize(normalize);
+        let v = &vectors.inner;
+        let inner = py.detach(|| params.fit(v, &texts)).map_err(to_py)?;
+        Ok(PyFeaturizer { inner })
+    }
+
+    /// Features of `texts`: a float32 array of shape (len(texts), width).
+    fn transform<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        vectors: PyRef<'py, PyVectors>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let texts = texts_of(texts)?;
+        let v = &vectors.inner;
+        let x = py
+            .detach(|| self.inner.transform(v, &texts))
+            .map_err(to_py)?;
+        Ok(x.into_pyarray(py))
+    }
+
+    /// Features per text.
+    #[getter]
+    fn width(&self) -> usize {
+        self.inner.width()
+    }
+
+    /// Dimensions of the vectors it pools.
+    #[getter]
+    fn dims(&self) -> usize {
+        self.inner.dims()
+    }
+
+    /// The fitted featurizer as JSON bytes (for pickling).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let json =
+            serde_json::to_vec(&self.inner).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(PyBytes::new(py, &json))
+    }
+
+    /// A featurizer from `to_bytes()`.
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        let inner = serde_json::from_slice(data)
+            .map_err(|e| MalformedFileError::new_err(format!("not a saved featurizer: {e}")))?;
+        Ok(PyFeaturizer { inner })
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let from = py.get_type::<PyFeaturizer>().getattr("from_bytes")?;
+        (from, (self.to_bytes(py)?,)).into_pyobject(py)
+    }
+}
+
+/// A fitted classifier (features + logistic regression + class names + the
+/// vectors' fingerprint), the object `embed-tl classify --save` writes.
+/// Read one with `load_model(path)`, fit one with `fit(...)`.
+#[pyclass(module = "embed_tl", name = "Model", frozen)]
+struct PyModel {
+    inner: Pipeline,
+}
+
+impl PyModel {
+    fn vectors_of<'a>(vectors: &'a Option<PyRef<'_, PyVectors>>) -> Option<&'a embed_tl::Vectors> {
+        vectors.as_ref().map(|v| &v.inner)
+    }
+}
+
+#[pymethods]
+impl PyModel {
+    /// The class names, in the order of `predict_proba`'s columns.
+    #[getter]
+    fn classes(&self) -> Vec<String> {
+        self.inner.classes().to_vec()
+    }
+
+    /// "vectors", "ngrams" or "both".
+    #[getter]
+    fn features(&self) -> String {
+        self.inner.features().to_string()
+    }
+
+    /// How the inner cross-validation chose the L2 strength `c` and the
+    /// vector channel's weight `beta`: a dict with both.
+    #[getter]
+    fn selection<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("c", self.inner.selection().c)?;
+        d.set_item("beta", self.inner.selection().beta)?;
+        Ok(d)
+    }
+
+    /// The fingerprint of the training vectors as JSON text, or None for
+    /// an n-gram model.
+    fn fingerprint(&self) -> PyResult<Option<String>> {
+        self.inner
+            .fingerprint()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Raise `ValueError` (saying what differs) unless `vectors` are the
+    /// ones the model was trained with (None is fine for n-gram models).
+    #[pyo3(signature = (vectors=None))]
+    fn check_vectors(&self, vectors: Option<PyRef<'_, PyVectors>>) -> PyResult<()> {
+        self.inner
+            .check_vectors(Self::vectors_of(&vectors))
+            .map_err(to_py)
+    }
+
+    /// Class probabilities: a float32 array (len(texts), len(classes)).
+    /// `vectors` must be the training ones (checked; not needed by n-gram
+    /// models).
+    #[pyo3(signature = (texts, vectors=None))]
+    fn predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        vectors: Option<PyRef<'py, PyVectors>>,
+    ) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let texts = texts_of(texts)?;
+        let v = Self::vectors_of(&vectors);
+        let p = py
+            .detach(|| self.inner.predict_proba(v, &texts))
+            .map_err(to_py)?;
+        Ok(p.into_pyarray(py))
+    }
+
+    /// The most probable class name of each text.
+    #[pyo3(signature = (texts, vectors=None))]
+    fn predict(
+        &self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        vectors: Option<PyRef<'_, PyVectors>>,
+    ) -> PyResult<Vec<String>> {
+        let indices = self.predict_indices(py, texts, vectors)?;
+        let classes = self.inner.classes();
+        Ok(indices.into_iter().map(|i| classes[i].clone()).collect())
+    }
+
+    /// The index (into `classes`) of each text's most probable class.
+    #[pyo3(signature = (texts, vectors=None))]
+    fn predict_indices(
+        &self,
+        py: Python<'_>,
+        texts: &Bound<'_, PyAny>,
+        vectors: Option<PyRef<'_, PyVectors>>,
+    ) -> PyResult<Vec<usize>> {
+        let texts = texts_of(texts)?;
+        let v = Self::vectors_of(&vectors);
+        py.detach(|| self.inner.predict(v, &texts)).map_err(to_py)
+    }
+
+    /// Write the model to `path` (the file `embed-tl predict --model`
+    /// reads): to a temporary file beside it, renamed when complete.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| save_atomically(&self.inner, &path))
+            .map_err(|e| to_py(e.with_path(&path)))
+    }
+
+    /// The model file's bytes (JSON), as `save` writes them.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let mut out = Vec::new();
+        self.inner.save(&mut out).map_err(to_py)?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// A model from the bytes of a model file (checked as `load_model`
+    /// checks a file).
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let inner = py.detach(|| Pipeline::load(data)).map_err(to_py)?;
+        Ok(PyModel { inner })
+    }
+
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let from = py.get_type::<PyModel>().getattr("from_bytes")?;
+        (from, (self.to_bytes(py)?,)).into_pyobject(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Model(features={:?}, classes={:?})",
+            self.inner.features().to_string(),
+            self.inner.classes()
+        )
+    }
+}
+
+fn save_atomically(model: &Pipeline, path: &Path) -> embed_tl::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    model.save(std::io::BufWriter::new(tmp.as_file_mut()))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| Error::io(e.error))?;
+    Ok(())
+}
+
+/// Read a model saved by `embed-tl classify --save` (or `Model.save`).
+#[pyfunction]
+fn load_model(py: Python<'_>, path: PathBuf) -> PyResult<PyModel> {
+    let inner = py
+        .detach(|| {
+            let file = File::open(&path).map_err(Error::io)?;
+            Pipeline::load(BufReader::new(file))
+        })
+        .map_err(|e| to_py(e.with_path(&path)))?;
+    Ok(PyModel { inner })
+}
+
+/// Fit a classifier as `embed-tl classify` does, with its defaults: the
+/// same texts, labels, settings and seed give the same model, byte for
+/// byte, as `classify --save`.
+///
+/// `labels` are class names, one per text; `classes` (default: the sorted
+/// distinct labels, as the CLI takes them) fixes their order. `features`:
+/// "vectors", "ngrams" or "both"; `pool`: the CLI's `--pool`; `cs` and
+/// `betas`: the candidate L2 strengths and vector-channel weights
+/// (defaults 0.01..100 and 0.03..1); `inner_folds`, `seed`, `max_iter` as
+/// the CLI's flags. `vectors` may be None only with `features="ngrams"`.
+#[pyfunction]
+#[pyo3(signature = (texts, labels, vectors=None, *, classes=None, features="both",
+    pool="pmeans", unit=false, cs=None, betas=None, inner_folds=3, seed=42, max_iter=300))]
+#[allow(clippy::too_many_arguments)]
+fn fit(
+    py: Python<'_>,
+    texts: &Bound<'_, PyAny>,
+    labels: &Bound<'_, PyAny>,
+    vectors: Option<PyRef<'_, PyVectors>>,
+    classes: Option<Vec<String>>,
+    features: &str,
+    pool: &str,
+    unit: bool,
+    cs: Option<Vec<f64>>,
+    betas: Option<Vec<f32>>,
+    inner_folds: usize,
+    seed: u64,
+    max_iter: u64,
+) -> PyResult<PyModel> {
+    let texts = texts_of(texts)?;
+    let labels = texts_of(labels)?;
+    if texts.len() != labels.len() {
+        return Err(PyValueError::new_err(format!(
+            "{} texts but {} labels",
+            texts.len(),
+            labels.len()
+        )));
+    }
+    let classes = match classes {
+        Some(c) => c,
+        None => {
+            let mut c = labels.clone();
+            c.sort_unstable();
+            c.dedup();
+            c
+        }
+    };
+    let index: HashMap<&str, usize> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    if index.len() != classes.len() {
+        return Err(PyValueError::new_err("class names must be unique"));
+    }
+    let ids = labels
+        .iter()
+        .enumerate()
+        .map(|(row, l)| {
+            index.get(l.as_str()).copied().ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "label {row} '{l}' is not one of the classes: {}",
+                    classes.join(", ")
+                ))
+            })
+        })
+        .collect::<PyResult<Vec<usize>>>()?;
+    let defaults = PipelineParams::default();
+    let mut params = defaults
+        .features(parse::<FeatureSet>(features)?)
+        .featurizer(
+            FeaturizerParams::default()
+                .pool(parse::<PoolParams>(pool)?)
+                .scale(if unit { Scale::Unit } else { Scale::Original }),
+        )
+        .inner_folds(inner_folds)
+        .seed(seed)
+        .logistic(LogisticParams::default().max_iterations(max_iter));
+    if let Some(cs) = cs {
+        params = params.cs(cs);
+    }
+    if let Some(betas) = betas {
+        params = params.betas(betas);
+    }
+    let v = PyModel::vectors_of(&vectors);
+    let inner = py
+        .detach(|| params.fit(v, &texts, &ids, &classes))
+        .map_err(to_py)?;
+    Ok(PyModel { inner })
+}
+
+/// embed-tl: transfer learning with frozen pretrained word vectors.
+#[pymodule]
+fn _embed_tl(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyVectors>()?;
+    m.add_class::<PyFeaturizer>()?;
+    m.add_class::<PyModel>()?;
+    m.add_function(wrap_pyfunction!(load_model, m)?)?;
+    m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add(
+        "MalformedFileError",
+        m.py().get_type::<MalformedFileError>(),
+    )?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

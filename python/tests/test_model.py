@@ -1,0 +1,125 @@
+"""Models move between Python and the CLI in both directions, unchanged."""
+
+import csv
+
+import numpy as np
+import pytest
+
+import embed_tl
+from conftest import DATA, REVIEWS, VECTORS
+
+
+@pytest.fixture(scope="module")
+def py_model(vectors, reviews):
+    texts, labels = reviews
+    return embed_tl.fit(texts, labels, vectors)
+
+
+def test_fit_in_python_is_the_cli_model_byte_for_byte(cli_model, py_model, tmp_path):
+    path = tmp_path / "py.etl"
+    py_model.save(path)
+    assert path.read_bytes() == cli_model.read_bytes()
+
+
+def test_a_cli_model_predicts_in_python_as_the_fit_one(cli_model, py_model, vectors, reviews):
+    texts, _ = reviews
+    model = embed_tl.load_model(cli_model)
+    assert model.classes == ["neg", "pos"] == py_model.classes
+    assert model.features == "both"
+    proba = model.predict_proba(texts, vectors)
+    assert proba.dtype == np.float32 and proba.shape == (len(texts), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(proba, py_model.predict_proba(texts, vectors))
+    assert model.predict(texts, vectors) == py_model.predict(texts, vectors)
+
+
+def test_a_python_model_is_scored_by_embed_tl_predict(py_model, vectors, reviews, cli, tmp_path):
+    texts, _ = reviews
+    model_path = tmp_path / "py.etl"
+    py_model.save(model_path)
+    out = tmp_path / "scored.csv"
+    cli("predict", "--model", model_path, "--vectors", VECTORS, "--input", REVIEWS, "--output", out, "--proba")
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["label"] for r in rows] == py_model.predict(texts, vectors)
+    proba = py_model.predict_proba(texts, vectors)
+    got = np.array([[float(r["p_neg"]), float(r["p_pos"])] for r in rows], dtype=np.float32)
+    np.testing.assert_allclose(got, proba, atol=1e-4)
+
+
+def test_same_seed_same_model_other_seed_other_selection_folds(vectors, reviews):
+    texts, labels = reviews
+    a = embed_tl.fit(texts[:300], labels[:300], vectors, features="vectors", pool="mean", seed=7)
+    b = embed_tl.fit(texts[:300], labels[:300], vectors, features="vectors", pool="mean", seed=7)
+    assert a.to_bytes() == b.to_bytes()
+
+
+def test_ngram_models_need_no_vectors(reviews):
+    texts, labels = reviews
+    model = embed_tl.fit(texts, labels, features="ngrams")
+    assert model.fingerprint() is None
+    accuracy = np.mean(np.array(model.predict(texts)) == np.array(labels))
+    assert accuracy > 0.9  # training accuracy of word + bigram TF-IDF
+
+
+def test_bad_inputs_are_python_errors(vectors, reviews, py_model, tmp_path, cli):
+    texts, labels = reviews
+    with pytest.raises(ValueError, match="features 'both' need word vectors"):
+        embed_tl.fit(texts, labels)
+    with pytest.raises(ValueError, match="a classifier needs at least 2"):
+        embed_tl.fit(texts[:5], ["pos"] * 5, vectors)
+    with pytest.raises(ValueError, match="3 texts but 2 labels"):
+        embed_tl.fit(texts[:3], labels[:2], vectors)
+    with pytest.raises(ValueError, match="unknown feature set 'all'"):
+        embed_tl.fit(texts, labels, vectors, features="all")
+    with pytest.raises(ValueError, match="C candidate -1 is out of range"):
+        embed_tl.fit(texts, labels, vectors, cs=[-1.0])
+    with pytest.raises(ValueError, match="label 0 'x' is not one of the classes: neg, pos"):
+        embed_tl.fit(texts[:1], ["x"], vectors, classes=["neg", "pos"])
+    with pytest.raises(TypeError, match="got one str"):
+        py_model.predict("one text, not a list", vectors)
+    with pytest.raises(ValueError, match="needs the 50-d word vectors it was trained with"):
+        py_model.predict(texts[:2])
+    other = embed_tl.Vectors.open(DATA / "glove-samples" / "glove.6B.100d.sample.txt.gz")
+    with pytest.raises(ValueError, match="not the ones the model was trained with"):
+        py_model.predict_proba(texts[:2], other)
+    with pytest.raises(ValueError, match="not the ones the model was trained with"):
+        py_model.check_vectors(other)
+
+
+def test_load_errors_are_the_cli_s(tmp_path, cli):
+    with pytest.raises(FileNotFoundError, match="missing.etl: No such file"):
+        embed_tl.load_model(tmp_path / "missing.etl")
+    bad = tmp_path / "bad.etl"
+    for content, message in [
+        ("", "empty file: not an embed-tl model"),
+        ('{"format": "embed-tl-model", "version": 1', "ends early (truncated?)"),
+        ('{"format": "embed-tl-model", "version": 9}', "model format version 9"),
+    ]:
+        bad.write_text(content)
+        with pytest.raises(embed_tl.MalformedFileError) as err:
+            embed_tl.load_model(bad)
+        assert message in str(err.value)
+        assert str(err.value).startswith(str(bad))
+        # The CLI says the same of the same file.
+        done = cli("predict", "--model", bad, "--vectors", VECTORS, "--input", REVIEWS,
+                   "--output", tmp_path / "o.csv", check=False)
+        assert done.returncode != 0 and str(err.value) in done.stderr
+
+
+def test_save_replaces_atomically_and_reports_errors(py_model, tmp_path):
+    path = tmp_path / "m.etl"
+    path.write_text("old")
+    py_model.save(path)
+    assert embed_tl.load_model(path).to_bytes() == py_model.to_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["m.etl"]
+    with pytest.raises(FileNotFoundError, match="no-dir"):
+        py_model.save(tmp_path / "no-dir" / "m.etl")
+
+
+def test_model_pickles(py_model, vectors, reviews):
+    import pickle
+
+    texts, _ = reviews
+    again = pickle.loads(pickle.dumps(py_model))
+    np.testing.assert_array_equal(again.predict_proba(texts[:50], vectors), py_model.predict_proba(texts[:50], vectors))
