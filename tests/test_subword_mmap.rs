@@ -156,19 +156,11 @@ fn model_trained_with_the_bin_accepts_the_converted_fifu() {
     assert_eq!(scored.lines().count(), 3, "{scored}");
 }
 
-/// Deterministic values in [-1, 1).
+/// Seeded values in [-1, 1).
 fn values(n: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
 }
 
 /// A finalfusion file of `vocab` written by finalfusion: unit word rows

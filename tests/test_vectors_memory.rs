@@ -118,17 +118,11 @@ fn compressed_files_are_read_in_bounded_memory() {
     eprintln!("peak heap: lying header {lying_mb} MB, duplicates {mb} MB");
 }
 
-/// Deterministic values in [-1, 1).
+/// Seeded values in [-1, 1).
 fn values(n: usize) -> Vec<f32> {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x9e37_79b9_7f4a_7c15);
+    (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
 }
 
 /// A fastText 0.9 skipgram model as fastText writes it: `words` words,

@@ -458,19 +458,11 @@ impl Lbfgs {
 mod tests {
     use super::*;
 
-    /// A deterministic pseudo-random sequence in [-1, 1).
+    /// A seeded sequence of numbers in [-1, 1).
     fn noise(seed: u64, n: usize) -> Vec<f64> {
-        let mut state = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (0..n)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-            })
-            .collect()
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..n).map(|_| rng.random_range(-1.0..1.0)).collect()
     }
 
     /// The textbook two-loop recursion over the same (f32-rounded) pairs.
