@@ -22,6 +22,7 @@ from ._embed_tl import (
     __version__,
     fit,
     load_model,
+    stratified_folds,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "__version__",
     "fit",
     "load_model",
+    "stratified_folds",
 ]

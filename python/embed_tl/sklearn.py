@@ -14,6 +14,11 @@ as ``X``, keep only their parameters in ``__init__`` (so ``get_params``,
     clf = EmbedClassifier(vectors="embeddings/glove.6B.50d.top50k.fifu")
     cross_val_score(clf, texts, labels, cv=5)
 
+:class:`StratifiedFolds` is the CLI's fold assignment as a splitter:
+``cross_val_score(EmbedClassifier(vectors=...), texts, labels,
+cv=StratifiedFolds(10, seed=42))`` scores the folds of ``embed-tl classify
+--folds 10 --seed 42``, so its mean is the CLI's ``cv.accuracy_mean``.
+
 ``vectors`` is the path of a vector file (any format the CLI reads) or an
 :class:`embed_tl.Vectors`; files are opened once per process and shared by
 clones. A pickled fitted estimator holds its fitted state, the vectors'
@@ -30,12 +35,14 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
+from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils.validation import check_is_fitted
 
 from ._embed_tl import Featurizer, Model, Vectors
 from ._embed_tl import fit as _fit
+from ._embed_tl import stratified_folds as _stratified_folds
 
-__all__ = ["EmbedClassifier", "EmbedTransformer", "open_vectors"]
+__all__ = ["EmbedClassifier", "EmbedTransformer", "StratifiedFolds", "open_vectors"]
 
 _OPENED = {}
 _OPENED_MAX = 4
@@ -320,3 +327,58 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
                 source = self.vectors if isinstance(self.vectors, Vectors) else path
                 vectors = open_vectors(source, self.vectors_format)
                 _check_fingerprint(self, vectors, self.vectors_fingerprint_, path)
+
+
+class StratifiedFolds(BaseCrossValidator):
+    """The folds of ``embed-tl classify --folds N --seed S`` as a splitter.
+
+    The rows of each class are shuffled (seeded, ChaCha8) and dealt
+    round-robin to the folds, the deal continuing across classes in the
+    CLI's class order (the labels sorted as strings), by the library's own
+    ``stratified_folds``; so with the same labels, ``n_splits`` and ``seed``
+    the test indices are exactly the CLI's outer folds. A class with fewer
+    rows than folds is held out in as many folds as it has rows (no error,
+    unlike scikit-learn's ``StratifiedKFold``).
+
+    Parameters
+    ----------
+    n_splits : int, default 10
+        Number of folds, at least 2 (the CLI's ``--folds``).
+    seed : int, default 42
+        Seed of the shuffle (the CLI's ``--seed``).
+    """
+
+    def __init__(self, n_splits=10, seed=42):
+        self.n_splits = n_splits
+        self.seed = seed
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """The number of folds."""
+        return self.n_splits
+
+    def _folds(self, X, y):
+        if y is None:
+            raise ValueError("StratifiedFolds needs the labels y")
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"expected 1-D labels, got an array of shape {y.shape}")
+        if X is not None and len(X) != len(y):
+            raise ValueError(f"{len(X)} texts but {len(y)} labels")
+        # The CLI's class indices: the label names sorted (as str, by code
+        # point, which is Rust's byte order of UTF-8).
+        _, ids = np.unique(np.array([str(v) for v in y], dtype=object).astype(str), return_inverse=True)
+        return _stratified_folds([int(i) for i in ids.ravel()], int(self.n_splits), int(self.seed))
+
+    def split(self, X, y=None, groups=None):
+        """Yield (train, test) index arrays, one pair per fold, both sorted."""
+        n = len(y) if y is not None else 0
+        folds = self._folds(X, y)
+        for held in folds:
+            test = np.asarray(held, dtype=np.intp)
+            mask = np.ones(n, dtype=bool)
+            mask[test] = False
+            yield np.flatnonzero(mask), test
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):
+        for held in self._folds(X, y):
+            yield np.asarray(held, dtype=np.intp)

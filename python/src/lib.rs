@@ -94,9 +94,12 @@ impl PyVectors {
     #[pyo3(signature = (path, format=None, lossy=false))]
     fn open(py: Python<'_>, path: PathBuf, format: Option<&str>, lossy: bool) -> PyResult<Self> {
         let parsed = format.map(parse::<Format>).transpose()?;
+        // Words in UTF-8 (the library's default encoding; the CLI's
+        // --vectors-encoding is not exposed here yet).
         let options = OpenOptions {
             format: parsed,
             lossy,
+            ..OpenOptions::default()
         };
         let inner = py
             .detach(|| embed_tl::Vectors::open_with(&path, &options))
@@ -597,6 +600,17 @@ fn fit(
     Ok(PyModel { inner })
 }
 
+/// The folds of `embed-tl classify`'s cross-validation (and of its inner
+/// selection): the library's `stratified_folds`. `labels` are class
+/// indices, one per row, in the CLI's class order (the sorted distinct
+/// label names); returns the held-out rows of each of the `k` folds,
+/// sorted. The same labels, `k` and `seed` give the CLI's folds.
+#[pyfunction]
+#[pyo3(signature = (labels, k, seed=42))]
+fn stratified_folds(labels: Vec<usize>, k: usize, seed: u64) -> PyResult<Vec<Vec<usize>>> {
+    embed_tl::eval::stratified_folds(&labels, k, seed).map_err(to_py)
+}
+
 /// embed-tl: transfer learning with frozen pretrained word vectors.
 #[pymodule]
 fn _embed_tl(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -605,6 +619,7 @@ fn _embed_tl(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyModel>()?;
     m.add_function(wrap_pyfunction!(load_model, m)?)?;
     m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(stratified_folds, m)?)?;
     m.add(
         "MalformedFileError",
         m.py().get_type::<MalformedFileError>(),
