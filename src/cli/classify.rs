@@ -14,13 +14,13 @@ use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::model::LogisticParams;
 use embed_tl::pipeline::{FeatureSet, PipelineParams, SmallClasses};
 use embed_tl::pool::PoolParams;
-use embed_tl::vectors::{Format, Scale};
+use embed_tl::vectors::Scale;
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
 use super::read_training_set;
 use super::report::{write_metrics, write_scores};
-use super::{cv_inner_warning, inner_selection_warning, open_vectors, small_classes_warning, Ui};
+use super::{cv_inner_warning, inner_selection_warning, small_classes_warning, Ui};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
 /// stratified cross-validation, and optionally save it and label new texts.
@@ -40,11 +40,8 @@ pub struct ClassifyArgs {
     /// needed with --features ngrams.
     #[arg(long, value_name = "FILE")]
     vectors: Option<PathBuf>,
-    /// Read the vectors as this format instead of sniffing.
-    #[arg(long, value_name = "FORMAT")]
-    vectors_format: Option<Format>,
     #[command(flatten)]
-    vectors_encoding: super::VectorsEncoding,
+    read: super::VectorsRead,
     /// Labelled training texts: CSV, TSV (.tsv) or JSONL (.jsonl).
     #[arg(long, value_name = "FILE")]
     train: PathBuf,
@@ -145,13 +142,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         }
     }
     let vectors = match (&args.vectors, args.features.uses_vectors()) {
-        (Some(path), _) => Some(open_vectors(
-            path,
-            args.vectors_format,
-            false,
-            args.vectors_encoding,
-            ui,
-        )?),
+        (Some(path), _) => Some(args.read.open(path, ui)?),
         (None, true) => bail!(
             "--features {} needs --vectors FILE (or use --features ngrams)",
             args.features

@@ -10,11 +10,11 @@ use embed_tl::corpus::{read_table, Column};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::pool::PoolParams;
 use embed_tl::text::Tokenizer;
-use embed_tl::vectors::{Format, Scale, Vectors};
+use embed_tl::vectors::{Scale, Vectors};
 use ndarray_npy::WriteNpyExt;
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
-use super::{open_vectors, Ui};
+use super::Ui;
 
 /// Turn texts into document vectors: tokenise, look up, pool.
 #[derive(Debug, Args)]
@@ -27,11 +27,8 @@ pub struct EmbedArgs {
     /// The vector file (any format `embed-tl vectors info` reads).
     #[arg(long, value_name = "FILE")]
     vectors: PathBuf,
-    /// Read the vectors as this format instead of sniffing.
-    #[arg(long, value_name = "FORMAT")]
-    vectors_format: Option<Format>,
     #[command(flatten)]
-    vectors_encoding: super::VectorsEncoding,
+    read: super::VectorsRead,
     /// Texts, in any layout (--input-format; from the name by default),
     /// plain or compressed, or - for stdin.
     #[arg(long, value_name = "FILE")]
@@ -94,13 +91,7 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
     let ids = (columns.len() > 1).then(|| columns.pop().unwrap_or_default());
     let texts = columns.pop().unwrap_or_default();
 
-    let vectors = open_vectors(
-        &args.vectors,
-        args.vectors_format,
-        false,
-        args.vectors_encoding,
-        ui,
-    )?;
+    let vectors = args.read.open(&args.vectors, ui)?;
 
     let params = FeaturizerParams::default()
         .pool(args.pool.clone())

@@ -15,11 +15,10 @@ use embed_tl::corpus::{read_labelled_opts, Column, Labelled};
 use embed_tl::eval::Metrics;
 use embed_tl::pipeline::Pipeline;
 use embed_tl::score::{Prediction, Scorer};
-use embed_tl::vectors::Format;
 
 use super::output::{atomic_write, stdout};
 use super::report::write_scores;
-use super::{open_vectors, ReportFormat, Ui};
+use super::{ReportFormat, Ui};
 
 /// Score a model saved by `classify --save` on labelled texts.
 #[derive(Debug, Args)]
@@ -38,11 +37,8 @@ pub struct EvaluateArgs {
     /// needed by a `--features ngrams` model).
     #[arg(long, value_name = "FILE")]
     vectors: Option<PathBuf>,
-    /// Read the vectors as this format instead of sniffing.
-    #[arg(long, value_name = "FORMAT")]
-    vectors_format: Option<Format>,
     #[command(flatten)]
-    vectors_encoding: super::VectorsEncoding,
+    read: super::VectorsRead,
     /// Labelled texts to score: CSV, TSV (.tsv) or JSONL (.jsonl). Every
     /// label must be one of the model's classes.
     #[arg(long, value_name = "FILE")]
@@ -76,13 +72,7 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
     let file = File::open(&args.model).with_context(|| format!("{}", args.model.display()))?;
     let model = Pipeline::load(BufReader::new(file)).map_err(|e| e.with_path(&args.model))?;
     let vectors = match &args.vectors {
-        Some(path) => Some(open_vectors(
-            path,
-            args.vectors_format,
-            false,
-            args.vectors_encoding,
-            ui,
-        )?),
+        Some(path) => Some(args.read.open(path, ui)?),
         None => None,
     };
     let scorer = Scorer::new(&model, vectors.as_ref()).with_context(|| {

@@ -152,6 +152,25 @@ pub struct VectorsEncoding {
     pub vectors_encoding: Encoding,
 }
 
+/// How a subcommand reads its `--vectors` file (`--vectors-format`,
+/// `--vectors-encoding`), flattened into every command that opens vectors
+/// beside its own `--vectors` argument.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct VectorsRead {
+    /// Read the vectors as this format instead of sniffing.
+    #[arg(long, value_name = "FORMAT")]
+    pub vectors_format: Option<Format>,
+    #[command(flatten)]
+    pub encoding: VectorsEncoding,
+}
+
+impl VectorsRead {
+    /// Open `path` as these options say (see [`open_vectors`]).
+    pub fn open(&self, path: &Path, ui: Ui) -> embed_tl::Result<Vectors> {
+        open_vectors(path, self.vectors_format, false, self.encoding, ui)
+    }
+}
+
 /// Open a vector file for a subcommand: a spinner while reading, and one
 /// warning each for dropped duplicates and replaced invalid bytes.
 pub fn open_vectors(

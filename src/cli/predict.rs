@@ -12,10 +12,10 @@ use embed_tl::corpus::stream::Limits;
 use embed_tl::corpus::{Column, CorpusFormat, InputOptions};
 use embed_tl::pipeline::Pipeline;
 use embed_tl::score::{ScoreOptions, Scorer, Summary};
-use embed_tl::vectors::{Format, Vectors};
+use embed_tl::vectors::Vectors;
 
 use super::output::{check_extension, check_outputs, stdout, AtomicFile};
-use super::{open_vectors, Ui};
+use super::Ui;
 
 /// Label texts with a model saved by `classify --save`, streaming: any
 /// input size, in input order, on all cores, in bounded memory.
@@ -34,11 +34,8 @@ pub struct PredictArgs {
     /// The vectors the model was trained with (checked by fingerprint).
     #[arg(long, value_name = "FILE")]
     vectors: Option<PathBuf>,
-    /// Read the vectors as this format instead of sniffing.
-    #[arg(long, value_name = "FORMAT")]
-    vectors_format: Option<Format>,
     #[command(flatten)]
-    vectors_encoding: super::VectorsEncoding,
+    read: super::VectorsRead,
     /// Texts to label, in any layout (--input-format; from the name by
     /// default), plain or compressed, or - for stdin.
     #[arg(long, value_name = "FILE")]
@@ -111,13 +108,7 @@ pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
     let file = File::open(&args.model).with_context(|| format!("{}", args.model.display()))?;
     let model = Pipeline::load(BufReader::new(file)).map_err(|e| e.with_path(&args.model))?;
     let vectors = match &args.vectors {
-        Some(path) => Some(open_vectors(
-            path,
-            args.vectors_format,
-            false,
-            args.vectors_encoding,
-            ui,
-        )?),
+        Some(path) => Some(args.read.open(path, ui)?),
         None => None,
     };
     let job = Job {

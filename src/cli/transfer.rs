@@ -23,11 +23,11 @@ use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::model::LogisticParams;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 use embed_tl::pool::PoolParams;
-use embed_tl::vectors::{Format, Scale};
+use embed_tl::vectors::Scale;
 
 use super::output::{atomic_write, check_outputs, stdout};
 use super::read_training_set;
-use super::{open_vectors, Ui};
+use super::Ui;
 
 /// Compare the frozen-vector classifier (a) with one learned from the
 /// labels alone (b: word + bigram TF-IDF, the same logistic regression)
@@ -58,11 +58,8 @@ pub struct TransferArgs {
     /// The vector file (any format `embed-tl vectors info` reads).
     #[arg(long, value_name = "FILE")]
     vectors: PathBuf,
-    /// Read the vectors as this format instead of sniffing.
-    #[arg(long, value_name = "FORMAT")]
-    vectors_format: Option<Format>,
     #[command(flatten)]
-    vectors_encoding: super::VectorsEncoding,
+    read: super::VectorsRead,
     /// Labelled training texts: CSV, TSV (.tsv) or JSONL (.jsonl).
     #[arg(long, value_name = "FILE")]
     train: PathBuf,
@@ -271,13 +268,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         }
     };
 
-    let vectors = open_vectors(
-        &args.vectors,
-        args.vectors_format,
-        false,
-        args.vectors_encoding,
-        ui,
-    )?;
+    let vectors = args.read.open(&args.vectors, ui)?;
     let tokenizer = embed_tl::text::Tokenizer::for_vectors(&vectors);
     let coverage = Coverage::measure(&vectors, &tokenizer, &train.texts);
     let test_coverage = test
