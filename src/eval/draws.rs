@@ -30,6 +30,7 @@
 //! With one draw (the whole pool) only the texts' spread is left: the
 //! interval then says nothing about another set of labels.
 
+use super::paired::sample_variance;
 use super::student_t_quantile;
 use crate::error::{Error, Result};
 
@@ -169,16 +170,6 @@ impl DrawTest {
         }
         DrawTest::new(&diffs, confidence)
     }
-}
-
-/// The sample variance (`n - 1` divisor); 0 for fewer than 2 values.
-fn sample_variance(values: &[f64]) -> f64 {
-    if values.len() < 2 {
-        return 0.0;
-    }
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
 }
 
 #[cfg(test)]

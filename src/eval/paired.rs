@@ -89,7 +89,7 @@ impl PairedTest {
             )));
         }
         let mean = diffs.iter().sum::<f64>() / n as f64;
-        let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let var = sample_variance(diffs);
         let sd = var.sqrt();
         let se = (var * (1.0 / n as f64 + test_train_ratio)).sqrt();
         let df = n - 1;
@@ -356,6 +356,16 @@ fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
         }
     }
     h
+}
+
+/// The sample variance (`n - 1` divisor); 0 for fewer than 2 values.
+pub(crate) fn sample_variance(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return 0.0;
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
 }
 
 #[cfg(test)]
