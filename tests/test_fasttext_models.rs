@@ -7,20 +7,8 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{data, embed_tl, read_word_vectors};
+use common::{data, embed_tl, print_tolerance, read_word_vectors};
 use embed_tl::vectors::{Encoding, FastTextKind, Format, OpenOptions, Scale, Vectors};
-
-/// Half a unit in the last digit of a number as fastText prints it (5
-/// significant digits, `-0.021509`, `1.3e-05`): how far the f32 it
-/// printed may be from the text.
-fn print_tolerance(printed: &str) -> f64 {
-    let (mantissa, exponent) = match printed.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap()),
-        None => (printed, 0),
-    };
-    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len() as i32);
-    0.5 * 10f64.powi(exponent - decimals) * 1.001
-}
 
 /// The words of a fastText `.vec` (its header skipped): the model's vocabulary.
 fn vec_words(file: &str) -> Vec<(String, Vec<f32>)> {

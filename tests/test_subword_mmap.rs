@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{data, embed_tl};
+use common::{data, embed_tl, print_tolerance};
 use embed_tl::pipeline::Fingerprint;
 use embed_tl::vectors::{Format, Scale, Vectors};
 use finalfusion::compat::fasttext::FastTextIndexer;
@@ -23,16 +23,6 @@ use finalfusion::subword::{BucketIndexer, FinalfusionHashIndexer};
 use finalfusion::vocab::{
     BucketSubwordVocab, FastTextSubwordVocab, FloretSubwordVocab, Vocab as _, VocabWrap,
 };
-
-/// Half a unit in the last digit of a number as fastText prints it.
-fn print_tolerance(printed: &str) -> f64 {
-    let (mantissa, exponent) = match printed.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap()),
-        None => (printed, 0),
-    };
-    let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len() as i32);
-    0.5 * 10f64.powi(exponent - decimals) * 1.001
-}
 
 /// `ft_sg_tiny.bin` converted by `vectors convert` to a subword `.fifu`:
 /// opened memory-mapped, its known and unknown words (`oov_words.txt`:

@@ -102,3 +102,17 @@ impl<'a> Bytes<'a> {
         Error::malformed(Location::Byte((self.base + pos) as u64), message)
     }
 }
+
+/// Hand `values` to `f` as little-endian bytes, 64 KiB at a time (for
+/// writers: no copy of the whole matrix).
+pub(crate) fn f32_le_pieces(values: &[f32], mut f: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    let mut buf = Vec::with_capacity(64 << 10);
+    for chunk in values.chunks(16 << 10) {
+        buf.clear();
+        chunk
+            .iter()
+            .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
+        f(&buf)?;
+    }
+    Ok(())
+}

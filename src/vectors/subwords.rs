@@ -218,17 +218,7 @@ impl NgramRows {
                 }
                 Ok(())
             }
-            RowData::Owned(values) => {
-                let mut buf = Vec::with_capacity(64 << 10);
-                for chunk in values.chunks(16 << 10) {
-                    buf.clear();
-                    chunk
-                        .iter()
-                        .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
-                    f(&buf)?;
-                }
-                Ok(())
-            }
+            RowData::Owned(values) => super::bytes::f32_le_pieces(values, f),
         }
     }
 }

@@ -259,15 +259,7 @@ impl<W: Write> Counted<'_, W> {
     }
 
     fn f32s(&mut self, values: &[f32]) -> Result<()> {
-        let mut buf = Vec::with_capacity(64 << 10);
-        for chunk in values.chunks(16 << 10) {
-            buf.clear();
-            chunk
-                .iter()
-                .for_each(|v| buf.extend_from_slice(&v.to_le_bytes()));
-            self.put(&buf)?;
-        }
-        Ok(())
+        super::bytes::f32_le_pieces(values, |piece| self.put(piece))
     }
 }
 
