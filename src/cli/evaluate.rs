@@ -3,8 +3,7 @@
 //! precision/recall/F1 and the confusion matrix, the same report as
 //! `classify --test`; optionally the misclassified rows.
 
-use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -13,7 +12,6 @@ use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
 use embed_tl::corpus::{read_labelled_opts, Column, Labelled};
 use embed_tl::eval::Metrics;
-use embed_tl::pipeline::Pipeline;
 use embed_tl::score::{Prediction, Scorer};
 
 use super::output::{atomic_write, stdout};
@@ -69,12 +67,7 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
         inputs.extend(args.vectors.as_deref().map(|v| ("--vectors", v)));
         super::output::check_outputs(&inputs, &[("--errors", errors)])?;
     }
-    let file = File::open(&args.model).with_context(|| format!("{}", args.model.display()))?;
-    let model = Pipeline::load(BufReader::new(file)).map_err(|e| e.with_path(&args.model))?;
-    let vectors = match &args.vectors {
-        Some(path) => Some(args.read.open(path, ui)?),
-        None => None,
-    };
+    let (model, vectors) = super::load_model(&args.model, args.vectors.as_deref(), args.read, ui)?;
     let scorer = Scorer::new(&model, vectors.as_ref()).with_context(|| {
         format!(
             "{} with {}",

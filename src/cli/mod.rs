@@ -171,6 +171,22 @@ impl VectorsRead {
     }
 }
 
+/// A saved model and, when given, the vectors to score with (for
+/// `predict` and `evaluate`).
+pub fn load_model(
+    model: &Path,
+    vectors: Option<&Path>,
+    read: VectorsRead,
+    ui: Ui,
+) -> anyhow::Result<(embed_tl::pipeline::Pipeline, Option<Vectors>)> {
+    use anyhow::Context;
+    let file = std::fs::File::open(model).with_context(|| format!("{}", model.display()))?;
+    let pipeline = embed_tl::pipeline::Pipeline::load(io::BufReader::new(file))
+        .map_err(|e| e.with_path(model))?;
+    let vectors = vectors.map(|path| read.open(path, ui)).transpose()?;
+    Ok((pipeline, vectors))
+}
+
 /// Open a vector file for a subcommand: a spinner while reading, and one
 /// warning each for dropped duplicates and replaced invalid bytes.
 pub fn open_vectors(

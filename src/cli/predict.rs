@@ -1,7 +1,6 @@
 //! `embed-tl predict`: stream texts of any number through a saved model.
 
-use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -105,12 +104,7 @@ pub fn run(args: PredictArgs, ui: Ui) -> Result<()> {
             .build_global()
             .context("setting up the worker threads")?;
     }
-    let file = File::open(&args.model).with_context(|| format!("{}", args.model.display()))?;
-    let model = Pipeline::load(BufReader::new(file)).map_err(|e| e.with_path(&args.model))?;
-    let vectors = match &args.vectors {
-        Some(path) => Some(args.read.open(path, ui)?),
-        None => None,
-    };
+    let (model, vectors) = super::load_model(&args.model, args.vectors.as_deref(), args.read, ui)?;
     let job = Job {
         input: &args.input,
         input_format: ui.input.format,
