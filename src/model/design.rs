@@ -175,6 +175,12 @@ impl Design {
             .expect("dense block is rows x dense_cols")
     }
 
+    /// The rows of the dense block (empty slices when it has no columns).
+    pub(crate) fn dense_rows(&self) -> impl Iterator<Item = &[f32]> + '_ {
+        let d = self.dense_cols;
+        (0..self.rows).map(move |i| &self.dense[i * d..(i + 1) * d])
+    }
+
     /// The sparse block.
     pub(crate) fn sparse(&self) -> &Csr {
         &self.sparse
