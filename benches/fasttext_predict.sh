@@ -98,7 +98,7 @@ LINES=$((25000 * COPIES))
 TOKENS="$(wc -w <"$P/input.txt")"
 
 ET="$P/et.etl"
-if [[ ! -f "$ET" || "$ET" -ot "$SG.fifu" ]]; then
+if [[ ! -f "$ET" || "$ET" -ot "$SG.bin" ]]; then
   info "training embed-tl (classify, default settings) on $TRAIN reviews"
   /usr/bin/time -f '%e %U %S %M' -o "$P/et_train.time" "$BIN" -q classify --vectors "$SG.fifu" \
     --train "$P/train.csv" --test "$P/heldout.csv" --save "$ET.tmp" --format json >"$P/et_train.json"
