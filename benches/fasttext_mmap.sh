@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Issue 20: what opening a large fastText model costs, as a .bin and converted to a subword .fifu.
 #
-# Trains a fastText skipgram model with the Debian `fasttext` (0.9.2) on the text of the shipped
-# corpora (corpora/*.csv, every `text` column, repeated REPEAT times), seeded and single-threaded so
-# that every run writes the same bytes: -dim DIM -bucket 2000000 -minCount 5 -epoch 1. DIM=50
-# gives a model of about 410 MB (the buckets are 2M x 50 f32), DIM=256 one of about 2.1 GB.
+# Trains (once: benches/fasttext_skipgram.sh) a fastText skipgram model with the Debian `fasttext`
+# (0.9.2), seeded and single-threaded so that every run writes the same bytes: -dim DIM -bucket
+# 2000000 -minCount 5 -epoch 1, on CORPUS=imdb (default: the 50,000 IMDB reviews of
+# corpora/imdb.csv, built by corpora/fetch-imdb) or CORPUS=shipped (the text of the committed
+# corpora/*.csv repeated 3 times, the corpus of the first tables). DIM=50 gives a model of about
+# 410 MB (the buckets are 2M x 50 f32), DIM=256 one of about 2.1 GB.
 # Converts it with `embed-tl vectors convert x.bin x.fifu`, trains a classifier with the .bin
 # (`classify --save`), then runs, RUNS times, round-robin, each in its own process under
 # /usr/bin/time -f '%e %M' (wall seconds, peak RSS KiB), with the files in the page cache:
-#   embed-tl vectors info x.bin | vectors info x.fifu | vectors similar x.fifu WORD |
+#   embed-tl vectors info x.bin | vectors info x.fifu | vectors similar x.fifu WORD (default movie
+#   for imdb, could for shipped) |
 #   predict --vectors x.fifu (the model trained with the .bin, on banking77-train.csv's texts, all
 #   of them and the first 100) |
 #   fasttext print-word-vectors x.bin </dev/null (fastText's own load, for scale) |
@@ -17,13 +20,13 @@
 # interleaved with the new ones. Prints a Markdown table of medians and the raw runs.
 #
 # Needs: cargo, /usr/bin/fasttext (apt-get install fasttext), GNU time at /usr/bin/time, python3.
-# Usage: RUNS=5 DIM=50 [BASE=/tmp/embed-tl-base] benches/fasttext_mmap.sh
+# Usage: RUNS=5 DIM=50 [CORPUS=imdb|shipped] [BASE=/tmp/embed-tl-base] benches/fasttext_mmap.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNS="${RUNS:-5}"
 DIM="${DIM:-50}"
-REPEAT="${REPEAT:-3}"
+CORPUS="${CORPUS:-imdb}"
 BASE="${BASE:-}"
 WORK="${WORK:-$ROOT/target/bench-issue20}"
 
@@ -42,26 +45,8 @@ TARGET_DIR="$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 NEW="$TARGET_DIR/release/embed-tl"
 mkdir -p "$WORK"
-MODEL="$WORK/ft_sg_dim$DIM"
+MODEL="$("$ROOT/benches/fasttext_skipgram.sh" "$CORPUS" "$DIM" "$WORK")"
 
-if [[ ! -f "$MODEL.bin" ]]; then
-  info "writing the training text ($REPEAT x the text of corpora/*.csv)"
-  python3 - "$ROOT/corpora" "$REPEAT" >"$WORK/corpus.txt" <<'EOF'
-import csv, glob, os, sys
-folder, repeat = sys.argv[1], int(sys.argv[2])
-texts = []
-for path in sorted(glob.glob(os.path.join(folder, "*.csv"))):
-    with open(path, newline="", encoding="utf-8") as f:
-        texts += [row["text"].replace("\n", " ") for row in csv.DictReader(f) if "text" in row]
-for _ in range(repeat):
-    for t in texts:
-        print(t)
-EOF
-  info "training $MODEL.bin (fasttext skipgram -dim $DIM -bucket 2000000, seeded, 1 thread)"
-  fasttext skipgram -input "$WORK/corpus.txt" -output "$MODEL" -dim "$DIM" -bucket 2000000 \
-    -minCount 5 -epoch 1 -thread 1 -seed 7 -verbose 0
-  rm -f "$MODEL.vec"
-fi
 W2V="$WORK/w2v_1M_100.bin"
 if [[ ! -f "$W2V" ]]; then
   info "writing $W2V (synthetic word2vec binary: 1,000,000 words x 100, about 409 MB)"
@@ -97,8 +82,7 @@ TEXTS="$ROOT/corpora/banking77-train.csv"
 # The same scoring on its first 100 texts: what stays resident grows with the n-gram rows the
 # texts' unknown words touch, not with the file.
 head -n 101 "$TEXTS" >"$WORK/texts100.csv"
-WORD="$(python3 -c 'import sys; print(open(sys.argv[1]).readline().split()[0])' "$WORK/corpus.txt" |
-  tr 'A-Z' 'a-z')"
+WORD="${WORD:-$([[ "$CORPUS" == imdb ]] && echo movie || echo could)}"
 
 LABELS=(
   "vectors info x.bin"

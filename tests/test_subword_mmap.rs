@@ -4,7 +4,8 @@
 //! subword vocabulary (fastText buckets, finalfusion buckets, explicit
 //! n-grams, floret) written by finalfusion itself reads back with
 //! finalfusion's vectors and is written again byte for byte; a model
-//! trained with the `.bin` accepts the converted `.fifu`.
+//! trained with the `.bin` accepts the converted `.fifu`; a `.fifu` cut
+//! while `predict` has it mapped is an error message, not a crash.
 
 mod common;
 
@@ -247,4 +248,103 @@ fn every_subword_vocabulary_reads_as_finalfusion_reads_it() {
             );
         }
     }
+}
+
+/// A subword `.fifu` cut to nothing while `predict` has it mapped: the
+/// next read of its rows is a SIGBUS, which the binary turns into an
+/// error message and exit status 135, leaving no output file behind
+/// (issue 20: "the memory map never turns a bad file into SIGBUS").
+/// The texts come through a FIFO, which `predict` opens only after it
+/// has loaded the model and mapped the vectors: the file is cut once it
+/// is waiting there, then the texts are written.
+#[cfg(unix)]
+#[test]
+fn subword_fifu_cut_while_mapped_is_an_error_not_a_crash() {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifu = dir.path().join("ft.fifu");
+    embed_tl(dir.path())
+        .args(["-q", "vectors", "convert"])
+        .arg(data("original-tools/ft_sg_tiny.bin"))
+        .arg(&fifu)
+        .assert()
+        .success();
+    std::fs::write(
+        dir.path().join("train.csv"),
+        "text,label\nthe king rules,a\nthe queen rules,a\na dog barks,b\nthe cat sleeps,b\n",
+    )
+    .unwrap();
+    embed_tl(dir.path())
+        .args(["-q", "classify", "--vectors", "ft.fifu"])
+        .args(["--train", "train.csv", "--folds", "2", "--c", "1"])
+        .args(["--save", "m.etl"])
+        .assert()
+        .success();
+    let texts = dir.path().join("texts.csv");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&texts)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo");
+
+    let mut predict = std::process::Command::new(env!("CARGO_BIN_EXE_embed-tl"))
+        .current_dir(dir.path())
+        .args(["-q", "predict", "--model", "m.etl", "--vectors", "ft.fifu"])
+        .args(["--input", "texts.csv", "--output", "out.csv"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A non-blocking open for writing succeeds once a reader has the FIFO
+    // open (ENXIO before): then predict is past loading the vectors.
+    let start = Instant::now();
+    let mut writer = loop {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&texts)
+        {
+            Ok(writer) => break writer,
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {
+                if predict.try_wait().unwrap().is_some() {
+                    let out = predict.wait_with_output().unwrap();
+                    panic!(
+                        "predict stopped before reading its input: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "predict never opened its input"
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!("opening the FIFO: {e}"),
+        }
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifu)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    writer
+        .write_all(b"id,text\n1,xyzzy kingdoms\n2,the king\n")
+        .unwrap();
+    drop(writer);
+    let out = predict.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(135), "{stderr}");
+    assert!(
+        stderr.contains("a memory-mapped input file changed or was truncated while being read"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out.csv").exists());
+    assert_eq!(
+        common::files(dir.path()),
+        ["ft.fifu", "m.etl", "texts.csv", "train.csv"],
+        "a temporary output file was left behind"
+    );
 }
