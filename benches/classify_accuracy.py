@@ -439,14 +439,21 @@ def draw_row(store, name, protocol, train, test):
 
 # ---------------------------------------------------------------- the time row
 
-def sklearn_rt_cv_process():
-    """(i) of the time row: the whole sklearn pipeline in this one process."""
+def sklearn_rt_cv_process(train="corpora/rotten-tomatoes.csv", test=None):
+    """(i) of the time row: the whole sklearn pipeline in this one process (also used by
+    benches/classify_cost.sh with another corpus: 10-fold CV, or train -> test)."""
     import numpy as np
     from sklearn.model_selection import StratifiedKFold
     kv = glove()
-    texts, labels = read_csv("corpora/rotten-tomatoes.csv")
+    texts, labels = read_csv(train)
     X, _ = mean_pool(kv, texts)
     y = np.array(labels)
+    if test:
+        te_texts, te_labels = read_csv(test)
+        Xte, _ = mean_pool(kv, te_texts)
+        acc = sklearn_fit_score(X, y, Xte, np.array(te_labels))["accuracy"]
+        print(json.dumps({"accuracy": acc}))
+        return
     accs = [sklearn_fit_score(X[tr], y[tr], X[te], y[te])["accuracy"]
             for tr, te in StratifiedKFold(10, shuffle=True, random_state=42).split(X, y)]
     print(json.dumps({"accuracy": float(np.mean(accs))}))
@@ -661,9 +668,11 @@ def main():
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--sklearn-rt-cv", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--train", help=argparse.SUPPRESS)
+    ap.add_argument("--test", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.sklearn_rt_cv:
-        return sklearn_rt_cv_process()
+        return sklearn_rt_cv_process(a.train or "corpora/rotten-tomatoes.csv", a.test)
 
     os.makedirs(LOGS, exist_ok=True)
     if not os.path.exists(BIN):
