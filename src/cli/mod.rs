@@ -13,6 +13,7 @@ use embed_tl::vectors::{Encoding, Format, OpenOptions, Vectors};
 mod classify;
 mod embed;
 mod evaluate;
+mod intrinsic;
 mod output;
 mod predict;
 mod report;
