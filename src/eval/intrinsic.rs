@@ -9,7 +9,7 @@
 //! use embed_tl::Vectors;
 //!
 //! let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu")?;
-//! let questions = ": family\nman king woman queen\nboy girl brother sister\nman king woman xqzzy\n";
+//! let questions = ": mixed\nman king woman queen\nathens greece baghdad iraq\nman king woman xqzzy\n";
 //! let set = AnalogySet::read(questions.as_bytes())?;
 //! let params = IntrinsicParams::default();
 //! let report = params.analogies(&vectors, &set);
@@ -21,7 +21,9 @@
 //! let pairs = PairSet::read(pairs.as_bytes(), '\t')?;
 //! let scores = params.pairs(&vectors, &pairs)?;
 //! assert_eq!(scores.used, 3);
-//! assert!(scores.spearman > 0.99);
+//! // GloVe 50d puts car/automobile (cosine 0.70) below king/queen (0.78),
+//! // against the human order: one swap in three ranks.
+//! assert!((scores.spearman - 0.5).abs() < 1e-12);
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 //!

@@ -20,6 +20,7 @@
 
 mod assess;
 mod chart;
+mod choose;
 mod curve;
 mod cv;
 mod draws;
@@ -33,6 +34,7 @@ pub use assess::{
     describe_regions, model_name, recommend, regions, thousands, Advice, Assessment, Evidence,
     Finding, Recommendation, Region, SizeVerdict,
 };
+pub use choose::{ChannelComparison, CompareParams, Standing, VectorsComparison, COMPARED};
 pub use curve::{
     holdout_split, Crossing, CurveParams, CurvePoint, CurveSize, LearningCurve, SkippedSize,
     DEFAULT_SIZES,
