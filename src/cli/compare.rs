@@ -63,9 +63,12 @@ pub struct CompareArgs {
     /// file, or once per --vectors, in the same order.
     #[arg(long, value_name = "FORMAT")]
     vectors_format: Vec<Format>,
-    /// The encoding of the words of the vector files (see `embed-tl
-    /// vectors info --help`): once for every file, or once per --vectors.
-    #[arg(long, value_name = "ENC")]
+    /// The text encoding of the words in the vector files: utf-8, or the
+    /// code page of an old fastText .bin, word2vec or GloVe file: cp852
+    /// (DOS Latin 2), cp1252 (Windows Western), latin-1 (iso-8859-1);
+    /// once for every file, or once per --vectors, in the same order.
+    /// finalfusion files are always UTF-8.
+    #[arg(long, value_name = "ENC", default_value = "utf-8")]
     vectors_encoding: Vec<Encoding>,
     /// Labelled training texts: CSV, TSV (.tsv) or JSONL (.jsonl).
     #[arg(long, value_name = "FILE")]

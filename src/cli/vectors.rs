@@ -80,7 +80,7 @@ Examples:
   embed-tl vectors evaluate embeddings/glove.6B.50d.top50k.fifu
   embed-tl vectors evaluate embeddings/glove.6B.50d.top50k.fifu --no-similarity --json
   embed-tl vectors evaluate vectors.bin --analogies my-questions.txt \
-      --similarity embeddings/eval/wordsim353.tsv --similarity my-pairs.csv --delimiter ,"
+      --similarity my-pairs.csv --delimiter ,"
     )]
     Evaluate(super::intrinsic::EvaluateArgs),
     /// The words nearest to WORD by cosine similarity.
