@@ -837,13 +837,14 @@ impl Report {
         for f in &self.files {
             let _ = writeln!(
                 s,
-                "- `{}`: {}% of {} tokens and {}% of {} distinct words have a vector; {} texts have none. Most frequent missing: {}.",
+                "- `{}`: {}% of {} tokens and {}% of {} distinct words have a vector; {} text{} no vector at all. Most frequent missing: {}.",
                 f.file,
                 pct(f.coverage.token_rate()),
                 f.coverage.tokens,
                 pct(f.coverage.type_rate()),
                 f.coverage.types,
                 f.coverage.docs_without_vectors,
+                if f.coverage.docs_without_vectors == 1 { " has" } else { "s have" },
                 missing(&f.coverage, 12)
             );
         }
