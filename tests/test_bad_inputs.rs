@@ -2181,6 +2181,164 @@ fn subword_mmap_cases() -> Vec<Case> {
     ]
 }
 
+/// Issue 18: `vectors evaluate` test files and `compare` with several
+/// vector files.
+fn compare_and_evaluate_cases(good_train: &[u8]) -> Vec<Case> {
+    let glove = default_vectors().to_str().unwrap().to_string();
+    let tiny = data("original-tools/w2v_c_tiny.txt")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let evaluate = |extra: &[&str]| {
+        let mut args = s(&["vectors", "evaluate", &glove]);
+        args.extend(s(extra));
+        args
+    };
+    let compare = |vectors: &[&str], extra: &[&str]| {
+        let mut args = s(&["compare"]);
+        for v in vectors {
+            args.extend(s(&["--vectors", v]));
+        }
+        args.extend(s(&[
+            "--train",
+            "train.csv",
+            "--folds",
+            "2",
+            "--repeats",
+            "1",
+        ]));
+        args.extend(s(&["--c", "1", "--beta", "0.3"]));
+        args.extend(s(extra));
+        args
+    };
+    let train = || ("train.csv", good_train.to_vec());
+    vec![
+        Case {
+            name: "evaluate: an analogy question of 3 words",
+            files: vec![("q.txt", b": family\nman king woman queen\nman king woman\n".to_vec())],
+            args: evaluate(&["--analogies", "q.txt", "--no-similarity"]),
+            code: 1,
+            says: vec![
+                "q.txt: line 3: expected a question of 4 words 'a b c d' (a is to b as c is to d) or a section line ': NAME', found 3 words",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "evaluate: a question before any section",
+            files: vec![("q.txt", b"man king woman queen\n: family\n".to_vec())],
+            args: evaluate(&["--analogies", "q.txt", "--no-similarity"]),
+            code: 1,
+            says: vec!["q.txt: line 1: a question before the first section line ': NAME'"],
+            ..Case::default()
+        },
+        Case {
+            name: "evaluate: invalid UTF-8 in an analogy file",
+            files: vec![("q.txt", b": family\nman king w\xffman queen\n".to_vec())],
+            args: evaluate(&["--analogies", "q.txt", "--no-similarity"]),
+            code: 1,
+            says: vec!["q.txt: line 2: invalid UTF-8"],
+            ..Case::default()
+        },
+        Case {
+            name: "evaluate: an analogy file that is not there",
+            args: evaluate(&["--analogies", "nope.txt", "--no-similarity"]),
+            code: 1,
+            says: vec!["nope.txt: No such file"],
+            ..Case::default()
+        },
+        Case {
+            name: "evaluate: a pair score that is not a number",
+            files: vec![("p.tsv", b"# w1\tw2\tscore\nking\tqueen\thigh\n".to_vec())],
+            args: evaluate(&["--similarity", "p.tsv", "--no-analogies"]),
+            code: 1,
+            says: vec!["p.tsv: line 2: expected a number as the third field (the score), found 'high'"],
+            ..Case::default()
+        },
+        Case {
+            name: "evaluate: a pair line split by spaces, not TABs",
+            files: vec![("p.tsv", b"king queen 8.5\n".to_vec())],
+            args: evaluate(&["--similarity", "p.tsv", "--no-analogies"]),
+            code: 1,
+            says: vec!["p.tsv: line 1: expected 3 fields separated by TAB (word, word, score), found 1"],
+            ..Case::default()
+        },
+        Case {
+            name: "evaluate: no pair with both words known",
+            files: vec![("p.tsv", b"xqzzy\tqueen\t8.5\n".to_vec())],
+            args: evaluate(&["--similarity", "p.tsv", "--no-analogies"]),
+            code: 1,
+            says: vec!["p.tsv with ", "none of the 1 pairs has both words among the first 50000 words"],
+            ..Case::default()
+        },
+        Case {
+            name: "evaluate: nothing left to evaluate",
+            args: evaluate(&["--no-similarity", "--no-analogies"]),
+            code: 1,
+            says: vec!["nothing to evaluate: --no-analogies and --no-similarity leave no test"],
+            ..Case::default()
+        },
+        Case {
+            name: "compare: a single --vectors",
+            files: vec![train()],
+            args: compare(&[&glove], &[]),
+            code: 1,
+            says: vec!["compare needs at least 2 --vectors files, got 1"],
+            ..Case::default()
+        },
+        Case {
+            name: "compare: the second of three files is not there",
+            files: vec![train()],
+            args: compare(&[&glove, "nope.fifu", &tiny], &[]),
+            code: 1,
+            says: vec!["--vectors file 2 of 3: nope.fifu: No such file"],
+            ..Case::default()
+        },
+        Case {
+            name: "compare: a malformed text vector file among several",
+            files: vec![train(), ("bad.txt", b"king 0.1 0.2\nqueen 0.3\n".to_vec())],
+            args: compare(&[&glove, "bad.txt"], &["--out", "out.d"]),
+            code: 1,
+            says: vec!["--vectors file 2 of 2: bad.txt: line 2: "],
+            ..Case::default()
+        },
+        Case {
+            name: "compare: the same file twice",
+            files: vec![train()],
+            args: compare(&[&glove, &tiny, &glove], &[]),
+            code: 1,
+            says: vec!["is given twice (files 1 and 3): each file once"],
+            ..Case::default()
+        },
+        Case {
+            name: "compare: --vectors-format neither once nor once per file",
+            files: vec![train()],
+            args: compare(
+                &[&glove, &tiny, "x.txt"],
+                &["--vectors-format", "fifu", "--vectors-format", "word2vec-text"],
+            ),
+            code: 1,
+            says: vec!["--vectors-format given 2 times for 3 --vectors files: give it once (for every file) or once per --vectors"],
+            ..Case::default()
+        },
+        Case {
+            name: "compare: a --vectors-format that does not fit its file",
+            files: vec![train()],
+            args: compare(&[&glove, &tiny], &["--vectors-format", "fifu"]),
+            code: 1,
+            says: vec!["--vectors file 2 of 2: ", "w2v_c_tiny.txt"],
+            ..Case::default()
+        },
+        Case {
+            name: "compare: files of different dimensions each get their own model",
+            files: vec![train()],
+            args: compare(&[&glove, &tiny], &[]),
+            code: 0,
+            prints: vec!["| 2 | `", "w2v_c_tiny.txt` | word2vec-text | 57 | 8 | no |", "**Recommendation**: use `"],
+            ..Case::default()
+        },
+    ]
+}
+
 fn leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -2232,6 +2390,7 @@ fn bad_input_matrix() {
     cases.extend(fasttext_model_cases());
     cases.extend(vector_encoding_cases());
     cases.extend(subword_mmap_cases());
+    cases.extend(compare_and_evaluate_cases(&good_train));
     assert!(cases.len() >= 30, "the matrix has {} rows", cases.len());
     let mut failures = Vec::new();
     for case in &cases {

@@ -53,7 +53,7 @@ fn full_glove_cli_similar_analogy_convert_prune() {
     embed_tl(dir.path())
         .args(["vectors", "analogy"])
         .arg(full())
-        .args(["king", "man", "woman", "-k", "1"])
+        .args(["man", "king", "woman", "-k", "1"])
         .assert()
         .success()
         .stdout(predicate::str::ends_with("\tqueen\n"));

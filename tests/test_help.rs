@@ -46,11 +46,12 @@ fn every_subcommand_help_shows_examples_on_shipped_files() {
         "predict",
         "evaluate",
         "transfer-report",
+        "compare",
     ] {
         assert!(top.iter().any(|c| c == expected), "{expected} in {top:?}");
     }
     let vectors = subcommands(&["vectors"]);
-    for expected in ["info", "convert", "prune", "similar", "analogy"] {
+    for expected in ["info", "convert", "prune", "similar", "analogy", "evaluate"] {
         assert!(
             vectors.iter().any(|c| c == expected),
             "{expected} in {vectors:?}"
@@ -104,8 +105,9 @@ fn every_subcommand_help_shows_examples_on_shipped_files() {
 #[test]
 fn every_command_that_opens_vectors_documents_vectors_encoding() {
     let dir = tempfile::tempdir().unwrap();
-    let commands: [&[&str]; 10] = [
+    let commands: [&[&str]; 12] = [
         &["vectors", "info"],
+        &["vectors", "evaluate"],
         &["vectors", "convert"],
         &["vectors", "prune"],
         &["vectors", "similar"],
@@ -115,6 +117,7 @@ fn every_command_that_opens_vectors_documents_vectors_encoding() {
         &["predict"],
         &["evaluate"],
         &["transfer-report"],
+        &["compare"],
     ];
     for command in commands {
         let out = embed_tl(dir.path())

@@ -103,13 +103,48 @@ fn similar_and_analogy_find_queen() {
     let out = embed_tl(dir.path())
         .args(["vectors", "analogy"])
         .arg(default_vectors())
-        .args(["king", "man", "woman", "-k", "1"])
+        .args(["man", "king", "woman", "-k", "1"])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
     assert!(String::from_utf8(out).unwrap().ends_with("\tqueen\n"));
+}
+
+/// `vectors analogy A B C` used to answer A - B + C, so `king man woman`
+/// gave queen and a line pasted from questions-words.txt gave a wrong
+/// answer. It now answers "A is to B as C is to ?" (B - A + C), the order
+/// of word2vec's word-analogy and of the test files.
+#[test]
+fn analogy_reads_a_is_to_b_as_c_is_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = |args: &[&str]| {
+        let out = embed_tl(dir.path())
+            .args(["vectors", "analogy", "--format", "json", "-k", "1"])
+            .arg(default_vectors())
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        (
+            v["query"].as_str().unwrap().to_string(),
+            v["neighbours"][0]["word"].as_str().unwrap().to_string(),
+        )
+    };
+    // A line of questions-words.txt (capital-common-countries), lowercased
+    // for GloVe: "athens greece baghdad iraq".
+    assert_eq!(first(&["athens", "greece", "baghdad"]).1, "iraq");
+    let (query, answer) = first(&["man", "king", "woman"]);
+    assert_eq!(
+        (query.as_str(), answer.as_str()),
+        ("king - man + woman", "queen")
+    );
+    // The old order no longer gives queen.
+    assert_ne!(first(&["king", "man", "woman"]).1, "queen");
 }
 
 #[test]

@@ -189,9 +189,11 @@ impl PyVectors {
         py.detach(|| self.inner.similar(word, k)).map_err(to_py)
     }
 
-    /// The `k` words nearest to `a - b + c` (`analogy("king", "man",
-    /// "woman")` gives "queen" first), the three excluded: a list of
-    /// (word, cosine). Raises `KeyError` naming the words without vectors.
+    /// "`a` is to `b` as `c` is to ?": the `k` words nearest to `b - a + c`
+    /// (`analogy("man", "king", "woman")` gives "queen" first; the order of
+    /// word2vec's `word-analogy` and of `questions-words.txt`), the three
+    /// excluded: a list of (word, cosine). Raises `KeyError` naming the
+    /// words without vectors.
     #[pyo3(signature = (a, b, c, k=10))]
     fn analogy(
         &self,

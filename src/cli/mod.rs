@@ -11,8 +11,10 @@ use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, L
 use embed_tl::vectors::{Encoding, Format, OpenOptions, Vectors};
 
 mod classify;
+mod compare;
 mod embed;
 mod evaluate;
+mod intrinsic;
 mod output;
 mod predict;
 mod report;
@@ -88,6 +90,9 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Do these vectors help on my task, and how many labels do I need?
     TransferReport(transfer::TransferArgs),
+    /// Which vectors for my task? Several vector files side by side on the
+    /// same labelled texts and folds.
+    Compare(compare::CompareArgs),
 }
 
 /// `--format`: how a command prints its report on stdout.
@@ -350,6 +355,7 @@ pub fn main() -> ExitCode {
         Command::Predict(args) => predict::run(args, ui),
         Command::Evaluate(args) => evaluate::run(args, ui),
         Command::TransferReport(args) => transfer::run(args, ui),
+        Command::Compare(args) => compare::run(args, ui),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -383,7 +383,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     Ok(())
 }
 
-fn progress_bar(ui: Ui, len: u64) -> indicatif::ProgressBar {
+pub(super) fn progress_bar(ui: Ui, len: u64) -> indicatif::ProgressBar {
     if ui.chatty && ui.terminal {
         let bar = indicatif::ProgressBar::new(len);
         let style = indicatif::ProgressStyle::with_template(

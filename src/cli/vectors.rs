@@ -68,6 +68,21 @@ pub enum VectorsCommand {
         #[command(flatten)]
         target: Target,
     },
+    /// Score the vectors on their own: word-analogy accuracy by section
+    /// and word-pair similarity correlation, as gensim's
+    /// evaluate_word_analogies and evaluate_word_pairs compute them.
+    #[command(
+        after_help = r"3CosAdd over the first 300,000 words (--restrict-vocab), ignoring case; a question or pair
+with a word outside them is skipped and counted (the OOV share), not scored as wrong, as gensim
+does. Unlike gensim, a line that cannot be parsed is an error naming its line.
+
+Examples:
+  embed-tl vectors evaluate embeddings/glove.6B.50d.top50k.fifu
+  embed-tl vectors evaluate embeddings/glove.6B.50d.top50k.fifu --no-similarity --json
+  embed-tl vectors evaluate vectors.bin --analogies my-questions.txt \
+      --similarity my-pairs.csv --delimiter ,"
+    )]
+    Evaluate(super::intrinsic::EvaluateArgs),
     /// The words nearest to WORD by cosine similarity.
     #[command(after_help = r"Examples:
   embed-tl vectors similar embeddings/glove.6B.50d.top50k.fifu king
@@ -85,19 +100,21 @@ pub enum VectorsCommand {
         #[arg(long, value_enum, default_value_t)]
         format: ReportFormat,
     },
-    /// The words nearest to A - B + C (king man woman: queen).
+    /// A is to B as C is to ?: the words nearest to B - A + C (man king
+    /// woman: queen), the order of word2vec's word-analogy and of the
+    /// lines of questions-words.txt.
     #[command(after_help = r"Examples:
-  embed-tl vectors analogy embeddings/glove.6B.50d.top50k.fifu king man woman
+  embed-tl vectors analogy embeddings/glove.6B.50d.top50k.fifu man king woman
   embed-tl vectors analogy embeddings/glove.6B.50d.top50k.fifu \
-      paris france italy -k 3 --format json")]
+      france paris italy -k 3 --format json")]
     Analogy {
         #[command(flatten)]
         input: Input,
-        /// The word to start from (king).
+        /// A, the first word of the known pair (man); subtracted.
         a: String,
-        /// The word to subtract (man).
+        /// B, the second word of the known pair (king); added.
         b: String,
-        /// The word to add (woman).
+        /// C, the word to find the counterpart of (woman); added.
         c: String,
         /// How many answers.
         #[arg(short, default_value_t = 10)]
@@ -193,7 +210,13 @@ fn cannot_seek(output: &Path) -> bool {
 }
 
 impl Input {
-    fn open(&self, ui: Ui) -> Result<Vectors> {
+    /// The vector file.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// Open the file as the flags say.
+    pub fn open(&self, ui: Ui) -> Result<Vectors> {
         Ok(open_vectors(
             &self.file,
             self.vectors_format,
@@ -207,6 +230,7 @@ impl Input {
 pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
     match cmd {
         VectorsCommand::Info { input, format } => info(&input, format, ui),
+        VectorsCommand::Evaluate(args) => super::intrinsic::run(args, ui),
         VectorsCommand::Convert {
             input,
             output,
@@ -298,7 +322,7 @@ pub fn run(cmd: VectorsCommand, ui: Ui) -> Result<()> {
         } => {
             let vectors = input.open(ui)?;
             let answers = vectors.analogy(&a, &b, &c, k)?;
-            print_neighbours(&format!("{a} - {b} + {c}"), &answers, format)
+            print_neighbours(&format!("{b} - {a} + {c}"), &answers, format)
         }
     }
 }

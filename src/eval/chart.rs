@@ -4,6 +4,7 @@
 use plotters::prelude::*;
 
 use super::assess::Region;
+use super::choose::{Standing, VectorsComparison};
 use super::curve::LearningCurve;
 use super::paired::Verdict;
 use super::transfer::{model_letter, MODELS};
@@ -199,6 +200,135 @@ impl LearningCurve {
                             )
                     }))
                     .map_err(drawing_error)?;
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .label_font(("sans-serif", 15))
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.4))
+                .draw()
+                .map_err(drawing_error)?;
+            root.present().map_err(drawing_error)?;
+        }
+        Ok(svg)
+    }
+}
+
+impl VectorsComparison {
+    /// The comparison as an SVG document: for each file (x axis, labelled
+    /// with `names`) and each compared model, the mean cross-validated
+    /// accuracy (%) as a dot with an error bar of plus and minus one
+    /// standard deviation over the folds; a file worse than the best of
+    /// its model (the interval of the paired difference below 0) has a
+    /// hollow dot. `title` goes on top.
+    pub fn svg(&self, names: &[String], title: &str) -> Result<String> {
+        let n = names.len();
+        if n == 0 || self.channels.iter().any(|c| c.models.len() != n) {
+            return Err(Error::InvalidInput(format!(
+                "{n} names for a comparison of {} files",
+                self.channels.first().map_or(0, |c| c.models.len())
+            )));
+        }
+        let bars: Vec<(f64, f64)> = self
+            .channels
+            .iter()
+            .flat_map(|c| &c.models)
+            .map(|m| {
+                (
+                    m.accuracy_mean - m.accuracy_sd,
+                    m.accuracy_mean + m.accuracy_sd,
+                )
+            })
+            .collect();
+        let lowest = bars.iter().map(|b| b.0).fold(f64::INFINITY, f64::min);
+        let highest = bars.iter().map(|b| b.1).fold(f64::NEG_INFINITY, f64::max);
+        let y_lo = ((100.0 * lowest - 2.0) / 5.0).floor().max(0.0) * 5.0;
+        let y_hi = ((100.0 * highest + 2.0) / 5.0).ceil().min(20.0) * 5.0;
+        let (y_lo, y_hi) = if y_hi > y_lo && y_lo.is_finite() && y_hi.is_finite() {
+            (y_lo, y_hi)
+        } else {
+            (0.0, 100.0)
+        };
+        let width = (WIDTH as usize).max(220 * n) as u32;
+        let channels = self.channels.len().max(1) as f64;
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (width, HEIGHT)).into_drawing_area();
+            root.fill(&WHITE).map_err(drawing_error)?;
+            let mut chart = ChartBuilder::on(&root)
+                .caption(title, ("sans-serif", 24))
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(64)
+                .build_cartesian_2d(-0.5..n as f64 - 0.5, y_lo..y_hi)
+                .map_err(drawing_error)?;
+            chart
+                .configure_mesh()
+                .x_desc("vector file")
+                .y_desc(format!(
+                    "accuracy (%), mean ± sd over {} folds",
+                    self.folds * self.repeats
+                ))
+                .x_labels(0)
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .label_style(("sans-serif", 15))
+                .axis_desc_style(("sans-serif", 16))
+                .light_line_style(WHITE.mix(0.0))
+                .draw()
+                .map_err(drawing_error)?;
+            // File names inside the plot, at the bottom of each column.
+            chart
+                .draw_series(names.iter().enumerate().map(|(i, name)| {
+                    EmptyElement::at((i as f64, y_lo))
+                        + Text::new(format!("{} {name}", i + 1), (-60, -22), ("sans-serif", 14))
+                }))
+                .map_err(drawing_error)?;
+            for (k, c) in self.channels.iter().enumerate() {
+                let colour = colour(c.features);
+                let offset = (k as f64 - (channels - 1.0) / 2.0) * 0.18;
+                let points: Vec<(f64, f64, f64, f64, bool)> = c
+                    .models
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| {
+                        (
+                            i as f64 + offset,
+                            100.0 * m.accuracy_mean,
+                            100.0 * (m.accuracy_mean - m.accuracy_sd),
+                            100.0 * (m.accuracy_mean + m.accuracy_sd),
+                            c.standing[i] == Standing::Worse,
+                        )
+                    })
+                    .collect();
+                chart
+                    .draw_series(points.iter().map(|&(x, _, lo, hi, _)| {
+                        PathElement::new(vec![(x, lo), (x, hi)], colour.stroke_width(2))
+                    }))
+                    .map_err(drawing_error)?;
+                for cap in [2, 3] {
+                    chart
+                        .draw_series(points.iter().map(|p| {
+                            let y = if cap == 2 { p.2 } else { p.3 };
+                            PathElement::new(
+                                vec![(p.0 - 0.04, y), (p.0 + 0.04, y)],
+                                colour.stroke_width(2),
+                            )
+                        }))
+                        .map_err(drawing_error)?;
+                }
+                chart
+                    .draw_series(points.iter().map(|&(x, mean, _, _, worse)| {
+                        let style = if worse {
+                            colour.stroke_width(2)
+                        } else {
+                            colour.filled()
+                        };
+                        Circle::new((x, mean), 5, style)
+                    }))
+                    .map_err(drawing_error)?
+                    .label(legend(c.features))
+                    .legend(move |(x, y)| Circle::new((x + 12, y), 5, colour.filled()));
             }
             chart
                 .configure_series_labels()

@@ -20,10 +20,12 @@
 
 mod assess;
 mod chart;
+mod choose;
 mod curve;
 mod cv;
 mod draws;
 mod folds;
+mod intrinsic;
 mod metrics;
 mod paired;
 mod transfer;
@@ -32,6 +34,7 @@ pub use assess::{
     describe_regions, model_name, recommend, regions, thousands, Advice, Assessment, Evidence,
     Finding, Recommendation, Region, SizeVerdict,
 };
+pub use choose::{ChannelComparison, CompareParams, Standing, VectorsComparison, COMPARED};
 pub use curve::{
     holdout_split, Crossing, CurveParams, CurvePoint, CurveSize, LearningCurve, SkippedSize,
     DEFAULT_SIZES,
@@ -39,6 +42,10 @@ pub use curve::{
 pub use cv::{cross_validate, CvReport};
 pub use draws::DrawTest;
 pub use folds::{stratified_folds, stratified_folds_keeping, training_rows};
+pub use intrinsic::{
+    AnalogyReport, AnalogySection, AnalogySet, IntrinsicParams, PairReport, PairSet, SectionScore,
+    DEFAULT_RESTRICT_VOCAB,
+};
 pub use metrics::{ClassMetrics, Metrics};
 pub use paired::{student_t_cdf, student_t_quantile, PairedTest, Verdict, VerdictRule};
 pub use transfer::{model_letter, model_role, Comparison, ModelCv, TransferParams, MODELS};

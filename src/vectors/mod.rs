@@ -584,8 +584,11 @@ impl Vectors {
         Ok(self.nearest(&query, k, &[word]))
     }
 
-    /// The `k` words nearest to `a - b + c` (e.g. king - man + woman),
-    /// excluding the three query words.
+    /// "`a` is to `b` as `c` is to ?": the `k` words nearest (by cosine) to
+    /// `b - a + c` of the unit vectors, excluding the three query words.
+    /// This is the order of word2vec's `word-analogy`, finalfusion-utils
+    /// and the analogy test files (`questions-words.txt`): `analogy("man",
+    /// "king", "woman", k)` gives `queen` first.
     pub fn analogy(&self, a: &str, b: &str, c: &str, k: usize) -> Result<Vec<(String, f32)>> {
         let missing: Vec<&str> = [a, b, c]
             .into_iter()
@@ -596,7 +599,7 @@ impl Vectors {
         }
         let unit = |w: &str| self.embedding(w, Scale::Unit).unwrap_or_default();
         let (va, vb, vc) = (unit(a), unit(b), unit(c));
-        let mut query: Vec<f32> = (0..self.dims).map(|i| va[i] - vb[i] + vc[i]).collect();
+        let mut query: Vec<f32> = (0..self.dims).map(|i| vb[i] - va[i] + vc[i]).collect();
         build::normalize(&mut query);
         Ok(self.nearest(&query, k, &[a, b, c]))
     }
