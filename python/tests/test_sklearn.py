@@ -51,7 +51,8 @@ def test_plain_pools_learn_nothing_sif_learns(reviews):
 def test_params_clone_and_feature_names():
     t = EmbedTransformer(vectors=VECTORS, pool="max")
     assert t.get_params() == {"vectors": VECTORS, "pool": "max", "unit": False,
-                              "normalize": False, "vectors_format": None}
+                              "normalize": False, "vectors_format": None,
+                              "vectors_encoding": None}
     assert clone(t.set_params(pool="min")).get_params()["pool"] == "min"
     t.fit(["a good film"])
     names = t.get_feature_names_out()
@@ -162,3 +163,43 @@ def test_tags_say_text_input():
         tags = get_tags(est)
         assert tags.input_tags.string and not tags.input_tags.two_d_array
     assert get_tags(EmbedClassifier()).estimator_type == "classifier"
+
+
+CP852 = DATA / "gensim" / "cp852_fasttext.bin"
+
+
+def test_vectors_encoding_is_the_cli_s(cli, tmp_path):
+    # Czech words in a code page 852 fastText model: the transformer with
+    # vectors_encoding="cp852" gives `embed --vectors-encoding cp852`.
+    texts = ["který více", "xyzzy", "jen podle zde"]
+    (tmp_path / "t.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    out = tmp_path / "x.npy"
+    cli("embed", "--vectors", CP852, "--vectors-encoding", "cp852", "--input", tmp_path / "t.txt",
+        "--pool", "mean", "--output", out)
+    t = EmbedTransformer(vectors=str(CP852), pool="mean", vectors_encoding="cp852")
+    assert t.get_params()["vectors_encoding"] == "cp852"
+    got = t.fit_transform(texts)
+    np.testing.assert_array_equal(got, np.load(out))
+    again = pickle.loads(pickle.dumps(t))
+    np.testing.assert_array_equal(again.transform(texts), got)
+    with pytest.raises(embed_tl.MalformedFileError, match="--vectors-encoding"):
+        EmbedTransformer(vectors=str(CP852), pool="mean").fit(texts)
+    with pytest.raises(ValueError, match="unknown vector encoding 'cp-852'"):
+        EmbedTransformer(vectors=str(CP852), vectors_encoding="cp-852").fit(texts)
+
+
+def test_classifier_pickle_reopens_with_its_encoding(tmp_path):
+    texts = ["který více", "jen podle", "více zde", "podle jen"] * 5
+    labels = ["a", "b", "a", "b"] * 5
+    path = tmp_path / "cp852.bin"
+    shutil.copy(CP852, path)
+    clf = EmbedClassifier(vectors=str(path), vectors_encoding="cp852", features="vectors",
+                          pool="mean", cs=[1.0], inner_folds=2).fit(texts, labels)
+    assert clf.get_params()["vectors_encoding"] == "cp852"
+    blob = pickle.dumps(clf)
+    again = pickle.loads(blob)
+    np.testing.assert_array_equal(again.predict_proba(texts), clf.predict_proba(texts))
+    # The same file read as another code page gives other words: the
+    # fingerprint check refuses them.
+    with pytest.raises(ValueError, match="not the ones the model was trained with"):
+        clf.set_params(vectors_encoding="latin-1").predict(texts)
