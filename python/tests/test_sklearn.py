@@ -1,7 +1,10 @@
 """embed_tl.sklearn: real scikit-learn estimators, the CLI's numbers."""
 
+import os
 import pickle
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -203,3 +206,50 @@ def test_classifier_pickle_reopens_with_its_encoding(tmp_path):
     # fingerprint check refuses them.
     with pytest.raises(ValueError, match="not the ones the model was trained with"):
         clf.set_params(vectors_encoding="latin-1").predict(texts)
+
+
+def test_texts_of_any_sequence_are_read_as_the_list_is(reviews):
+    texts, _ = reviews
+    texts = texts[:50]
+    t = EmbedTransformer(vectors=VECTORS, pool="mean").fit(texts)
+    want = t.transform(texts)
+    for other in (tuple(texts), np.array(texts), np.array(texts, dtype=object), iter(texts)):
+        np.testing.assert_array_equal(t.transform(other), want)
+    f = embed_tl.Featurizer.fit(texts, embed_tl.Vectors.open(VECTORS), pool="mean")
+    np.testing.assert_array_equal(f.transform((t for t in texts), embed_tl.Vectors.open(VECTORS)), want)
+
+
+@pytest.mark.parametrize("pool", ["mean", "sif"])  # sif reads the texts in fit, mean only checks them
+def test_a_text_that_is_not_a_str_is_named(pool):
+    v = embed_tl.Vectors.open(VECTORS)
+    with pytest.raises(TypeError, match="text 2 is a bytes, not a str"):
+        embed_tl.Featurizer.fit(["a", "b", b"c"], v, pool=pool)
+    f = embed_tl.Featurizer.fit(["a good film"], v, pool=pool)
+    with pytest.raises(TypeError, match="text 1 is a NoneType, not a str"):
+        f.transform(["a", None], v)
+    with pytest.raises(TypeError, match="got one str"):
+        f.transform("a text", v)
+    with pytest.raises(TypeError, match="text 0 is a float, not a str"):
+        EmbedTransformer(vectors=VECTORS, pool=pool).fit([float("nan")])
+
+
+def test_features_do_not_depend_on_the_number_of_threads(reviews, tmp_path):
+    # Rows are pooled in fixed chunks of texts, each row from its text alone.
+    code = (
+        "import sys, numpy as np, csv\n"
+        "from embed_tl.sklearn import EmbedTransformer\n"
+        "texts = [r['text'] for r in csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8'))] * 3\n"
+        "np.save(sys.argv[3], EmbedTransformer(vectors=sys.argv[2], pool=sys.argv[4]).fit_transform(texts))\n"
+    )
+    for pool in ("mean", "pmeans"):
+        outs = []
+        for threads in ("1", "2", "3"):
+            out = tmp_path / f"{pool}-{threads}.npy"
+            env = dict(os.environ, RAYON_NUM_THREADS=threads)
+            done = subprocess.run([sys.executable, "-c", code, REVIEWS, VECTORS, out, pool],
+                                  env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            outs.append(np.load(out))
+        assert outs[0].shape[0] == 3 * len(reviews[0])
+        for other in outs[1:]:
+            assert outs[0].tobytes() == other.tobytes()
