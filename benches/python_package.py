@@ -15,7 +15,8 @@ Command (from the repository root, in a venv with `pip install ./python`, gensim
       * embed_tl: EmbedTransformer(vectors=Vectors.open(fifu), pool=...).fit(texts).transform(texts)
         (fit + transform, the texts passed as a Python list, so list conversion and the
         returned numpy array are inside the time).
-    Each side runs --repeats times; the median wall time gives docs/s; ratio = embed_tl / Python.
+    The sides run in turn, --repeats rounds (so that a change of load on a shared machine falls
+    on all of them alike); the median wall time gives docs/s; ratio = Python / embed_tl time.
 (b) Classifying, train -> official test on TREC-6 and Banking77, wall time of featurise + fit +
     predict, loading excluded, one run each:
       * scikit-learn: mean-pooled GloVe vectors (benches/classify_accuracy.py's mean_pool) +
@@ -58,43 +59,45 @@ def short_texts(n):
     return [questions[rng.randrange(len(questions))] for _ in range(n)]
 
 
-def timed(fn, repeats):
-    times, out = [], None
-    for r in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-        log(f"  run {r + 1}: {times[-1]:.2f}s")
-    return times, out
-
-
 def featurize(args, kv, vectors):
     from embed_tl.sklearn import EmbedTransformer
 
     texts = short_texts(args.docs)
     log(f"featurise: {len(texts)} texts, mean {np.mean([len(t.split()) for t in texts[:100000]]):.1f} words")
-    rows = []
-    log("Python loop (featurize_python.mean_features)")
-    load_before = load()
-    t_py, x_py = timed(lambda: fp.mean_features(kv, texts, np), args.repeats)
-    rows.append(("regex + gensim + numpy loop", "mean", t_py, load_before))
+    sides = [("regex + gensim + numpy loop", "mean", lambda: fp.mean_features(kv, texts, np))]
     for pool in args.pools:
-        log(f"embed_tl EmbedTransformer(pool={pool})")
-        load_before = load()
-        t, x = timed(lambda: EmbedTransformer(vectors=vectors, pool=pool).fit(texts).transform(texts), args.repeats)
-        rows.append((f"embed_tl EmbedTransformer", pool, t, load_before))
-        if pool == "mean":
-            diff = np.abs(x - x_py)
-            log(f"  vs Python features: max |diff| {diff.max():.3g}, rows differing by > 1e-5: "
-                f"{int((diff.max(axis=1) > 1e-5).sum())} of {len(texts)}")
-    base = statistics.median(t_py)
-    print(f"\n#### Featurising {len(texts):,} short texts (loading excluded, median of {args.repeats})\n")
-    print("| Featurizer | pool | runs (s) | median (s) | docs/s | vs Python loop | load avg (1 min) at start |")
+        sides.append(
+            ("embed_tl EmbedTransformer", pool,
+             lambda pool=pool: EmbedTransformer(vectors=vectors, pool=pool).fit(texts).transform(texts))
+        )
+    # Round-robin: each round runs every side once, so that a change of
+    # load on a shared machine falls on all of them alike.
+    times = [[] for _ in sides]
+    loads = [[] for _ in sides]
+    outputs = [None for _ in sides]
+    for r in range(args.repeats):
+        for i, (name, pool, fn) in enumerate(sides):
+            loads[i].append(load())
+            t0 = time.perf_counter()
+            outputs[i] = fn()
+            times[i].append(time.perf_counter() - t0)
+            log(f"round {r + 1}: {name} ({pool}): {times[i][-1]:.2f}s")
+        x_py = outputs[0]
+        for i, (_, pool, _) in enumerate(sides):
+            if pool == "mean" and i > 0:
+                diff = np.abs(outputs[i] - x_py)
+                log(f"  {pool} vs Python features: max |diff| {diff.max():.3g}, rows differing by > 1e-5: "
+                    f"{int((diff.max(axis=1) > 1e-5).sum())} of {len(texts)}")
+        outputs[1:] = [None] * (len(sides) - 1)
+    base = statistics.median(times[0])
+    print(f"\n#### Featurising {len(texts):,} short texts (loading excluded, median of {args.repeats}, "
+          "the sides run in turn)\n")
+    print("| Featurizer | pool | runs (s) | median (s) | docs/s | vs Python loop | load avg (1 min) at start, min-max |")
     print("|---|---|---|---|---|---|---|")
-    for name, pool, t, l in rows:
+    for (name, pool, _), t, l in zip(sides, times, loads):
         m = statistics.median(t)
         print(f"| {name} | {pool} | {', '.join(f'{v:.2f}' for v in t)} | {m:.2f} | "
-              f"{len(texts) / m:,.0f} | {base / m:.1f}x | {l:.2f} |")
+              f"{len(texts) / m:,.0f} | {base / m:.1f}x | {min(l):.2f}-{max(l):.2f} |")
     sys.stdout.flush()
 
 

@@ -6,6 +6,7 @@ The Rust core of the ``embed-tl`` command-line tool, from Python::
 
     v = embed_tl.Vectors.open("embeddings/glove.6B.50d.top50k.fifu")
     v["king"]                         # numpy float32 array of v.dims values
+    v.vectors                         # (len(v), v.dims) float32, read-only: the mapped file, no copy
     v.similar("king", 5)              # [(word, cosine), ...]
     model = embed_tl.fit(["great phone", "it broke"], ["pos", "neg"], v, inner_folds=2)
     model.predict(["what a great phone"], v)

@@ -48,12 +48,14 @@ _OPENED = {}
 _OPENED_MAX = 4
 
 
-def open_vectors(vectors, format=None):
+def open_vectors(vectors, format=None, encoding=None):
     """The :class:`embed_tl.Vectors` for ``vectors`` (a path or Vectors).
 
-    A path is opened once per process and kept while the file is unchanged
-    (same size and modification time), so the clones that cross-validation
-    makes share one copy (a ``.fifu`` file is memory-mapped anyway).
+    A path is opened with ``format`` and ``encoding`` (see
+    :meth:`embed_tl.Vectors.open`) once per process and kept while the file
+    is unchanged (same size and modification time), so the clones that
+    cross-validation makes share one copy (a ``.fifu`` file is
+    memory-mapped anyway). A Vectors object is returned as it is.
     """
     if isinstance(vectors, Vectors):
         return vectors
@@ -67,15 +69,22 @@ def open_vectors(vectors, format=None):
         st = os.stat(path)
     except OSError:
         # The library's message (the one the CLI prints).
-        return Vectors.open(path, format=format)
-    key = (os.path.realpath(path), format, st.st_mtime_ns, st.st_size)
+        return Vectors.open(path, format=format, encoding=encoding)
+    key = (os.path.realpath(path), format, encoding, st.st_mtime_ns, st.st_size)
     opened = _OPENED.get(key)
     if opened is None:
-        opened = Vectors.open(path, format=format)
+        opened = Vectors.open(path, format=format, encoding=encoding)
         while len(_OPENED) >= _OPENED_MAX:
             _OPENED.pop(next(iter(_OPENED)))
         _OPENED[key] = opened
     return opened
+
+
+def _open(estimator, source=None):
+    """The estimator's vectors (or ``source``), opened with its
+    ``vectors_format`` and ``vectors_encoding``."""
+    source = estimator.vectors if source is None else source
+    return open_vectors(source, estimator.vectors_format, estimator.vectors_encoding)
 
 
 def _path_of(vectors):
@@ -87,7 +96,9 @@ def _path_of(vectors):
 
 
 def _texts(X):
-    """``X`` as a list of str: a 1-D sequence of texts."""
+    """``X`` as a list or tuple of texts: a 1-D sequence. The native calls
+    check that each item is a str (``TypeError: text 1 is a int, not a
+    str``) as they read them, without a pass in Python."""
     if isinstance(X, (str, bytes)):
         raise TypeError("expected a sequence of texts, got one str (wrap it in a list)")
     ndim = getattr(X, "ndim", 1)
@@ -95,11 +106,7 @@ def _texts(X):
         raise ValueError(
             f"expected a 1-D sequence of texts, got an array of shape {getattr(X, 'shape', '?')}"
         )
-    texts = list(X)
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise TypeError(f"text {i} is a {type(t).__name__}, not a str")
-    return texts
+    return X if isinstance(X, (list, tuple)) else list(X)
 
 
 def _check_fingerprint(estimator, vectors, expected, path):
@@ -136,7 +143,12 @@ class EmbedTransformer(_TextInput, ClassNamePrefixFeaturesOutMixin, TransformerM
     normalize : bool, default False
         L2-normalise each text's features.
     vectors_format : str or None, default None
-        Read the file as this format instead of sniffing it.
+        Read the file as this format instead of sniffing it (the CLI's
+        ``--vectors-format``).
+    vectors_encoding : str or None, default None
+        The encoding of the words in the vector file (the CLI's
+        ``--vectors-encoding``): ``utf-8`` (None), ``cp852``, ``cp1252``
+        or ``latin-1``.
 
     Attributes
     ----------
@@ -146,17 +158,26 @@ class EmbedTransformer(_TextInput, ClassNamePrefixFeaturesOutMixin, TransformerM
         The fitted vectors' fingerprint (JSON).
     """
 
-    def __init__(self, vectors=None, pool="pmeans", unit=False, normalize=False, vectors_format=None):
+    def __init__(
+        self,
+        vectors=None,
+        pool="pmeans",
+        unit=False,
+        normalize=False,
+        vectors_format=None,
+        vectors_encoding=None,
+    ):
         self.vectors = vectors
         self.pool = pool
         self.unit = unit
         self.normalize = normalize
         self.vectors_format = vectors_format
+        self.vectors_encoding = vectors_encoding
 
     def fit(self, X, y=None):
         """Fit the pooling on texts ``X`` (``y`` is ignored)."""
         texts = _texts(X)
-        vectors = open_vectors(self.vectors, self.vectors_format)
+        vectors = _open(self)
         self.featurizer_ = Featurizer.fit(
             texts, vectors, pool=self.pool, unit=self.unit, normalize=self.normalize
         )
@@ -167,7 +188,7 @@ class EmbedTransformer(_TextInput, ClassNamePrefixFeaturesOutMixin, TransformerM
     def transform(self, X):
         """Features of texts ``X``: float32, shape (len(X), width)."""
         check_is_fitted(self, "featurizer_")
-        vectors = open_vectors(self.vectors, self.vectors_format)
+        vectors = _open(self)
         _check_fingerprint(self, vectors, self.vectors_fingerprint_, _path_of(self.vectors))
         return self.featurizer_.transform(_texts(X), vectors)
 
@@ -186,7 +207,7 @@ class EmbedTransformer(_TextInput, ClassNamePrefixFeaturesOutMixin, TransformerM
         if fitted is not None:
             self.featurizer_ = Featurizer.from_bytes(fitted)
             source = self.vectors if isinstance(self.vectors, Vectors) else path
-            vectors = open_vectors(source, self.vectors_format)
+            vectors = _open(self, source)
             _check_fingerprint(self, vectors, self.vectors_fingerprint_, path)
 
 
@@ -219,7 +240,12 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
     max_iter : int, default 300
         L-BFGS iteration limit per fit.
     vectors_format : str or None, default None
-        Read the vector file as this format instead of sniffing it.
+        Read the vector file as this format instead of sniffing it (the
+        CLI's ``--vectors-format``).
+    vectors_encoding : str or None, default None
+        The encoding of the words in the vector file (the CLI's
+        ``--vectors-encoding``): ``utf-8`` (None), ``cp852``, ``cp1252``
+        or ``latin-1``.
 
     Attributes
     ----------
@@ -243,6 +269,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         seed=42,
         max_iter=300,
         vectors_format=None,
+        vectors_encoding=None,
     ):
         self.vectors = vectors
         self.features = features
@@ -254,6 +281,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.max_iter = max_iter
         self.vectors_format = vectors_format
+        self.vectors_encoding = vectors_encoding
 
     def fit(self, X, y):
         """Fit on texts ``X`` and labels ``y`` (strings, or any sortable labels)."""
@@ -269,7 +297,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
             raise ValueError(f"labels {list(classes)} are not distinct as strings")
         vectors = None
         if self.features != "ngrams" or self.vectors is not None:
-            vectors = open_vectors(self.vectors, self.vectors_format)
+            vectors = _open(self)
         self.model_ = _fit(
             texts,
             [names[i] for i in ids.ravel()],
@@ -291,7 +319,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
     def _vectors(self):
         if self.vectors_fingerprint_ is None:
             return None
-        return open_vectors(self.vectors, self.vectors_format)
+        return _open(self)
 
     def predict_proba(self, X):
         """Class probabilities: float32, shape (len(X), len(classes_))."""
@@ -325,7 +353,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
             self.model_ = Model.from_bytes(fitted)
             if self.vectors_fingerprint_ is not None:
                 source = self.vectors if isinstance(self.vectors, Vectors) else path
-                vectors = open_vectors(source, self.vectors_format)
+                vectors = _open(self, source)
                 _check_fingerprint(self, vectors, self.vectors_fingerprint_, path)
 
 

@@ -16,15 +16,18 @@ use embed_tl::features::{Featurizer, FeaturizerParams};
 use embed_tl::model::LogisticParams;
 use embed_tl::pipeline::{FeatureSet, Fingerprint, Pipeline, PipelineParams};
 use embed_tl::pool::PoolParams;
-use embed_tl::vectors::{Format, OpenOptions, Scale};
+use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale};
+
 use embed_tl::Error;
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::exceptions::{
     PyFileNotFoundError, PyIsADirectoryError, PyKeyError, PyOSError, PyPermissionError,
-    PyValueError,
+    PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use rayon::prelude::*;
 
 pyo3::create_exception!(
     embed_tl,
@@ -67,10 +70,43 @@ struct PyVectors {
     inner: embed_tl::Vectors,
     path: PathBuf,
     format_arg: Option<String>,
+    encoding_arg: Option<String>,
     lossy: bool,
+    /// The words' rows at the scale the file does not store, computed on
+    /// the first request (`vectors` or `unit_vectors`) and kept.
+    other_scale: std::sync::OnceLock<Vec<f32>>,
 }
 
 impl PyVectors {
+    /// The words' rows at `scale` as a read-only array whose base is
+    /// `slf`: a view of the stored rows, or of the other scale's rows
+    /// computed once ([`embed_tl::Vectors::row_into`], so each row is bit
+    /// for bit `v[word]` or `v.get(word, unit=True)`).
+    fn matrix<'py>(slf: &Bound<'py, Self>, scale: Scale) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let this = slf.get();
+        let v = &this.inner;
+        let values: &[f32] = if v.stored_scale() == scale {
+            v.stored_rows()
+        } else {
+            match this.other_scale.get() {
+                Some(values) => values,
+                None => {
+                    let computed = slf.py().detach(|| other_scale(v, scale));
+                    // Another thread may have set it meanwhile: the same values.
+                    let _ = this.other_scale.set(computed);
+                    this.other_scale.get().map_or(&[][..], Vec::as_slice)
+                }
+            }
+        };
+        let view = ndarray::ArrayView2::from_shape((v.len(), v.dims()), values)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        // Safety: `values` belong to this frozen object (its vectors, a
+        // memory map or memory they own, or `other_scale`, set once and
+        // never changed), which the array keeps alive as its base.
+        let array = unsafe { PyArray2::borrow_from_array(&view, slf.clone().into_any()) };
+        read_only(array)
+    }
+
     fn unknown(&self, word: &str) -> PyErr {
         PyKeyError::new_err(format!(
             "'{word}' has no vector ({} words{})",
@@ -87,19 +123,29 @@ impl PyVectors {
 #[pymethods]
 impl PyVectors {
     /// Open a vector file of any format the CLI reads, sniffed from its
-    /// content (`format` overrides: "fifu", "fasttext", "word2vec-bin",
-    /// "word2vec-text", "glove"); gzip, bzip2 and Zstandard files are
-    /// decompressed. `lossy=True` replaces invalid UTF-8 in words.
+    /// content; gzip, bzip2 and Zstandard files are decompressed.
+    /// `format` overrides the sniffing (the CLI's `--vectors-format`:
+    /// "fifu", "fasttext", "word2vec-bin", "word2vec-text", "glove");
+    /// `encoding` is the words' encoding (the CLI's `--vectors-encoding`:
+    /// "utf-8", the default, or "cp852", "cp1252", "latin-1" for old
+    /// fastText, word2vec and GloVe files; finalfusion files are UTF-8).
+    /// `lossy=True` replaces invalid bytes in words.
     #[staticmethod]
-    #[pyo3(signature = (path, format=None, lossy=false))]
-    fn open(py: Python<'_>, path: PathBuf, format: Option<&str>, lossy: bool) -> PyResult<Self> {
-        let parsed = format.map(parse::<Format>).transpose()?;
-        // Words in UTF-8 (the library's default encoding; the CLI's
-        // --vectors-encoding is not exposed here yet).
+    #[pyo3(signature = (path, format=None, lossy=false, encoding=None))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        format: Option<&str>,
+        lossy: bool,
+        encoding: Option<&str>,
+    ) -> PyResult<Self> {
         let options = OpenOptions {
-            format: parsed,
+            format: format.map(parse::<Format>).transpose()?,
             lossy,
-            ..OpenOptions::default()
+            encoding: encoding
+                .map(parse::<Encoding>)
+                .transpose()?
+                .unwrap_or_default(),
         };
         let inner = py
             .detach(|| embed_tl::Vectors::open_with(&path, &options))
@@ -108,7 +154,9 @@ impl PyVectors {
             inner,
             path,
             format_arg: format.map(str::to_string),
+            encoding_arg: encoding.map(str::to_string),
             lossy,
+            other_scale: std::sync::OnceLock::new(),
         })
     }
 
@@ -145,6 +193,75 @@ impl PyVectors {
     /// The words, in file order (for GloVe and word2vec, by frequency).
     fn words(&self) -> Vec<String> {
         self.inner.words().map(str::to_string).collect()
+    }
+
+    /// The row of `word` in `vectors` (its position in `words()`). Raises
+    /// `KeyError` for a word that is not in the vocabulary (words that
+    /// only have subword vectors have no row).
+    fn index(&self, word: &str) -> PyResult<usize> {
+        self.inner.index(word).ok_or_else(|| {
+            PyKeyError::new_err(format!(
+                "'{word}' is not one of the {} words",
+                self.inner.len()
+            ))
+        })
+    }
+
+    /// The scale of the matrix the file stores: "unit" (finalfusion files
+    /// with norms, fastText models: L2-normalised rows and their norms)
+    /// or "original" (the file's values: text and word2vec files, and the
+    /// `.fifu` that `embed-tl vectors convert` writes from them).
+    #[getter]
+    fn stored_scale(&self) -> &'static str {
+        match self.inner.stored_scale() {
+            Scale::Unit => "unit",
+            Scale::Original => "original",
+        }
+    }
+
+    /// True when the matrix is read in place from a memory map of the
+    /// file (an uncompressed `.fifu` with a plain f32 matrix).
+    #[getter]
+    fn is_memory_mapped(&self) -> bool {
+        self.inner.is_memory_mapped()
+    }
+
+    /// The words' vectors as a read-only float32 array of shape
+    /// (len, dims), row `i` for `words()[i]`, at the file's scale
+    /// (`vectors[v.index(w)]` equals `v[w]`; gensim's `kv.vectors`).
+    ///
+    /// When the file stores this scale (`stored_scale == "original"`) the
+    /// array is a view of the vectors' own storage, not a copy: of the
+    /// memory-mapped file for an uncompressed `.fifu` (no RAM beyond the
+    /// pages read, shared between processes), of the matrix in memory for
+    /// the other formats. Otherwise the rows are computed once (stored
+    /// unit row times its norm) and kept with the object. Either way the
+    /// array's `base` is this `Vectors`, which it keeps alive.
+    #[getter]
+    fn vectors<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        Self::matrix(slf, Scale::Original)
+    }
+
+    /// The words' unit-length (L2-normalised) vectors as a read-only
+    /// float32 array of shape (len, dims) (`v.get(w, unit=True)` for row
+    /// `v.index(w)`; gensim's `kv.get_normed_vectors()`): a view of the
+    /// stored matrix when the file stores unit rows
+    /// (`stored_scale == "unit"`), else computed once and kept. A word
+    /// whose vector is all zeros has a zero row.
+    #[getter]
+    fn unit_vectors<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        Self::matrix(slf, Scale::Unit)
+    }
+
+    /// The original (L2) norms of the words' vectors: a read-only float32
+    /// array of shape (len,), a view of the vectors' own storage.
+    #[getter]
+    fn norms<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyArray1<f32>>> {
+        let norms = ndarray::ArrayView1::from(slf.get().inner.norms());
+        // Safety: the norms belong to `inner`, which this frozen object
+        // never changes nor drops while the array (its base) holds it.
+        let array = unsafe { PyArray1::borrow_from_array(&norms, slf.clone().into_any()) };
+        read_only(array)
     }
 
     /// The vector of `word` as a float32 array, at the file's scale.
@@ -248,23 +365,89 @@ impl PyVectors {
         slf
     }
 
-    /// Pickled as its path and options: unpickling reopens the file.
+    /// Pickled as its path and options (format, lossy, encoding):
+    /// unpickling reopens the file.
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         let open = py.get_type::<PyVectors>().getattr("open")?;
-        let args = (self.path.clone(), self.format_arg.clone(), self.lossy);
+        let args = (
+            self.path.clone(),
+            self.format_arg.clone(),
+            self.lossy,
+            self.encoding_arg.clone(),
+        );
         (open, args).into_pyobject(py)
     }
 }
 
-/// Texts as a list of str; a lone str is refused (it is a sequence of
-/// characters, not of texts).
-fn texts_of(texts: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    if texts.is_instance_of::<pyo3::types::PyString>() {
-        return Err(pyo3::exceptions::PyTypeError::new_err(
+/// The words' rows of `v` at `scale`, row by row as
+/// [`embed_tl::Vectors::row_into`] gives them.
+fn other_scale(v: &embed_tl::Vectors, scale: Scale) -> Vec<f32> {
+    let dims = v.dims();
+    let mut out = vec![0.0; v.len() * dims];
+    if dims > 0 {
+        out.par_chunks_mut(dims)
+            .enumerate()
+            .for_each(|(i, row)| v.row_into(i, scale, row));
+    }
+    out
+}
+
+/// `array` with numpy's WRITEABLE flag cleared: writing raises
+/// `ValueError: assignment destination is read-only`.
+fn read_only<'py, D: ndarray::Dimension>(
+    array: Bound<'py, numpy::PyArray<f32, D>>,
+) -> PyResult<Bound<'py, numpy::PyArray<f32, D>>> {
+    let kwargs = PyDict::new(array.py());
+    kwargs.set_item("write", false)?;
+    array.call_method("setflags", (), Some(&kwargs))?;
+    Ok(array)
+}
+
+/// Texts from a sequence of str (a list, a tuple, any iterable), each
+/// borrowed as UTF-8 where Python holds it (no Rust string per text).
+/// Raises `TypeError` for a lone str (a sequence of characters, not of
+/// texts) and for an item that is not a str, naming its position.
+fn texts_of(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> {
+    let mut out = Vec::with_capacity(texts.len().unwrap_or(0));
+    for_each_text(texts, |text| {
+        out.push(PyBackedStr::try_from(text.clone())?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Check that `texts` is a sequence of str, as [`texts_of`] does, without
+/// reading them (for a fit that learns nothing from the texts).
+fn check_texts(texts: &Bound<'_, PyAny>) -> PyResult<()> {
+    for_each_text(texts, |_| Ok(()))
+}
+
+fn for_each_text(
+    texts: &Bound<'_, PyAny>,
+    mut f: impl FnMut(&Bound<'_, PyString>) -> PyResult<()>,
+) -> PyResult<()> {
+    if texts.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(
             "expected a sequence of texts, got one str (wrap it in a list)",
         ));
     }
-    texts.extract()
+    let mut each = |i: usize, item: &Bound<'_, PyAny>| match item.cast::<PyString>() {
+        Ok(text) => f(text),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "text {i} is a {}, not a str",
+            item.get_type().name()?
+        ))),
+    };
+    if let Ok(list) = texts.cast::<PyList>() {
+        for (i, item) in list.iter().enumerate() {
+            each(i, &item)?;
+        }
+    } else {
+        for (i, item) in texts.try_iter()?.enumerate() {
+            each(i, &item?)?;
+        }
+    }
+    Ok(())
 }
 
 /// A fitted featurizer: tokenizer + word-vector lookup + pooling, texts
@@ -292,11 +475,18 @@ impl PyFeaturizer {
         unit: bool,
         normalize: bool,
     ) -> PyResult<Self> {
-        let texts = texts_of(texts)?;
+        let pool = parse::<PoolParams>(pool)?;
         let params = FeaturizerParams::default()
-            .pool(parse::<PoolParams>(pool)?)
+            .pool(pool.clone())
             .scale(if unit { Scale::Unit } else { Scale::Original })
             .normalize(normalize);
+        // Plain pools learn nothing from the texts: checked, not read.
+        let texts = if pool.learns() {
+            texts_of(texts)?
+        } else {
+            check_texts(texts)?;
+            Vec::new()
+        };
         let v = &vectors.inner;
         let inner = py.detach(|| params.fit(v, &texts)).map_err(to_py)?;
         Ok(PyFeaturizer { inner })
@@ -311,6 +501,10 @@ impl PyFeaturizer {
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let texts = texts_of(texts)?;
         let v = &vectors.inner;
+        // Into a Rust allocation handed to numpy without a copy, not into
+        // numpy's own: numpy asks the kernel for huge pages for large
+        // arrays, and their compaction made the 600 MB pmeans output of
+        // 1,000,000 texts take up to 1.7x longer on a busy machine.
         let x = py
             .detach(|| self.inner.transform(v, &texts))
             .map_err(to_py)?;
@@ -541,7 +735,7 @@ fn fit(
     max_iter: u64,
 ) -> PyResult<PyModel> {
     let texts = texts_of(texts)?;
-    let labels = texts_of(labels)?;
+    let labels: Vec<String> = texts_of(labels)?.iter().map(|l| l.to_string()).collect();
     if texts.len() != labels.len() {
         return Err(PyValueError::new_err(format!(
             "{} texts but {} labels",

@@ -1,7 +1,10 @@
 """embed_tl.sklearn: real scikit-learn estimators, the CLI's numbers."""
 
+import os
 import pickle
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -51,7 +54,8 @@ def test_plain_pools_learn_nothing_sif_learns(reviews):
 def test_params_clone_and_feature_names():
     t = EmbedTransformer(vectors=VECTORS, pool="max")
     assert t.get_params() == {"vectors": VECTORS, "pool": "max", "unit": False,
-                              "normalize": False, "vectors_format": None}
+                              "normalize": False, "vectors_format": None,
+                              "vectors_encoding": None}
     assert clone(t.set_params(pool="min")).get_params()["pool"] == "min"
     t.fit(["a good film"])
     names = t.get_feature_names_out()
@@ -162,3 +166,90 @@ def test_tags_say_text_input():
         tags = get_tags(est)
         assert tags.input_tags.string and not tags.input_tags.two_d_array
     assert get_tags(EmbedClassifier()).estimator_type == "classifier"
+
+
+CP852 = DATA / "gensim" / "cp852_fasttext.bin"
+
+
+def test_vectors_encoding_is_the_cli_s(cli, tmp_path):
+    # Czech words in a code page 852 fastText model: the transformer with
+    # vectors_encoding="cp852" gives `embed --vectors-encoding cp852`.
+    texts = ["který více", "xyzzy", "jen podle zde"]
+    (tmp_path / "t.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    out = tmp_path / "x.npy"
+    cli("embed", "--vectors", CP852, "--vectors-encoding", "cp852", "--input", tmp_path / "t.txt",
+        "--pool", "mean", "--output", out)
+    t = EmbedTransformer(vectors=str(CP852), pool="mean", vectors_encoding="cp852")
+    assert t.get_params()["vectors_encoding"] == "cp852"
+    got = t.fit_transform(texts)
+    np.testing.assert_array_equal(got, np.load(out))
+    again = pickle.loads(pickle.dumps(t))
+    np.testing.assert_array_equal(again.transform(texts), got)
+    with pytest.raises(embed_tl.MalformedFileError, match="--vectors-encoding"):
+        EmbedTransformer(vectors=str(CP852), pool="mean").fit(texts)
+    with pytest.raises(ValueError, match="unknown vector encoding 'cp-852'"):
+        EmbedTransformer(vectors=str(CP852), vectors_encoding="cp-852").fit(texts)
+
+
+def test_classifier_pickle_reopens_with_its_encoding(tmp_path):
+    texts = ["který více", "jen podle", "více zde", "podle jen"] * 5
+    labels = ["a", "b", "a", "b"] * 5
+    path = tmp_path / "cp852.bin"
+    shutil.copy(CP852, path)
+    clf = EmbedClassifier(vectors=str(path), vectors_encoding="cp852", features="vectors",
+                          pool="mean", cs=[1.0], inner_folds=2).fit(texts, labels)
+    assert clf.get_params()["vectors_encoding"] == "cp852"
+    blob = pickle.dumps(clf)
+    again = pickle.loads(blob)
+    np.testing.assert_array_equal(again.predict_proba(texts), clf.predict_proba(texts))
+    # The same file read as another code page gives other words: the
+    # fingerprint check refuses them.
+    with pytest.raises(ValueError, match="not the ones the model was trained with"):
+        clf.set_params(vectors_encoding="latin-1").predict(texts)
+
+
+def test_texts_of_any_sequence_are_read_as_the_list_is(reviews):
+    texts, _ = reviews
+    texts = texts[:50]
+    t = EmbedTransformer(vectors=VECTORS, pool="mean").fit(texts)
+    want = t.transform(texts)
+    for other in (tuple(texts), np.array(texts), np.array(texts, dtype=object), iter(texts)):
+        np.testing.assert_array_equal(t.transform(other), want)
+    f = embed_tl.Featurizer.fit(texts, embed_tl.Vectors.open(VECTORS), pool="mean")
+    np.testing.assert_array_equal(f.transform((t for t in texts), embed_tl.Vectors.open(VECTORS)), want)
+
+
+@pytest.mark.parametrize("pool", ["mean", "sif"])  # sif reads the texts in fit, mean only checks them
+def test_a_text_that_is_not_a_str_is_named(pool):
+    v = embed_tl.Vectors.open(VECTORS)
+    with pytest.raises(TypeError, match="text 2 is a bytes, not a str"):
+        embed_tl.Featurizer.fit(["a", "b", b"c"], v, pool=pool)
+    f = embed_tl.Featurizer.fit(["a good film"], v, pool=pool)
+    with pytest.raises(TypeError, match="text 1 is a NoneType, not a str"):
+        f.transform(["a", None], v)
+    with pytest.raises(TypeError, match="got one str"):
+        f.transform("a text", v)
+    with pytest.raises(TypeError, match="text 0 is a float, not a str"):
+        EmbedTransformer(vectors=VECTORS, pool=pool).fit([float("nan")])
+
+
+def test_features_do_not_depend_on_the_number_of_threads(reviews, tmp_path):
+    # Rows are pooled in fixed chunks of texts, each row from its text alone.
+    code = (
+        "import sys, numpy as np, csv\n"
+        "from embed_tl.sklearn import EmbedTransformer\n"
+        "texts = [r['text'] for r in csv.DictReader(open(sys.argv[1], newline='', encoding='utf-8'))] * 3\n"
+        "np.save(sys.argv[3], EmbedTransformer(vectors=sys.argv[2], pool=sys.argv[4]).fit_transform(texts))\n"
+    )
+    for pool in ("mean", "pmeans"):
+        outs = []
+        for threads in ("1", "2", "3"):
+            out = tmp_path / f"{pool}-{threads}.npy"
+            env = dict(os.environ, RAYON_NUM_THREADS=threads)
+            done = subprocess.run([sys.executable, "-c", code, REVIEWS, VECTORS, out, pool],
+                                  env=env, capture_output=True, text=True)
+            assert done.returncode == 0, done.stderr
+            outs.append(np.load(out))
+        assert outs[0].shape[0] == 3 * len(reviews[0])
+        for other in outs[1:]:
+            assert outs[0].tobytes() == other.tobytes()

@@ -63,6 +63,9 @@ pub(crate) struct Vocab {
     words: Words,
     table: HashTable<u32>,
     hasher: DefaultHashBuilder,
+    /// The first [`HOT_WORDS`] words with their bytes inline, built on the
+    /// first lookup (and dropped by [`Vocab::push`]).
+    hot: std::sync::OnceLock<HotWords>,
 }
 
 impl std::fmt::Debug for Vocab {
@@ -108,6 +111,7 @@ impl Vocab {
                 words,
                 table,
                 hasher,
+                hot: std::sync::OnceLock::new(),
             };
             return (vocab, duplicates, first);
         }
@@ -115,6 +119,7 @@ impl Vocab {
             words: Words::with_capacity(words.len() - duplicates.len(), words.text.len()),
             table: HashTable::with_capacity(words.len()),
             hasher,
+            hot: std::sync::OnceLock::new(),
         };
         for w in words.iter() {
             vocab.push(w);
@@ -128,7 +133,9 @@ impl Vocab {
             words,
             table,
             hasher,
+            hot,
         } = self;
+        hot.take();
         let hash = hasher.hash_one(word);
         match table.entry(
             hash,
@@ -145,9 +152,20 @@ impl Vocab {
     }
 
     /// The row of `word`.
+    ///
+    /// The most frequent words (the first rows of GloVe and word2vec
+    /// files, which cover most tokens of most texts) are found in the
+    /// small [`HotWords`] table, one cache line a word; the others, and
+    /// words not in the vocabulary, in the full table with the same hash.
     #[inline]
     pub fn get(&self, word: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(word);
+        let hot = self
+            .hot
+            .get_or_init(|| HotWords::new(&self.words, &self.hasher));
+        if let Some(row) = hot.get(hash, word) {
+            return Some(row as usize);
+        }
         self.table
             .find(hash, |&i| self.words.get(i as usize) == word)
             .map(|&i| i as usize)
@@ -159,6 +177,99 @@ impl Vocab {
 
     pub fn len(&self) -> usize {
         self.words.len()
+    }
+}
+
+/// How many of the first words [`HotWords`] holds.
+const HOT_WORDS: usize = 32_768;
+/// The longest word (in bytes) [`HotWords`] holds inline.
+const HOT_LEN: usize = 12;
+/// [`HotSlot::len`] of an empty slot.
+const EMPTY: u8 = u8::MAX;
+// Rows fit the slot's u16, and a slot is a quarter of a cache line.
+const _: () = assert!(HOT_WORDS <= 1 << 16 && std::mem::size_of::<HotSlot>() == 16);
+
+/// An open-addressing table (linear probing, at most half full) of the
+/// first [`HOT_WORDS`] words of at most [`HOT_LEN`] bytes, each slot (16
+/// bytes, 1 MiB in all) holding the word's bytes and row: a lookup reads
+/// one slot, in a table small enough to stay in a core's cache, where the
+/// full table reads its control bytes, its entry, the word's offsets and
+/// the word's bytes, four places in memory that miss the cache for a
+/// large vocabulary. A word found here has the row
+/// the full table gives (words are unique); a word not found is looked up
+/// there.
+#[derive(Clone)]
+struct HotWords {
+    slots: Vec<HotSlot>,
+    mask: usize,
+}
+
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+struct HotSlot {
+    bytes: [u8; HOT_LEN],
+    row: u16,
+    len: u8,
+}
+
+impl HotWords {
+    fn new(words: &Words, hasher: &DefaultHashBuilder) -> HotWords {
+        let n = words.len().min(HOT_WORDS);
+        let size = (2 * n).next_power_of_two().max(2);
+        let empty = HotSlot {
+            bytes: [0; HOT_LEN],
+            row: 0,
+            len: EMPTY,
+        };
+        let mut hot = HotWords {
+            slots: vec![empty; size],
+            mask: size - 1,
+        };
+        for row in 0..n {
+            let word = words.get(row);
+            if word.len() > HOT_LEN {
+                continue;
+            }
+            let mut slot = hot.slot(hasher.hash_one(word));
+            while hot.slots[slot].len != EMPTY {
+                slot = (slot + 1) & hot.mask;
+            }
+            let mut bytes = [0; HOT_LEN];
+            bytes[..word.len()].copy_from_slice(word.as_bytes());
+            hot.slots[slot] = HotSlot {
+                bytes,
+                row: row as u16,
+                len: word.len() as u8,
+            };
+        }
+        hot
+    }
+
+    #[inline]
+    fn slot(&self, hash: u64) -> usize {
+        // The high bits: hashbrown takes its position from the low ones.
+        (hash >> 40) as usize & self.mask
+    }
+
+    /// The row of `word` (whose hash is `hash`) if it is a hot word.
+    #[inline]
+    fn get(&self, hash: u64, word: &str) -> Option<u16> {
+        if word.len() > HOT_LEN {
+            return None;
+        }
+        let mut key = [0; HOT_LEN];
+        key[..word.len()].copy_from_slice(word.as_bytes());
+        let mut slot = self.slot(hash);
+        loop {
+            let s = &self.slots[slot];
+            if s.len == EMPTY {
+                return None;
+            }
+            if usize::from(s.len) == word.len() && s.bytes == key {
+                return Some(s.row);
+            }
+            slot = (slot + 1) & self.mask;
+        }
     }
 }
 
@@ -390,6 +501,45 @@ mod tests {
         assert!(f.too_large.is_none());
         assert_eq!(f.vocab.get("c"), Some(2));
         assert_eq!(f.vocab.get("d"), None);
+    }
+
+    /// Every word has the row it was given, whether the hot table or the
+    /// full one finds it: the first HOT_WORDS words and the rest, words of
+    /// HOT_LEN bytes and longer, the empty word, words that differ only by
+    /// what pads the inline bytes; `push` after a lookup is seen.
+    #[test]
+    fn hot_words_give_the_full_table_s_rows() {
+        let mut words = Words::default();
+        let (long, longer) = ("x".repeat(HOT_LEN), "y".repeat(HOT_LEN + 1));
+        let special = ["", "a", "a\0", "\0", "é", &long, &longer];
+        special.iter().for_each(|w| words.push(w));
+        for i in 0..HOT_WORDS + 1000 {
+            words.push(&format!("w{i}"));
+        }
+        let n = words.len();
+        let (mut vocab, duplicates, _) = Vocab::build(words.clone());
+        assert!(duplicates.is_empty());
+        for (row, word) in words.iter().enumerate() {
+            assert_eq!(vocab.get(word), Some(row), "{word:?}");
+        }
+        for absent in [
+            "b",
+            "a\0\0",
+            "w",
+            &format!("w{}", n + 5),
+            &"x".repeat(HOT_LEN - 1),
+        ] {
+            assert_eq!(vocab.get(absent), None, "{absent:?}");
+        }
+        assert!(vocab.push("late"));
+        assert!(!vocab.push("a"));
+        assert_eq!(vocab.get("late"), Some(n));
+        let small = Vocab::build(special.iter().fold(Words::default(), |mut w, s| {
+            w.push(s);
+            w
+        }));
+        assert_eq!(small.0.get("é"), Some(4));
+        assert_eq!(small.0.get("b"), None);
     }
 
     /// Norms are computed without overflow; rows whose norm does not fit

@@ -505,6 +505,47 @@ impl Vectors {
         self.norms[idx]
     }
 
+    /// The original norms of all words, one per row.
+    pub fn norms(&self) -> &[f32] {
+        &self.norms
+    }
+
+    /// The words' rows as held, row-major: [`Vectors::len`] rows of
+    /// [`Vectors::dims`] values, row `i` for word `i`, at
+    /// [`Vectors::stored_scale`]. Borrowed, never copied: from the memory
+    /// map of an uncompressed `.fifu` with a plain matrix (little-endian
+    /// and aligned, as finalfusion writes it), from memory otherwise (the
+    /// values read from a text or word2vec file, a quantized matrix
+    /// reconstructed, a fastText model's word vectors computed).
+    ///
+    /// ```
+    /// use embed_tl::vectors::{Scale, Vectors};
+    ///
+    /// let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu")?;
+    /// let rows = vectors.stored_rows();
+    /// assert_eq!(rows.len(), vectors.len() * vectors.dims());
+    /// let i = vectors.index("king").expect("a frequent word");
+    /// let king = vectors.embedding("king", vectors.stored_scale()).unwrap();
+    /// assert_eq!(&rows[i * 50..(i + 1) * 50], &king[..]);
+    /// # Ok::<(), embed_tl::Error>(())
+    /// ```
+    pub fn stored_rows(&self) -> &[f32] {
+        &self.matrix.as_slice()[..self.len() * self.dims]
+    }
+
+    /// The scale of [`Vectors::stored_rows`]: [`Scale::Unit`] for
+    /// finalfusion files with a norms chunk and fastText models (unit rows
+    /// and their norms), [`Scale::Original`] for the rest (the file's
+    /// values; `embed-tl vectors convert` from a text or word2vec file
+    /// writes a `.fifu` of those, without norms).
+    pub fn stored_scale(&self) -> Scale {
+        if self.unit_rows {
+            Scale::Unit
+        } else {
+            Scale::Original
+        }
+    }
+
     /// Write the vector of `word` into `out`; false (and `out` untouched)
     /// when the word has no vector.
     ///
