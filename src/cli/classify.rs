@@ -8,17 +8,12 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
-use embed_tl::corpus::{read_labelled_opts, Column};
 use embed_tl::eval::{cross_validate, CvReport, Metrics};
-use embed_tl::features::{Coverage, FeaturizerParams};
-use embed_tl::model::LogisticParams;
+use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams, SmallClasses};
-use embed_tl::pool::PoolParams;
-use embed_tl::vectors::Scale;
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
-use super::read_training_set;
 use super::report::{write_metrics, write_scores};
 use super::{cv_inner_warning, inner_selection_warning, small_classes_warning, Ui};
 
@@ -51,43 +46,20 @@ pub struct ClassifyArgs {
     /// Run cross-validation even with --test.
     #[arg(long)]
     cv: bool,
-    /// The text column, by name or 0-based index.
-    #[arg(long, default_value = "text")]
-    text_column: Column,
-    /// The label column, by name or 0-based index.
-    #[arg(long, default_value = "label")]
-    label_column: Column,
+    #[command(flatten)]
+    columns: super::LabelColumns,
     /// Features: vectors (frozen pooled vectors), ngrams (word + bigram
     /// TF-IDF from the labels alone), both (one linear model, the vector
     /// channel's weight chosen by inner CV).
     #[arg(long, default_value = "both", value_name = "SET")]
     features: FeatureSet,
-    /// Pooling of the vector channel: mean, max, min, pmeans[:POWERS],
-    /// idf, sif[:A].
-    #[arg(long, default_value = "pmeans", value_name = "STRATEGY")]
-    pool: PoolParams,
-    /// Pool unit-length word vectors instead of the file's originals.
-    #[arg(long)]
-    unit: bool,
+    #[command(flatten)]
+    pooling: super::PoolArgs,
     /// Folds of the cross-validation estimate.
     #[arg(long, default_value_t = 10)]
     folds: usize,
-    /// Folds of the inner CV that picks the L2 strength (and channel weight).
-    #[arg(long, default_value_t = 3)]
-    inner_folds: usize,
-    /// Candidate L2 strengths C (comma-separated), each above 0 and at
-    /// most 1e6.
-    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100",
-          value_parser = super::parse_c)]
-    c: Vec<f64>,
-    /// Candidate weights of the vector channel with --features both, each
-    /// above 0 and at most 1000.
-    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
-          value_parser = super::parse_beta)]
-    beta: Vec<f32>,
-    /// L-BFGS iteration limit per fit.
-    #[arg(long, default_value_t = 300)]
-    max_iter: u64,
+    #[command(flatten)]
+    search: super::SearchArgs,
     /// Seed of every shuffle: same inputs and seed, same report and model.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -131,7 +103,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
-    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
+    let train = args.columns.read_train(&args.train, ui)?;
     let counts = train.class_counts();
     let run_cv = args.test.is_none() || args.cv;
     // A class with fewer texts than folds does not stop the estimate (see
@@ -149,22 +121,12 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         ),
         (None, false) => None,
     };
-    let params = PipelineParams::default()
+    let params = args
+        .search
+        .apply(PipelineParams::default())
         .features(args.features)
-        .featurizer(
-            FeaturizerParams::default()
-                .pool(args.pool.clone())
-                .scale(if args.unit {
-                    Scale::Unit
-                } else {
-                    Scale::Original
-                }),
-        )
-        .cs(args.c.clone())
-        .betas(args.beta.clone())
-        .inner_folds(args.inner_folds)
-        .seed(args.seed)
-        .logistic(LogisticParams::default().max_iterations(args.max_iter));
+        .featurizer(args.pooling.featurizer())
+        .seed(args.seed);
     params.check()?;
 
     let coverage = vectors.as_ref().map(|v| {
@@ -179,7 +141,10 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         classes: train.classes.clone(),
         class_counts: counts.clone(),
         features: args.features.to_string(),
-        pool: args.features.uses_vectors().then(|| args.pool.to_string()),
+        pool: args
+            .features
+            .uses_vectors()
+            .then(|| args.pooling.pool.to_string()),
         coverage,
         cv: None,
         test: None,
@@ -212,7 +177,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         if cv.unconverged > 0 {
             ui.warn(format!(
                 "{} fits stopped before converging (at the iteration limit --max-iter {}, or in a line search that could not go on)",
-                cv.unconverged, args.max_iter
+                cv.unconverged, args.search.max_iter
             ));
         }
         report.cv = Some(cv);
@@ -236,7 +201,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         if !model.model().converged() {
             ui.warn(format!(
                 "the final fit stopped before converging (at the iteration limit --max-iter {}, or in a line search that could not go on)",
-                args.max_iter
+                args.search.max_iter
             ));
         }
         report.model = Some(ModelSummary {
@@ -247,19 +212,9 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             small_classes: model.selection().small_classes.clone(),
         });
         if let Some(test_path) = &args.test {
-            let test = read_labelled_opts(
-                test_path,
-                &args.text_column,
-                &args.label_column,
-                Some(model.classes()),
-                &ui.input,
-            )?;
-            super::say_read(
-                test_path,
-                &[&args.text_column, &args.label_column],
-                &test.stats,
-                ui,
-            );
+            let test = args
+                .columns
+                .read_test(test_path, Some(model.classes()), ui)?;
             let predicted = model.predict(vectors.as_ref(), &test.texts)?;
             report.test = Some(TestReport {
                 file: embed_tl::corpus::source::display_name(test_path),
@@ -280,7 +235,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             let job = super::predict::Job {
                 input,
                 input_format: None,
-                text: args.text_column.clone(),
+                text: args.columns.text_column.clone(),
                 keep: None,
                 output,
                 output_format: None,

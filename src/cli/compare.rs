@@ -11,20 +11,18 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{read_labelled_opts, Column, Labelled};
+use embed_tl::corpus::Labelled;
 use embed_tl::eval::{
     model_letter, thousands, ChannelComparison, CompareParams, Metrics, PairedTest, Standing,
     VectorsComparison, VerdictRule,
 };
-use embed_tl::features::{Coverage, FeaturizerParams};
-use embed_tl::model::LogisticParams;
+use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
-use embed_tl::pool::PoolParams;
-use embed_tl::vectors::{Encoding, Format, Scale, Vectors};
+use embed_tl::vectors::{Encoding, Format, Vectors};
 use rayon::prelude::*;
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{read_training_set, Ui, VectorsEncoding, VectorsRead};
+use super::{Ui, VectorsEncoding, VectorsRead};
 
 /// Compare vector files on your labelled texts: for each file, how well it
 /// covers the texts, how long it takes to open and how much memory it
@@ -77,19 +75,10 @@ pub struct CompareArgs {
     /// --train and scored on these (one figure each, no interval).
     #[arg(long, value_name = "FILE")]
     test: Option<PathBuf>,
-    /// The text column, by name or 0-based index.
-    #[arg(long, default_value = "text")]
-    text_column: Column,
-    /// The label column, by name or 0-based index.
-    #[arg(long, default_value = "label")]
-    label_column: Column,
-    /// Pooling of the vector channel: mean, max, min, pmeans[:POWERS],
-    /// idf, sif[:A].
-    #[arg(long, default_value = "pmeans", value_name = "STRATEGY")]
-    pool: PoolParams,
-    /// Pool unit-length word vectors instead of the file's originals.
-    #[arg(long)]
-    unit: bool,
+    #[command(flatten)]
+    columns: super::LabelColumns,
+    #[command(flatten)]
+    pooling: super::PoolArgs,
     /// Folds of each cross-validation.
     #[arg(long, default_value_t = 5)]
     folds: usize,
@@ -97,28 +86,14 @@ pub struct CompareArgs {
     /// seed + 1, ...); the paired tests have folds x repeats differences.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
-    /// Folds of the inner CV that picks the L2 strength (and channel weight).
-    #[arg(long, default_value_t = 3)]
-    inner_folds: usize,
-    /// Candidate L2 strengths C (comma-separated), each above 0 and at
-    /// most 1e6.
-    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100",
-          value_parser = super::parse_c)]
-    c: Vec<f64>,
-    /// Candidate weights of the vector channel of the hybrid, each above 0
-    /// and at most 1000.
-    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
-          value_parser = super::parse_beta)]
-    beta: Vec<f32>,
+    #[command(flatten)]
+    search: super::SearchArgs,
     /// Confidence level of the intervals of the differences.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
     /// Smallest difference in accuracy points that counts as worse.
     #[arg(long, default_value_t = 0.0, value_name = "POINTS")]
     margin: f64,
-    /// L-BFGS iteration limit per fit.
-    #[arg(long, default_value_t = 300)]
-    max_iter: u64,
     /// Seed of every shuffle: same inputs and seed, same report.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -288,21 +263,11 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
     let outputs: Vec<(&str, &Path)> = written.iter().map(|p| ("--out", p.as_path())).collect();
     check_outputs(&inputs, &outputs)?;
 
-    let pipeline = PipelineParams::default()
-        .featurizer(
-            FeaturizerParams::default()
-                .pool(args.pool.clone())
-                .scale(if args.unit {
-                    Scale::Unit
-                } else {
-                    Scale::Original
-                }),
-        )
-        .inner_folds(args.inner_folds)
-        .seed(args.seed)
-        .logistic(LogisticParams::default().max_iterations(args.max_iter))
-        .cs(args.c.clone())
-        .betas(args.beta.clone());
+    let pipeline = args
+        .search
+        .apply(PipelineParams::default())
+        .featurizer(args.pooling.featurizer())
+        .seed(args.seed);
     if !(args.margin >= 0.0 && args.margin.is_finite()) {
         bail!(
             "--margin must be a non-negative number of points, got {}",
@@ -319,7 +284,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
         .seed(args.seed);
     params.check().context("compare settings")?;
 
-    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
+    let train = args.columns.read_train(&args.train, ui)?;
     if let Some(w) = super::small_classes_warning(
         &args.train,
         &train.classes,
@@ -329,22 +294,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
         ui.warn(w);
     }
     let test = match &args.test {
-        Some(path) => {
-            let test = read_labelled_opts(
-                path,
-                &args.text_column,
-                &args.label_column,
-                Some(&train.classes),
-                &ui.input,
-            )?;
-            super::say_read(
-                path,
-                &[&args.text_column, &args.label_column],
-                &test.stats,
-                ui,
-            );
-            Some(test)
-        }
+        Some(path) => Some(args.columns.read_test(path, Some(&train.classes), ui)?),
         None => None,
     };
 
@@ -471,7 +421,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
     if unconverged > 0 {
         ui.warn(format!(
             "{unconverged} fits of the comparison stopped at the iteration limit (--max-iter {}) before converging",
-            args.max_iter
+            args.search.max_iter
         ));
     }
 
@@ -492,13 +442,13 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
             .zip(test.as_ref())
             .map(|(p, t)| DataSummary::of(p, t)),
         seed: args.seed,
-        pool: args.pool.to_string(),
-        scale: if args.unit { "unit" } else { "original" }.into(),
+        pool: args.pooling.pool.to_string(),
+        scale: args.pooling.scale_name().into(),
         settings: Settings {
-            inner_folds: args.inner_folds,
-            c: args.c.clone(),
-            beta: args.beta.clone(),
-            max_iter: args.max_iter,
+            inner_folds: args.search.inner_folds,
+            c: args.search.c.clone(),
+            beta: args.search.beta.clone(),
+            max_iter: args.search.max_iter,
             margin_points: args.margin,
         },
         verdicts: verdicts(both, &names, &sizes),

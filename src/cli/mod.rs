@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use embed_tl::corpus::stream::{Limits, MultiLabel, ReadStats};
 use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, Labelled};
-use embed_tl::vectors::{Encoding, Format, OpenOptions, Vectors};
+use embed_tl::features::FeaturizerParams;
+use embed_tl::model::LogisticParams;
+use embed_tl::pipeline::PipelineParams;
+use embed_tl::pool::PoolParams;
+use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale, Vectors};
 
 mod classify;
 mod compare;
@@ -236,6 +240,122 @@ pub fn open_vectors(
         ));
     }
     Ok(vectors)
+}
+
+/// The two columns of a labelled file, shared by `classify`, `compare` and
+/// `transfer-report`.
+#[derive(Args, Clone, Debug)]
+pub struct LabelColumns {
+    /// The text column, by name or 0-based index.
+    #[arg(long, default_value = "text")]
+    pub text_column: Column,
+    /// The label column, by name or 0-based index.
+    #[arg(long, default_value = "label")]
+    pub label_column: Column,
+}
+
+impl LabelColumns {
+    /// [`read_training_set`] with these columns.
+    pub fn read_train(&self, path: &Path, ui: Ui) -> anyhow::Result<Labelled> {
+        read_training_set(path, &self.text_column, &self.label_column, ui)
+    }
+
+    /// Read a labelled test file with these columns, its labels among
+    /// `classes` when given, and say what was read.
+    pub fn read_test(
+        &self,
+        path: &Path,
+        classes: Option<&[String]>,
+        ui: Ui,
+    ) -> anyhow::Result<Labelled> {
+        let test = read_labelled_opts(
+            path,
+            &self.text_column,
+            &self.label_column,
+            classes,
+            &ui.input,
+        )?;
+        say_read(
+            path,
+            &[&self.text_column, &self.label_column],
+            &test.stats,
+            ui,
+        );
+        Ok(test)
+    }
+}
+
+/// How the vector channel pools word vectors, shared by `classify`,
+/// `compare`, `embed` and `transfer-report`.
+#[derive(Args, Clone, Debug)]
+pub struct PoolArgs {
+    /// Pooling of the vector channel: mean, max, min, pmeans[:POWERS],
+    /// idf, sif[:A].
+    #[arg(long, default_value = "pmeans", value_name = "STRATEGY")]
+    pub pool: PoolParams,
+    /// Pool unit-length word vectors instead of the file's originals.
+    #[arg(long)]
+    pub unit: bool,
+}
+
+impl PoolArgs {
+    /// The featurizer settings these flags ask for.
+    pub fn featurizer(&self) -> FeaturizerParams {
+        FeaturizerParams::default()
+            .pool(self.pool.clone())
+            .scale(self.scale())
+    }
+
+    /// The scale of the word vectors pooled.
+    pub fn scale(&self) -> Scale {
+        if self.unit {
+            Scale::Unit
+        } else {
+            Scale::Original
+        }
+    }
+
+    /// "unit" or "original", as reports name the scale.
+    pub fn scale_name(&self) -> &'static str {
+        if self.unit {
+            "unit"
+        } else {
+            "original"
+        }
+    }
+}
+
+/// The search over hyperparameters inside every fit, shared by
+/// `classify`, `compare` and `transfer-report`.
+#[derive(Args, Clone, Debug)]
+pub struct SearchArgs {
+    /// Folds of the inner CV that picks the L2 strength (and channel weight).
+    #[arg(long, default_value_t = 3)]
+    pub inner_folds: usize,
+    /// Candidate L2 strengths C (comma-separated), each above 0 and at
+    /// most 1e6.
+    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100",
+          value_parser = parse_c)]
+    pub c: Vec<f64>,
+    /// Candidate weights of the vector channel of the hybrid (--features
+    /// both), each above 0 and at most 1000.
+    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
+          value_parser = parse_beta)]
+    pub beta: Vec<f32>,
+    /// L-BFGS iteration limit per fit.
+    #[arg(long, default_value_t = 300)]
+    pub max_iter: u64,
+}
+
+impl SearchArgs {
+    /// `params` with these folds, grids and iteration limit.
+    pub fn apply(&self, params: PipelineParams) -> PipelineParams {
+        params
+            .inner_folds(self.inner_folds)
+            .cs(self.c.clone())
+            .betas(self.beta.clone())
+            .logistic(LogisticParams::default().max_iterations(self.max_iter))
+    }
 }
 
 /// Read a labelled training file (`-` for stdin, any layout, with the

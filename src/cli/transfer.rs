@@ -13,20 +13,16 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
-use embed_tl::corpus::{read_labelled_opts, Column, Labelled};
+use embed_tl::corpus::Labelled;
 use embed_tl::eval::{
     holdout_split, model_letter, model_role, thousands, Assessment, Comparison, CurveParams,
     CurveSize, DrawTest, Finding, LearningCurve, PairedTest, TransferParams, Verdict, VerdictRule,
     MODELS,
 };
-use embed_tl::features::{Coverage, FeaturizerParams};
-use embed_tl::model::LogisticParams;
+use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
-use embed_tl::pool::PoolParams;
-use embed_tl::vectors::Scale;
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::read_training_set;
 use super::Ui;
 
 /// Compare the frozen-vector classifier (a) with one learned from the
@@ -67,19 +63,10 @@ pub struct TransferArgs {
     /// stratified fifth of --train is held out for the curve.
     #[arg(long, value_name = "FILE")]
     test: Option<PathBuf>,
-    /// The text column, by name or 0-based index.
-    #[arg(long, default_value = "text")]
-    text_column: Column,
-    /// The label column, by name or 0-based index.
-    #[arg(long, default_value = "label")]
-    label_column: Column,
-    /// Pooling of the vector channel: mean, max, min, pmeans[:POWERS],
-    /// idf, sif[:A].
-    #[arg(long, default_value = "pmeans", value_name = "STRATEGY")]
-    pool: PoolParams,
-    /// Pool unit-length word vectors instead of the file's originals.
-    #[arg(long)]
-    unit: bool,
+    #[command(flatten)]
+    columns: super::LabelColumns,
+    #[command(flatten)]
+    pooling: super::PoolArgs,
     /// Folds of each cross-validation of the comparison.
     #[arg(long, default_value_t = 5)]
     folds: usize,
@@ -87,19 +74,8 @@ pub struct TransferArgs {
     /// seed + 1, ...); the paired test has folds x repeats differences.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
-    /// Folds of the inner CV that picks the L2 strength (and channel weight).
-    #[arg(long, default_value_t = 3)]
-    inner_folds: usize,
-    /// Candidate L2 strengths C of the comparison (comma-separated), each
-    /// above 0 and at most 1e6.
-    #[arg(long, value_delimiter = ',', default_value = "0.01,0.1,1,10,100",
-          value_parser = super::parse_c)]
-    c: Vec<f64>,
-    /// Candidate weights of the vector channel of (c) in the comparison,
-    /// each above 0 and at most 1000.
-    #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
-          value_parser = super::parse_beta)]
-    beta: Vec<f32>,
+    #[command(flatten)]
+    search: super::SearchArgs,
     /// Candidate L2 strengths C of each learning-curve fit. Default: the
     /// same as --c. A smaller grid makes the many curve fits cheaper.
     #[arg(long, value_delimiter = ',', value_name = "C", value_parser = super::parse_c)]
@@ -125,9 +101,6 @@ pub struct TransferArgs {
     /// Smallest difference in accuracy points that counts for a verdict.
     #[arg(long, default_value_t = 0.0, value_name = "POINTS")]
     margin: f64,
-    /// L-BFGS iteration limit per fit.
-    #[arg(long, default_value_t = 300)]
-    max_iter: u64,
     /// Seed of every shuffle: same inputs and seed, same report.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -155,7 +128,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         .collect();
     let outputs: Vec<(&str, &Path)> = written.iter().map(|p| ("--out", p.as_path())).collect();
     check_outputs(&inputs, &outputs)?;
-    let train = read_training_set(&args.train, &args.text_column, &args.label_column, ui)?;
+    let train = args.columns.read_train(&args.train, ui)?;
     let counts = train.class_counts();
     // A class with fewer texts than folds does not stop the comparison
     // (see `cross_validate`): say what its folds do with it.
@@ -164,39 +137,17 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         ui.warn(w);
     }
     let test = match &args.test {
-        Some(path) => {
-            let test = read_labelled_opts(
-                path,
-                &args.text_column,
-                &args.label_column,
-                Some(&train.classes),
-                &ui.input,
-            )?;
-            super::say_read(
-                path,
-                &[&args.text_column, &args.label_column],
-                &test.stats,
-                ui,
-            );
-            Some(test)
-        }
+        Some(path) => Some(args.columns.read_test(path, Some(&train.classes), ui)?),
         None => None,
     };
 
-    let pipeline = PipelineParams::default()
-        .featurizer(
-            FeaturizerParams::default()
-                .pool(args.pool.clone())
-                .scale(if args.unit {
-                    Scale::Unit
-                } else {
-                    Scale::Original
-                }),
-        )
-        .inner_folds(args.inner_folds)
-        .seed(args.seed)
-        .logistic(LogisticParams::default().max_iterations(args.max_iter));
-    let compare = TransferParams::new(pipeline.clone().cs(args.c.clone()).betas(args.beta.clone()))
+    // The learning-curve fits take their own grids (--curve-c, --curve-beta).
+    let pipeline = args
+        .search
+        .apply(PipelineParams::default())
+        .featurizer(args.pooling.featurizer())
+        .seed(args.seed);
+    let compare = TransferParams::new(pipeline.clone())
         .folds(args.folds)
         .repeats(args.repeats)
         .confidence(args.confidence)
@@ -208,8 +159,14 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     if args.folds * args.repeats < 2 {
         bail!("--folds x --repeats must be at least 2 for a paired test");
     }
-    let curve_c = args.curve_c.clone().unwrap_or_else(|| args.c.clone());
-    let curve_beta = args.curve_beta.clone().unwrap_or_else(|| args.beta.clone());
+    let curve_c = args
+        .curve_c
+        .clone()
+        .unwrap_or_else(|| args.search.c.clone());
+    let curve_beta = args
+        .curve_beta
+        .clone()
+        .unwrap_or_else(|| args.search.beta.clone());
     let mut curve_params = CurveParams::new(
         pipeline
             .clone()
@@ -218,7 +175,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     )
     .draws(args.draws)
     .seed(args.seed)
-    .min_per_class(args.inner_folds.max(2));
+    .min_per_class(args.search.inner_folds.max(2));
     if let Some(sizes) = &args.sizes {
         curve_params = curve_params.sizes(sizes.clone());
     }
@@ -317,7 +274,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     if unconverged > 0 {
         ui.warn(format!(
             "{unconverged} fits of the comparison stopped at the iteration limit (--max-iter {}) before converging",
-            args.max_iter
+            args.search.max_iter
         ));
     }
 
@@ -330,8 +287,8 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
             file: args.vectors.display().to_string(),
             words: vectors.len(),
             dims: vectors.dims(),
-            pool: args.pool.to_string(),
-            scale: if args.unit { "unit" } else { "original" }.into(),
+            pool: args.pooling.pool.to_string(),
+            scale: args.pooling.scale_name().into(),
         },
         train: DataSummary::of(&args.train, &train),
         test: args
@@ -346,12 +303,12 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         curve_eval: curve_data.as_ref().map(|(d, _)| d.describe(&args)),
         curve,
         settings: Settings {
-            inner_folds: args.inner_folds,
-            c: args.c.clone(),
-            beta: args.beta.clone(),
+            inner_folds: args.search.inner_folds,
+            c: args.search.c.clone(),
+            beta: args.search.beta.clone(),
             curve_c,
             curve_beta,
-            max_iter: args.max_iter,
+            max_iter: args.search.max_iter,
         },
         seconds: None,
     };
