@@ -37,7 +37,6 @@
 
 use rayon::prelude::*;
 
-use super::transfer::mean_sd;
 use super::{cross_validate, CvReport, ModelCv, PairedTest, Verdict, VerdictRule};
 use crate::error::{Error, Result};
 use crate::pipeline::{FeatureSet, PipelineParams};
@@ -207,30 +206,7 @@ impl CompareParams {
         for &features in &self.features {
             let mut models = Vec::with_capacity(vectors.len());
             for _ in 0..vectors.len() {
-                let mut model = ModelCv {
-                    features,
-                    fold_accuracy: Vec::new(),
-                    fold_macro_f1: Vec::new(),
-                    accuracy_mean: 0.0,
-                    accuracy_sd: 0.0,
-                    macro_f1_mean: 0.0,
-                    chosen: Vec::new(),
-                    unconverged: 0,
-                };
-                for _ in 0..self.repeats {
-                    let report = reports
-                        .next()
-                        .ok_or_else(|| Error::InvalidInput("missing cross-validation".into()))??;
-                    model.fold_accuracy.extend(report.fold_accuracy);
-                    model.fold_macro_f1.extend(report.fold_macro_f1);
-                    model.chosen.extend(report.chosen);
-                    model.unconverged += report.unconverged;
-                }
-                let (mean, sd) = mean_sd(&model.fold_accuracy);
-                model.accuracy_mean = mean;
-                model.accuracy_sd = sd;
-                model.macro_f1_mean = mean_sd(&model.fold_macro_f1).0;
-                models.push(model);
+                models.push(ModelCv::gather(features, &mut reports, self.repeats)?);
             }
             channels.push(self.rank(features, models, ratio)?);
         }
@@ -376,6 +352,7 @@ impl VectorsComparison {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::transfer::mean_sd;
 
     #[test]
     fn bad_settings_are_refused() {

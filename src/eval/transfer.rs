@@ -205,30 +205,7 @@ impl TransferParams {
         let mut reports = reports.into_iter();
         let mut models = Vec::with_capacity(MODELS.len());
         for features in MODELS {
-            let mut model = ModelCv {
-                features,
-                fold_accuracy: Vec::new(),
-                fold_macro_f1: Vec::new(),
-                accuracy_mean: 0.0,
-                accuracy_sd: 0.0,
-                macro_f1_mean: 0.0,
-                chosen: Vec::new(),
-                unconverged: 0,
-            };
-            for _ in 0..self.repeats {
-                let report = reports
-                    .next()
-                    .ok_or_else(|| Error::InvalidInput("missing cross-validation".into()))??;
-                model.fold_accuracy.extend(report.fold_accuracy);
-                model.fold_macro_f1.extend(report.fold_macro_f1);
-                model.chosen.extend(report.chosen);
-                model.unconverged += report.unconverged;
-            }
-            let (mean, sd) = mean_sd(&model.fold_accuracy);
-            model.accuracy_mean = mean;
-            model.accuracy_sd = sd;
-            model.macro_f1_mean = mean_sd(&model.fold_macro_f1).0;
-            models.push(model);
+            models.push(ModelCv::gather(features, &mut reports, self.repeats)?);
         }
         // k-fold CV trains on (k-1)/k of the rows and tests on 1/k.
         let ratio = 1.0 / (self.folds - 1) as f64;
@@ -291,6 +268,42 @@ pub struct ModelCv {
     pub chosen: Vec<GridPoint>,
     /// Fits that stopped at the iteration limit.
     pub unconverged: usize,
+}
+
+impl ModelCv {
+    /// One model's figures from its next `repeats` cross-validation
+    /// reports: the folds of every repeat, in order, and their mean,
+    /// standard deviation and mean macro-F1.
+    pub(crate) fn gather(
+        features: FeatureSet,
+        reports: &mut impl Iterator<Item = Result<CvReport>>,
+        repeats: usize,
+    ) -> Result<ModelCv> {
+        let mut model = ModelCv {
+            features,
+            fold_accuracy: Vec::new(),
+            fold_macro_f1: Vec::new(),
+            accuracy_mean: 0.0,
+            accuracy_sd: 0.0,
+            macro_f1_mean: 0.0,
+            chosen: Vec::new(),
+            unconverged: 0,
+        };
+        for _ in 0..repeats {
+            let report = reports
+                .next()
+                .ok_or_else(|| Error::InvalidInput("missing cross-validation".into()))??;
+            model.fold_accuracy.extend(report.fold_accuracy);
+            model.fold_macro_f1.extend(report.fold_macro_f1);
+            model.chosen.extend(report.chosen);
+            model.unconverged += report.unconverged;
+        }
+        let (mean, sd) = mean_sd(&model.fold_accuracy);
+        model.accuracy_mean = mean;
+        model.accuracy_sd = sd;
+        model.macro_f1_mean = mean_sd(&model.fold_macro_f1).0;
+        Ok(model)
+    }
 }
 
 /// The three models on the same folds, and what the differences show.
