@@ -78,8 +78,14 @@ fn clear_drop(best: f64, last: f64, validated: usize) -> bool {
 
 /// The model file's format name and version.
 pub const MODEL_FORMAT: &str = "embed-tl-model";
-/// The model file version this build reads and writes.
+/// The model file version this build writes for models with the built-in
+/// tokenizer (the same bytes as before Hugging Face tokenizers existed).
 pub const MODEL_VERSION: u32 = 1;
+/// The version it writes for models whose vector channel splits texts with
+/// a Hugging Face tokenizer (`--tokenizer`): builds that read only version
+/// 1 would ignore the tokenizer and split differently, so they must refuse
+/// it. This build reads both.
+pub const MODEL_VERSION_EXTERNAL_TOKENIZER: u32 = 2;
 
 /// Which features the classifier sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -308,9 +314,13 @@ impl PipelineParams {
                 .clone()
                 .c(selection.c)
                 .fit(&design, labels, classes.len(), None)?;
+        let version = match &channels.featurizer {
+            Some(f) if f.tokenizer().external.is_some() => MODEL_VERSION_EXTERNAL_TOKENIZER,
+            _ => MODEL_VERSION,
+        };
         Ok(Pipeline {
             format: MODEL_FORMAT.to_string(),
-            version: MODEL_VERSION,
+            version,
             classes: classes.to_vec(),
             features: self.features,
             channels: Channels {
@@ -1032,12 +1042,14 @@ impl Pipeline {
             ));
         }
         match value.get("version").and_then(|v| v.as_u64()) {
-            Some(v) if v == u64::from(MODEL_VERSION) => {}
+            Some(v)
+                if v == u64::from(MODEL_VERSION)
+                    || v == u64::from(MODEL_VERSION_EXTERNAL_TOKENIZER) => {}
             Some(v) => {
                 return Err(Error::malformed(
                     Location::None,
                     format!(
-                        "model format version {v}; this embed-tl reads version {MODEL_VERSION}"
+                        "model format version {v}; this embed-tl reads versions {MODEL_VERSION} and {MODEL_VERSION_EXTERNAL_TOKENIZER}"
                     ),
                 ))
             }

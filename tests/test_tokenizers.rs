@@ -4,9 +4,12 @@
 //! turn on; and a Hugging Face `tokenizer.json` tokenizes through
 //! `tokenizers` itself.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use embed_tl::text::{HfTokenizer, Tokenizer};
+use predicates::prelude::*;
 use proptest::prelude::*;
 
 fn shipped_corpora() -> Vec<PathBuf> {
@@ -178,4 +181,108 @@ fn a_file_that_is_not_a_tokenizer_is_a_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("missing.json"), "{err}");
+}
+
+/// A WordLevel `tokenizer.json` (lowercasing, splitting at whitespace and
+/// punctuation like `tokenizers`' `Whitespace`) whose vocabulary is every
+/// word of `texts`: its tokens are what the model sees.
+fn word_level_tokenizer_json(texts: &[String]) -> String {
+    let mut vocab = serde_json::Map::new();
+    vocab.insert("[UNK]".into(), 0.into());
+    for text in texts {
+        for word in text
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            let id = vocab.len();
+            vocab.entry(word.to_string()).or_insert(id.into());
+        }
+    }
+    serde_json::json!({
+        "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+        "normalizer": {"type": "Lowercase"},
+        "pre_tokenizer": {"type": "Whitespace"},
+        "post_processor": null, "decoder": null,
+        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"}
+    })
+    .to_string()
+}
+
+#[test]
+fn classify_and_predict_with_a_hugging_face_tokenizer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let reviews = texts(&common::repo("corpora/reviews.csv"));
+    let all = std::fs::read_to_string(common::repo("corpora/reviews.csv")).unwrap();
+    let train: String = all.lines().take(301).map(|l| format!("{l}\n")).collect();
+    std::fs::write(d.join("train.csv"), train).unwrap();
+    std::fs::write(
+        d.join("tokenizer.json"),
+        word_level_tokenizer_json(&reviews[..300]),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("new.csv"),
+        "id,text\na1,\"Great phone, works perfectly, I love it.\"\na2,\"Terrible. It broke after a day, waste of money.\"\n",
+    )
+    .unwrap();
+    let fast = ["--folds", "3", "--c", "1,10", "--beta", "0.1,1"];
+    let out = common::embed_tl(d)
+        .args(["classify", "--vectors"])
+        .arg(common::default_vectors())
+        .args([
+            "--train",
+            "train.csv",
+            "--tokenizer",
+            "tokenizer.json",
+            "--save",
+            "m.etl",
+        ])
+        .args(["--predict", "new.csv", "--output", "p1.csv"])
+        .args(fast)
+        .assert()
+        .success();
+    let report = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(report.contains("accuracy"), "{report}");
+    // The model holds the tokenizer in tokenizers' JSON, under version 2.
+    let model = std::fs::read_to_string(d.join("m.etl")).unwrap();
+    assert!(
+        model.contains("\"WordLevel\"") && model.contains("\"version\":2"),
+        "{}",
+        &model[..200]
+    );
+    common::embed_tl(d)
+        .args(["predict", "--model", "m.etl", "--vectors"])
+        .arg(common::default_vectors())
+        .args(["--input", "new.csv", "--output", "p2.csv", "--proba"])
+        .assert()
+        .success();
+    let p1 = std::fs::read_to_string(d.join("p1.csv")).unwrap();
+    let p2 = std::fs::read_to_string(d.join("p2.csv")).unwrap();
+    assert_eq!(p1, p2, "the reloaded model tokenizes as the fitted one did");
+    // Without --tokenizer the same training gives another model (the
+    // built-in tokenizer keeps n't and punctuation that WordLevel drops).
+    common::embed_tl(d)
+        .args(["classify", "--vectors"])
+        .arg(common::default_vectors())
+        .args(["--train", "train.csv", "--save", "plain.etl"])
+        .args(fast)
+        .assert()
+        .success();
+    let plain = std::fs::read_to_string(d.join("plain.etl")).unwrap();
+    assert!(plain.contains("\"version\":1") && !plain.contains("WordLevel"));
+    // A file that is not a tokenizer: the flag, the file and why.
+    std::fs::write(d.join("bad.json"), "{\"model\": 3}").unwrap();
+    common::embed_tl(d)
+        .args(["classify", "--vectors"])
+        .arg(common::default_vectors())
+        .args(["--train", "train.csv", "--tokenizer", "bad.json"])
+        .assert()
+        .failure()
+        .stderr(
+            predicates::str::contains("--tokenizer: ").and(predicates::str::contains(
+                "bad.json: not a Hugging Face tokenizer.json",
+            )),
+        );
 }
