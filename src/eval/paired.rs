@@ -79,12 +79,12 @@ impl PairedTest {
             ));
         }
         if !(test_train_ratio >= 0.0 && test_train_ratio.is_finite()) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "the test/train ratio must be a non-negative number, got {test_train_ratio}"
             )));
         }
         if !(confidence > 0.0 && confidence < 1.0) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "the confidence level must be between 0 and 1, got {confidence}"
             )));
         }
@@ -168,7 +168,7 @@ impl VerdictRule {
     /// Fail on a margin that is negative or not a number.
     pub fn check(&self) -> Result<()> {
         if !(self.margin >= 0.0 && self.margin.is_finite()) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "the verdict margin must be a non-negative number, got {}",
                 self.margin
             )));
