@@ -119,7 +119,7 @@ impl FromStr for FeatureSet {
             "vectors" => Ok(FeatureSet::Vectors),
             "ngrams" => Ok(FeatureSet::Ngrams),
             "both" => Ok(FeatureSet::Both),
-            _ => Err(Error::InvalidInput(format!(
+            _ => Err(Error::InvalidParameter(format!(
                 "unknown feature set '{s}': expected vectors, ngrams or both"
             ))),
         }
@@ -223,23 +223,25 @@ impl PipelineParams {
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
         if self.cs.is_empty() {
-            return Err(Error::InvalidInput("no C candidates".into()));
+            return Err(Error::InvalidParameter("no C candidates".into()));
         }
         if let Some(c) = self.cs.iter().find(|c| !(**c > 0.0 && **c <= MAX_C)) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "C candidate {c} is out of range: expected a number above 0 and at most {MAX_C:e}"
             )));
         }
         if self.betas.is_empty() {
-            return Err(Error::InvalidInput("no beta candidates".into()));
+            return Err(Error::InvalidParameter("no beta candidates".into()));
         }
         if let Some(b) = self.betas.iter().find(|b| !(**b > 0.0 && **b <= MAX_BETA)) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "beta candidate {b} is out of range: expected a number above 0 and at most {MAX_BETA:e}"
             )));
         }
         if self.inner_folds < 2 {
-            return Err(Error::InvalidInput("inner folds must be at least 2".into()));
+            return Err(Error::InvalidParameter(
+                "inner folds must be at least 2".into(),
+            ));
         }
         self.logistic.check()
     }
@@ -271,9 +273,13 @@ impl PipelineParams {
             seen.iter().filter(|&&s| s).count()
         };
         if present < 2 {
-            return Err(Error::InvalidInput(format!(
-                "the training texts have {present} class; a classifier needs at least 2"
-            )));
+            return Err(Error::TooFewClasses {
+                found: present,
+                needed: 2,
+                message: format!(
+                    "the training texts have {present} class; a classifier needs at least 2"
+                ),
+            });
         }
         let vectors = match (self.features.uses_vectors(), vectors) {
             (true, None) => {
@@ -483,7 +489,7 @@ impl PipelineParams {
                 _ => Some(p),
             })
             .cloned()
-            .ok_or_else(|| Error::InvalidInput("empty hyperparameter grid".into()))?;
+            .ok_or_else(|| Error::InvalidParameter("empty hyperparameter grid".into()))?;
         Ok(Selection {
             c: best.c,
             beta: best.beta,
@@ -612,10 +618,10 @@ impl Channels {
         }
         let (dense, cols) = match (&self.featurizer, &self.scaler) {
             (Some(f), Some(s)) => {
-                let v = vectors.ok_or_else(|| {
-                    Error::InvalidInput(
-                        "this model needs the word vectors it was trained with".into(),
-                    )
+                let v = vectors.ok_or_else(|| Error::VectorsMismatch {
+                    expected_dims: f.dims(),
+                    found_dims: None,
+                    message: "this model needs the word vectors it was trained with".into(),
                 })?;
                 let mut pooled = f.transform(v, texts)?;
                 s.apply(&mut pooled, beta);
@@ -795,13 +801,17 @@ impl Fingerprint {
         if diffs.is_empty() {
             return Ok(());
         }
-        Err(Error::InvalidInput(format!(
-            "these vectors are not the ones the model was trained with ({} {}-d words, {}): they have {}",
-            self.words,
-            self.dims,
-            self.format,
-            diffs.join(", ")
-        )))
+        Err(Error::VectorsMismatch {
+            expected_dims: self.dims,
+            found_dims: Some(other.dims),
+            message: format!(
+                "these vectors are not the ones the model was trained with ({} {}-d words, {}): they have {}",
+                self.words,
+                self.dims,
+                self.format,
+                diffs.join(", ")
+            ),
+        })
     }
 }
 
@@ -854,10 +864,14 @@ impl Pipeline {
     pub fn check_vectors(&self, vectors: Option<&Vectors>) -> Result<()> {
         match (&self.vectors, vectors) {
             (Some(expected), Some(v)) => expected.check(&Fingerprint::of(v)),
-            (Some(expected), None) => Err(Error::InvalidInput(format!(
-                "this model needs the {}-d word vectors it was trained with ({} words, {})",
-                expected.dims, expected.words, expected.format
-            ))),
+            (Some(expected), None) => Err(Error::VectorsMismatch {
+                expected_dims: expected.dims,
+                found_dims: None,
+                message: format!(
+                    "this model needs the {}-d word vectors it was trained with ({} words, {})",
+                    expected.dims, expected.words, expected.format
+                ),
+            }),
             (None, _) => Ok(()),
         }
     }
