@@ -34,7 +34,7 @@ use tokenizers::{
 };
 
 use super::Tokenizer;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 
 /// A letter or a digit (Rust's `char::is_alphanumeric`).
 const ALNUM: &str = r"[\p{Alphabetic}\p{N}]";
@@ -160,10 +160,11 @@ impl HfTokenizer {
     pub fn open(path: &Path) -> Result<HfTokenizer> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(e).with_path(path))?;
         let tokenizer: tokenizers::Tokenizer = text.parse().map_err(|e| {
-            Error::InvalidInput(format!(
-                "{}: not a Hugging Face tokenizer.json: {e}",
-                path.display()
-            ))
+            Error::malformed(
+                Location::None,
+                format!("not a Hugging Face tokenizer.json: {e}"),
+            )
+            .with_path(path)
         })?;
         Ok(HfTokenizer(tokenizer))
     }
