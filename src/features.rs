@@ -192,13 +192,34 @@ impl Featurizer {
         vectors: &Vectors,
         texts: &[T],
     ) -> Result<ndarray::Array2<f32>> {
+        let mut out = ndarray::Array2::<f32>::zeros((texts.len(), self.width()));
+        let values = out.as_slice_mut().expect("fresh arrays are contiguous");
+        self.transform_into(vectors, texts, values)?;
+        Ok(out)
+    }
+
+    /// [`Featurizer::transform`] into rows the caller owns: `out` holds
+    /// `texts.len()` rows of [`Featurizer::width`] values, row after row
+    /// (so a long stream of texts can be featurised block by block into
+    /// one matrix).
+    pub fn transform_into<T: AsRef<str> + Sync>(
+        &self,
+        vectors: &Vectors,
+        texts: &[T],
+        out: &mut [f32],
+    ) -> Result<()> {
         self.check(vectors)?;
         let width = self.width();
-        let mut out = ndarray::Array2::<f32>::zeros((texts.len(), width));
-        let values = out.as_slice_mut().expect("fresh arrays are contiguous");
+        if out.len() != texts.len() * width {
+            return Err(Error::InvalidInput(format!(
+                "output has {} values, {} texts of {width} features need {}",
+                out.len(),
+                texts.len(),
+                texts.len() * width
+            )));
+        }
         if width > 0 {
-            values
-                .par_chunks_mut(CHUNK * width)
+            out.par_chunks_mut(CHUNK * width)
                 .zip(texts.par_chunks(CHUNK))
                 .for_each_init(Scratch::default, |scratch, (rows, chunk)| {
                     for (text, row) in chunk.iter().zip(rows.chunks_exact_mut(width)) {
@@ -206,7 +227,7 @@ impl Featurizer {
                     }
                 });
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Features of `texts` and a report of how well the vectors cover them.

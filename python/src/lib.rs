@@ -420,6 +420,19 @@ fn check_texts(texts: &Bound<'_, PyAny>) -> PyResult<()> {
     for_each_text(texts, |_| Ok(()))
 }
 
+/// `item`, text `i` of a sequence, as a str; `TypeError` naming its
+/// position if it is not one.
+fn text_at<'a, 'py>(i: usize, item: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyString>> {
+    item.cast::<PyString>().map_err(|_| {
+        let kind = item
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into());
+        PyTypeError::new_err(format!("text {i} is a {kind}, not a str"))
+    })
+}
+
 fn for_each_text(
     texts: &Bound<'_, PyAny>,
     mut f: impl FnMut(&Bound<'_, PyString>) -> PyResult<()>,
@@ -429,13 +442,7 @@ fn for_each_text(
             "expected a sequence of texts, got one str (wrap it in a list)",
         ));
     }
-    let mut each = |i: usize, item: &Bound<'_, PyAny>| match item.cast::<PyString>() {
-        Ok(text) => f(text),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "text {i} is a {}, not a str",
-            item.get_type().name()?
-        ))),
-    };
+    let mut each = |i: usize, item: &Bound<'_, PyAny>| f(text_at(i, item)?);
     if let Ok(list) = texts.cast::<PyList>() {
         for (i, item) in list.iter().enumerate() {
             each(i, &item)?;
@@ -446,6 +453,88 @@ fn for_each_text(
         }
     }
     Ok(())
+}
+
+/// Texts read from `list` per block of this many while the previous block
+/// is being featurised.
+const READ_BLOCK: usize = 16_384;
+
+/// The texts of `list` featurised by `work` into `out` (`width` values a
+/// text), reading the Python strs (which needs the GIL, so one thread)
+/// while other threads featurise the block read before: the reading
+/// overlaps the parallel work instead of preceding it. `work` runs
+/// without the GIL; the blocks come back to be dropped with it.
+fn read_while_working<W>(
+    py: Python<'_>,
+    list: &Bound<'_, PyList>,
+    width: usize,
+    out: &mut [f32],
+    work: W,
+) -> PyResult<()>
+where
+    W: Fn(&[PyBackedStr], &mut [f32]) -> embed_tl::Result<()> + Sync,
+{
+    use std::sync::mpsc::{channel, sync_channel};
+    let (to_worker, blocks) = sync_channel::<Vec<PyBackedStr>>(2);
+    let (give_back, done) = channel::<Vec<PyBackedStr>>();
+    let work = &work;
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || -> embed_tl::Result<()> {
+            let mut rest = out;
+            for block in blocks {
+                let n = block.len() * width;
+                if n > rest.len() {
+                    // The list grew while it was read: its length was
+                    // taken for the output before.
+                    return Err(Error::InvalidInput(
+                        "the list of texts changed size while it was read".into(),
+                    ));
+                }
+                let (rows, tail) = std::mem::take(&mut rest).split_at_mut(n);
+                rest = tail;
+                let result = work(&block, rows);
+                // Dropping a str needs the GIL: the reading thread does it.
+                let _ = give_back.send(block);
+                result?;
+            }
+            if !rest.is_empty() {
+                return Err(Error::InvalidInput(
+                    "the list of texts changed size while it was read".into(),
+                ));
+            }
+            Ok(())
+        });
+        let mut block = Vec::with_capacity(READ_BLOCK);
+        let mut read = Ok(());
+        for (i, item) in list.iter().enumerate() {
+            match text_at(i, &item).and_then(|t| PyBackedStr::try_from(t.clone())) {
+                Ok(text) => block.push(text),
+                Err(e) => {
+                    read = Err(e);
+                    break;
+                }
+            }
+            if block.len() == READ_BLOCK {
+                let full = std::mem::replace(&mut block, Vec::with_capacity(READ_BLOCK));
+                if to_worker.send(full).is_err() {
+                    break; // the worker stopped on an error: it says which
+                }
+            }
+            // Drop the blocks already featurised as we go.
+            done.try_iter().for_each(drop);
+        }
+        if read.is_ok() && !block.is_empty() {
+            let _ = to_worker.send(block);
+        }
+        drop(to_worker);
+        let worked = py.detach(|| worker.join());
+        done.try_iter().for_each(drop);
+        read?;
+        match worked {
+            Ok(result) => result.map_err(to_py),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// A fitted featurizer: tokenizer + word-vector lookup + pooling, texts
@@ -497,15 +586,27 @@ impl PyFeaturizer {
         texts: &Bound<'py, PyAny>,
         vectors: PyRef<'py, PyVectors>,
     ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let texts = texts_of(texts)?;
         let v = &vectors.inner;
         // Into a Rust allocation handed to numpy without a copy, not into
         // numpy's own: numpy asks the kernel for huge pages for large
         // arrays, and their compaction made the 600 MB pmeans output of
         // 1,000,000 texts take up to 1.7x longer on a busy machine.
-        let x = py
-            .detach(|| self.inner.transform(v, &texts))
-            .map_err(to_py)?;
+        let x = match texts.cast::<PyList>() {
+            Ok(list) => {
+                let width = self.inner.width();
+                let mut out = vec![0.0f32; list.len() * width];
+                read_while_working(py, list, width, &mut out, |block, rows| {
+                    self.inner.transform_into(v, block, rows)
+                })?;
+                ndarray::Array2::from_shape_vec((list.len(), width), out)
+                    .expect("one row of width values per text")
+            }
+            Err(_) => {
+                let texts = texts_of(texts)?;
+                py.detach(|| self.inner.transform(v, &texts))
+                    .map_err(to_py)?
+            }
+        };
         Ok(x.into_pyarray(py))
     }
 
