@@ -267,6 +267,14 @@ impl PipelineParams {
                 labels.len()
             )));
         }
+        if let Some((i, &bad)) = labels.iter().enumerate().find(|(_, &l)| l >= classes.len()) {
+            return Err(Error::InvalidInput(format!(
+                "label {bad} of text {} is out of range: {} classes ({})",
+                i + 1,
+                classes.len(),
+                classes.join(", ")
+            )));
+        }
         let present = {
             let mut seen = vec![false; classes.len()];
             labels.iter().for_each(|&l| seen[l] = true);
@@ -1132,6 +1140,20 @@ mod tests {
 
     fn ngrams() -> PipelineParams {
         PipelineParams::default().features(FeatureSet::Ngrams)
+    }
+
+    #[test]
+    fn a_label_beyond_the_classes_is_an_error_not_a_panic() {
+        let texts = ["good", "bad", "fine"];
+        let classes = ["neg".to_string(), "pos".to_string()];
+        let err = ngrams()
+            .fit(None, &texts, &[0, 1, 2], &classes)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "label 2 of text 3 is out of range: 2 classes (neg, pos)"
+        );
     }
 
     /// (labels, inner folds asked) -> what the selection reports.
