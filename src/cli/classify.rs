@@ -62,9 +62,9 @@ pub struct ClassifyArgs {
     /// vector channel's weight chosen by inner CV; the only one --save and
     /// --predict take), or one of linfa's on the standardised pooled
     /// vectors, with their default settings: linfa-logistic (C = 1;
-    /// multinomial for more than 2 classes), svm (linfa-svm, linear, C = 1,
-    /// one against the rest), gaussian-nb (linfa-bayes), tree (linfa-trees,
-    /// Gini, no depth limit).
+    /// multinomial for more than 2 classes), svm (linfa-svm, linear,
+    /// C = 0.1, one against the rest; slow beyond a few thousand texts),
+    /// gaussian-nb (linfa-bayes), tree (linfa-trees, Gini, no depth limit).
     #[arg(long, default_value = "logistic", value_name = "NAME")]
     classifier: Classifier,
     #[command(flatten)]
