@@ -368,8 +368,8 @@ where
                     .map(|&class| {
                         let targets: Array1<bool> = y.mapv(|l| l == class);
                         // libsvm's stopping tolerance: linfa's default 1e-7
-                        // is below what f32 sums resolve, and SMO then runs
-                        // to its limit of 10^7 iterations. No shrinking
+                        // is finer than f32 gradients of a few units resolve
+                        // (relative precision 1.2e-7). No shrinking
                         // (linfa's default): linfa-svm 0.8.1's shrinking
                         // underflows a counter (solver_smo.rs:655) on
                         // separable data.
