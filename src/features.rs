@@ -137,6 +137,15 @@ fn corpus_stats<T: AsRef<str> + Sync>(tokenizer: &Tokenizer, texts: &[T]) -> Cor
         })
 }
 
+/// Pooled features of labelled texts for linfa ([`Featurizer::labelled`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabelledFeatures {
+    /// Records `texts x features` (named), targets the class indices.
+    pub dataset: linfa::Dataset<f32, usize, ndarray::Ix1>,
+    /// The class names: target `i` is `classes[i]`.
+    pub classes: Vec<String>,
+}
+
 /// A fitted featurizer: saveable (serde), and the only thing that turns
 /// texts into features.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -184,6 +193,81 @@ impl Featurizer {
     /// The fitted pooling strategy.
     pub fn pooler(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The name of each feature column: the pooling and the dimension,
+    /// `mean_0` ... `mean_49` for mean pooling of 50-d vectors; power means
+    /// in their order (`min_0` ..., `mean_0` ..., `max_0` ..., `p3_0` ...).
+    pub fn feature_names(&self) -> Vec<String> {
+        let parts: Vec<String> = match &self.pool {
+            Pool::Mean(_) => vec!["mean".into()],
+            Pool::Max(_) => vec!["max".into()],
+            Pool::Min(_) => vec!["min".into()],
+            Pool::Idf(_) => vec!["idf".into()],
+            Pool::Sif(_) => vec!["sif".into()],
+            Pool::PowerMeans(p) => p
+                .powers()
+                .iter()
+                .map(|power| match power {
+                    crate::pool::Power::Odd(k) => format!("p{k}"),
+                    other => other.to_string(),
+                })
+                .collect(),
+        };
+        parts
+            .iter()
+            .flat_map(|part| (0..self.dims).map(move |d| format!("{part}_{d}")))
+            .collect()
+    }
+
+    /// Features of labelled texts as a linfa dataset: records `texts x
+    /// features` with [`Featurizer::feature_names`], targets the class
+    /// indices, and the class names they index beside it (a linfa dataset
+    /// names its target columns, not the classes).
+    ///
+    /// ```
+    /// use embed_tl::features::FeaturizerParams;
+    /// use embed_tl::Vectors;
+    /// use linfa::prelude::*;
+    ///
+    /// let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu")?;
+    /// let texts = ["great phone", "awful battery", "love it"];
+    /// let featurizer = FeaturizerParams::default().fit(&vectors, &texts)?;
+    /// let classes = ["neg".to_string(), "pos".to_string()];
+    /// let data = featurizer.labelled(&vectors, &texts, &[1, 0, 1], &classes)?;
+    /// assert_eq!(data.dataset.nsamples(), 3);
+    /// assert_eq!(data.dataset.feature_names()[0], "mean_0");
+    /// assert_eq!(data.classes[data.dataset.targets[1]], "neg");
+    /// # Ok::<(), embed_tl::Error>(())
+    /// ```
+    pub fn labelled<T: AsRef<str> + Sync>(
+        &self,
+        vectors: &Vectors,
+        texts: &[T],
+        labels: &[usize],
+        classes: &[String],
+    ) -> Result<LabelledFeatures> {
+        if texts.len() != labels.len() {
+            return Err(Error::InvalidInput(format!(
+                "{} texts but {} labels",
+                texts.len(),
+                labels.len()
+            )));
+        }
+        if let Some(&bad) = labels.iter().find(|&&l| l >= classes.len()) {
+            return Err(Error::InvalidInput(format!(
+                "label {bad} out of range 0..{}",
+                classes.len()
+            )));
+        }
+        let records = self.transform(vectors, texts)?;
+        let dataset = linfa::Dataset::new(records, ndarray::Array1::from(labels.to_vec()))
+            .with_feature_names(self.feature_names())
+            .with_target_names(vec!["class"]);
+        Ok(LabelledFeatures {
+            dataset,
+            classes: classes.to_vec(),
+        })
     }
 
     /// Features of `texts`, one row per text.

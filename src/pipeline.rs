@@ -30,12 +30,20 @@ use std::str::FromStr;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use linfa::ParamGuard;
+
 use crate::error::{Error, Location, Result};
+
+mod linfa_pipeline;
+mod texts;
+
 use crate::eval::{stratified_folds_keeping, training_rows};
 use crate::features::{Featurizer, FeaturizerParams};
 use crate::model::{Csr, Design, FittedLogistic, LogisticParams, MAX_C};
 use crate::ngrams::{NgramParams, NgramVocab};
 use crate::vectors::{Format, Scale, Vectors};
+pub use linfa_pipeline::{LinfaPipeline, LinfaPipelineParams, ValidLinfaPipelineParams};
+pub use texts::Texts;
 
 /// The largest weight `beta` of the vector channel accepted. The vector
 /// channel is standardised (unit variance per column) and TF-IDF rows have
@@ -136,9 +144,16 @@ impl fmt::Display for FeatureSet {
     }
 }
 
-/// Pipeline settings (a consuming builder).
+/// Pipeline settings (a consuming builder). linfa's [`ParamGuard`] checks
+/// them once into [`ValidPipelineParams`], and linfa's
+/// [`Fit`](linfa::traits::Fit) fits them on a dataset of [`Texts`] and
+/// labels (see [`Texts`]); [`PipelineParams::fit`] does the same on slices.
 #[derive(Clone, Debug)]
-pub struct PipelineParams {
+pub struct PipelineParams(ValidPipelineParams);
+
+/// [`PipelineParams`] that passed [`ParamGuard::check`]: what fitting uses.
+#[derive(Clone, Debug)]
+pub struct ValidPipelineParams {
     featurizer: FeaturizerParams,
     features: FeatureSet,
     ngrams: NgramParams,
@@ -151,7 +166,7 @@ pub struct PipelineParams {
 
 impl Default for PipelineParams {
     fn default() -> Self {
-        PipelineParams {
+        PipelineParams(ValidPipelineParams {
             featurizer: FeaturizerParams::default(),
             features: FeatureSet::Both,
             ngrams: NgramParams::default(),
@@ -160,68 +175,112 @@ impl Default for PipelineParams {
             inner_folds: 3,
             seed: 42,
             logistic: LogisticParams::default(),
-        }
+        })
     }
 }
 
 impl PipelineParams {
     /// How texts become pooled vectors. Default: [`FeaturizerParams::default`].
     pub fn featurizer(mut self, p: FeaturizerParams) -> Self {
-        self.featurizer = p;
+        self.0.featurizer = p;
         self
     }
 
     /// Which features to use. Default: [`FeatureSet::Both`].
     pub fn features(mut self, f: FeatureSet) -> Self {
-        self.features = f;
+        self.0.features = f;
         self
     }
 
     /// The n-gram channel's settings. Default: [`NgramParams::default`].
     pub fn ngrams(mut self, p: NgramParams) -> Self {
-        self.ngrams = p;
+        self.0.ngrams = p;
         self
     }
 
     /// Candidate L2 strengths `C`. Default: 0.01, 0.1, 1, 10, 100.
     pub fn cs(mut self, cs: Vec<f64>) -> Self {
-        self.cs = cs;
+        self.0.cs = cs;
         self
     }
 
     /// Candidate weights of the vector channel in [`FeatureSet::Both`].
     /// Default: 0.03, 0.1, 0.3, 1.
     pub fn betas(mut self, betas: Vec<f32>) -> Self {
-        self.betas = betas;
+        self.0.betas = betas;
         self
     }
 
     /// Folds of the inner cross-validation that picks `C` and `beta`.
     /// Default 3.
     pub fn inner_folds(mut self, k: usize) -> Self {
-        self.inner_folds = k;
+        self.0.inner_folds = k;
         self
     }
 
     /// Seed of every shuffle. Default 42.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.0.seed = seed;
         self
     }
 
     /// Solver settings (its `C` is replaced by the chosen one).
     pub fn logistic(mut self, p: LogisticParams) -> Self {
-        self.logistic = p;
+        self.0.logistic = p;
         self
     }
 
     /// The feature set.
     pub fn get_features(&self) -> FeatureSet {
+        self.0.features
+    }
+
+    /// Fail on settings that cannot work (what [`ParamGuard::check_ref`]
+    /// checks).
+    pub fn check(&self) -> Result<()> {
+        self.0.check()
+    }
+
+    /// Fit on labelled texts (`labels[i]` indexes `classes`). `vectors` is
+    /// needed unless the feature set is [`FeatureSet::Ngrams`].
+    ///
+    /// Fails when fewer than 2 classes have texts, never because a class has
+    /// few: how the inner cross-validation then chooses `C` and `beta` is
+    /// in [`SmallClasses`], reported by [`Pipeline::selection`].
+    pub fn fit<T: AsRef<str> + Sync>(
+        &self,
+        vectors: Option<&Vectors>,
+        texts: &[T],
+        labels: &[usize],
+        classes: &[String],
+    ) -> Result<Pipeline> {
+        self.check_ref()?
+            .fit_indexed(vectors, texts, labels, classes)
+    }
+}
+
+impl ParamGuard for PipelineParams {
+    type Checked = ValidPipelineParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&ValidPipelineParams> {
+        self.0.check()?;
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<ValidPipelineParams> {
+        self.0.check()?;
+        Ok(self.0)
+    }
+}
+
+impl ValidPipelineParams {
+    /// The feature set.
+    pub fn features(&self) -> FeatureSet {
         self.features
     }
 
-    /// Fail on settings that cannot work.
-    pub fn check(&self) -> Result<()> {
+    fn check(&self) -> Result<()> {
         if self.cs.is_empty() {
             return Err(Error::InvalidParameter("no C candidates".into()));
         }
@@ -246,20 +305,14 @@ impl PipelineParams {
         self.logistic.check()
     }
 
-    /// Fit on labelled texts (`labels[i]` indexes `classes`). `vectors` is
-    /// needed unless the feature set is [`FeatureSet::Ngrams`].
-    ///
-    /// Fails when fewer than 2 classes have texts, never because a class has
-    /// few: how the inner cross-validation then chooses `C` and `beta` is
-    /// in [`SmallClasses`], reported by [`Pipeline::selection`].
-    pub fn fit<T: AsRef<str> + Sync>(
+    /// [`PipelineParams::fit`], on checked settings.
+    pub(crate) fn fit_indexed<T: AsRef<str> + Sync>(
         &self,
         vectors: Option<&Vectors>,
         texts: &[T],
         labels: &[usize],
         classes: &[String],
     ) -> Result<Pipeline> {
-        self.check()?;
         if texts.len() != labels.len() {
             return Err(Error::InvalidInput(format!(
                 "{} texts but {} labels",
@@ -586,7 +639,7 @@ struct Channels {
 
 impl Channels {
     fn fit<T: AsRef<str> + Sync>(
-        params: &PipelineParams,
+        params: &ValidPipelineParams,
         vectors: Option<&Vectors>,
         texts: &[T],
     ) -> Result<Channels> {

@@ -446,3 +446,142 @@ fn fifty_trec_questions_with_one_abbr_train_and_cross_validate() {
     let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
     assert!(read("one.etl") == read("two.etl"), "1 and 2 threads differ");
 }
+
+/// The CV accuracy `classify --format json` reports.
+fn cv_accuracy(stdout: &[u8]) -> f64 {
+    let report: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    report["cv"]["accuracy_mean"].as_f64().unwrap()
+}
+
+/// Each linfa classifier on the shipped reviews with the shipped vectors:
+/// the CV runs on the vector channel, says which classifier it used, and
+/// lands in a band around what the release build measures on the whole
+/// corpus (docs/benchmarks.md). The SVM, slow in a debug build, sees the
+/// first 900 reviews.
+#[test]
+fn classify_trains_every_linfa_classifier() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 900);
+    let cases = [
+        ("linfa-logistic", "corpora/reviews.csv", 0.70, 0.85),
+        ("svm", "train.csv", 0.65, 0.90),
+        ("gaussian-nb", "corpora/reviews.csv", 0.62, 0.80),
+        ("tree", "corpora/reviews.csv", 0.55, 0.75),
+    ];
+    for (classifier, train, low, high) in cases {
+        let out = embed_tl(dir.path())
+            .args(["classify", "--vectors"])
+            .arg(default_vectors())
+            .arg("--train")
+            .arg(if train == "train.csv" {
+                dir.path().join(train)
+            } else {
+                repo(train)
+            })
+            .args([
+                "--classifier",
+                classifier,
+                "--folds",
+                "3",
+                "--format",
+                "json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(report["classifier"], classifier);
+        assert_eq!(report["features"], "vectors");
+        let accuracy = cv_accuracy(&out);
+        assert!(
+            (low..=high).contains(&accuracy),
+            "{classifier}: accuracy {accuracy} outside [{low}, {high}]"
+        );
+    }
+}
+
+/// The default classifier's report has no `classifier` key: reports (and
+/// models) are the same as before `--classifier` existed.
+#[test]
+fn the_default_classifier_leaves_the_report_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    small_reviews(dir.path(), 200);
+    let out = embed_tl(dir.path())
+        .args(["classify", "--features", "ngrams", "--train", "train.csv"])
+        .args(FAST)
+        .args(["--classifier", "logistic", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(report.get("classifier").is_none(), "{report}");
+}
+
+/// `--test` scores a linfa classifier fitted on all training texts.
+#[test]
+fn a_linfa_classifier_scores_a_test_file() {
+    embed_tl(&repo("."))
+        .args(["classify", "--vectors"])
+        .arg(default_vectors())
+        .args([
+            "--train",
+            "corpora/trec-train.csv",
+            "--test",
+            "corpora/trec-test.csv",
+            "--classifier",
+            "gaussian-nb",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "classifier: linfa-bayes Gaussian naive Bayes",
+        ))
+        .stdout(predicate::str::contains(
+            "held-out test: corpora/trec-test.csv",
+        ));
+}
+
+/// Combinations a linfa classifier cannot take fail before any work, and
+/// say what would work.
+#[test]
+fn linfa_classifiers_refuse_what_they_cannot_do() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--classifier", "svm", "--features", "ngrams"],
+            "--classifier svm trains on the pooled vectors only (--features vectors); --features ngrams needs --classifier logistic",
+        ),
+        (
+            &["--classifier", "tree", "--features", "both"],
+            "--features both needs --classifier logistic",
+        ),
+        (
+            &["--classifier", "gaussian-nb", "--save", "m.etl"],
+            "--save works with --classifier logistic only",
+        ),
+        (
+            &["--classifier", "linfa-logistic", "--predict", "corpora/trec-test.csv", "--output", "p.csv"],
+            "--predict works with --classifier logistic only",
+        ),
+        (
+            &["--classifier", "forest"],
+            "unknown classifier 'forest': expected one of logistic, linfa-logistic, svm, gaussian-nb, tree",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (args, expected) in cases {
+        embed_tl(dir.path())
+            .args(["classify", "--vectors"])
+            .arg(default_vectors())
+            .arg("--train")
+            .arg(repo("corpora/reviews.csv"))
+            .args(args)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(expected));
+        assert!(files(dir.path()).is_empty(), "{args:?} wrote a file");
+    }
+}

@@ -8,9 +8,10 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
-use embed_tl::eval::{cross_validate, CvReport, Metrics};
+use embed_tl::eval::{cross_validate, cross_validate_linfa, CvReport, Metrics};
 use embed_tl::features::Coverage;
-use embed_tl::pipeline::{FeatureSet, PipelineParams, SmallClasses};
+use embed_tl::model::{Classifier, LinfaParams};
+use embed_tl::pipeline::{FeatureSet, LinfaPipelineParams, PipelineParams, SmallClasses};
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
@@ -29,7 +30,9 @@ use super::{cv_inner_warning, inner_selection_warning, small_classes_warning, Ui
       --save reviews.etl --format json
   embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
       --train corpora/trec-train.csv --predict corpora/trec-test.csv \
-      --output - > trec-predictions.csv   # the report goes to stderr")]
+      --output - > trec-predictions.csv   # the report goes to stderr
+  embed-tl classify --vectors embeddings/glove.6B.50d.top50k.fifu \
+      --train corpora/reviews.csv --classifier svm   # linfa-svm, same folds")]
 pub struct ClassifyArgs {
     /// The vector file (any format `embed-tl vectors info` reads). Not
     /// needed with --features ngrams.
@@ -50,9 +53,20 @@ pub struct ClassifyArgs {
     columns: super::LabelColumns,
     /// Features: vectors (frozen pooled vectors), ngrams (word + bigram
     /// TF-IDF from the labels alone), both (one linear model, the vector
-    /// channel's weight chosen by inner CV).
-    #[arg(long, default_value = "both", value_name = "SET")]
-    features: FeatureSet,
+    /// channel's weight chosen by inner CV). Default: both with
+    /// --classifier logistic, vectors with the linfa classifiers (the only
+    /// set they take).
+    #[arg(long, value_name = "SET")]
+    features: Option<FeatureSet>,
+    /// The classifier: logistic (embed-tl's logistic regression, C and the
+    /// vector channel's weight chosen by inner CV; the only one --save and
+    /// --predict take), or one of linfa's on the standardised pooled
+    /// vectors, with their default settings: linfa-logistic (C = 1;
+    /// multinomial for more than 2 classes), svm (linfa-svm, linear,
+    /// C = 0.1, one against the rest; slow beyond a few thousand texts),
+    /// gaussian-nb (linfa-bayes), tree (linfa-trees, Gini, no depth limit).
+    #[arg(long, default_value = "logistic", value_name = "NAME")]
+    classifier: Classifier,
     #[command(flatten)]
     pooling: super::PoolArgs,
     /// Folds of the cross-validation estimate.
@@ -103,6 +117,28 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     if args.folds < 2 {
         bail!("--folds must be at least 2");
     }
+    let linfa = args.classifier.is_linfa();
+    let features = match (linfa, args.features) {
+        (false, f) => f.unwrap_or(FeatureSet::Both),
+        (true, None | Some(FeatureSet::Vectors)) => FeatureSet::Vectors,
+        (true, Some(f)) => bail!(
+            "--classifier {} trains on the pooled vectors only (--features vectors); --features {f} needs --classifier logistic",
+            args.classifier
+        ),
+    };
+    if linfa {
+        for (flag, given) in [
+            ("--save", args.save.is_some()),
+            ("--predict", args.predict.is_some()),
+        ] {
+            if given {
+                bail!(
+                    "{flag} works with --classifier logistic only (a model file holds embed-tl's logistic regression, not --classifier {})",
+                    args.classifier
+                );
+            }
+        }
+    }
     let train = args.columns.read_train(&args.train, ui)?;
     let counts = train.class_counts();
     let run_cv = args.test.is_none() || args.cv;
@@ -113,21 +149,26 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             ui.warn(w);
         }
     }
-    let vectors = match (&args.vectors, args.features.uses_vectors()) {
+    let vectors = match (&args.vectors, features.uses_vectors()) {
         (Some(path), _) => Some(args.read.open(path, ui)?),
-        (None, true) => bail!(
-            "--features {} needs --vectors FILE (or use --features ngrams)",
-            args.features
-        ),
+        (None, true) => {
+            bail!("--features {features} needs --vectors FILE (or use --features ngrams)")
+        }
         (None, false) => None,
     };
+    let featurizer = args.pooling.featurizer()?;
     let params = args
         .search
         .apply(PipelineParams::default())
-        .features(args.features)
-        .featurizer(args.pooling.featurizer()?)
+        .features(features)
+        .featurizer(featurizer.clone())
         .seed(args.seed);
     params.check()?;
+    let linfa_params = linfa.then(|| {
+        LinfaPipelineParams::new(args.classifier)
+            .featurizer(featurizer)
+            .classifier(LinfaParams::new(args.classifier))
+    });
 
     let coverage = match &vectors {
         Some(v) => {
@@ -143,9 +184,9 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         read: train.stats,
         classes: train.classes.clone(),
         class_counts: counts.clone(),
-        features: args.features.to_string(),
-        pool: args
-            .features
+        features: features.to_string(),
+        classifier: linfa.then_some(args.classifier),
+        pool: features
             .uses_vectors()
             .then(|| args.pooling.pool.to_string()),
         coverage,
@@ -157,15 +198,26 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
 
     if run_cv {
         let spinner = ui.spinner(format!("{}-fold cross-validation", args.folds));
-        let cv = cross_validate(
-            &params,
-            vectors.as_ref(),
-            &train.texts,
-            &train.labels,
-            &train.classes,
-            args.folds,
-            args.seed,
-        )
+        let cv = match (&linfa_params, &vectors) {
+            (Some(lp), Some(v)) => cross_validate_linfa(
+                lp,
+                v,
+                &train.texts,
+                &train.labels,
+                &train.classes,
+                args.folds,
+                args.seed,
+            ),
+            _ => cross_validate(
+                &params,
+                vectors.as_ref(),
+                &train.texts,
+                &train.labels,
+                &train.classes,
+                args.folds,
+                args.seed,
+            ),
+        }
         .with_context(|| {
             format!(
                 "{}: {}-fold cross-validation",
@@ -187,7 +239,23 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     }
 
     let needs_model = args.test.is_some() || args.save.is_some() || args.predict.is_some();
-    if needs_model {
+    if let (Some(lp), Some(v), Some(test_path)) = (&linfa_params, &vectors, &args.test) {
+        let spinner = ui.spinner("fitting on all training texts".into());
+        let model = lp
+            .fit(v, &train.texts, &train.labels, &train.classes)
+            .with_context(|| format!("{}: fitting on all texts", args.train.display()))?;
+        spinner.finish_and_clear();
+        let test = args
+            .columns
+            .read_test(test_path, Some(model.classes()), ui)?;
+        let predicted = model.predict(v, &test.texts)?;
+        report.test = Some(TestReport {
+            file: embed_tl::corpus::source::display_name(test_path),
+            rows: test.texts.len(),
+            read: test.stats,
+            metrics: Metrics::new(&test.labels, &predicted, model.classes().len()),
+        });
+    } else if needs_model {
         let spinner = ui.spinner("fitting on all training texts".into());
         let model = params
             .fit(
@@ -292,6 +360,9 @@ struct Report {
     classes: Vec<String>,
     class_counts: Vec<usize>,
     features: String,
+    /// A linfa classifier (absent: embed-tl's logistic regression).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classifier: Option<Classifier>,
     pool: Option<String>,
     coverage: Option<Coverage>,
     cv: Option<CvReport>,
@@ -340,6 +411,9 @@ impl Report {
             Some(pool) => writeln!(out, "features:  {} (pooling {pool})", self.features)?,
             None => writeln!(out, "features:  {}", self.features)?,
         }
+        if let Some(c) = self.classifier {
+            writeln!(out, "classifier: {}", c.describe())?;
+        }
         if let Some(c) = &self.coverage {
             writeln!(
                 out,
@@ -349,9 +423,13 @@ impl Report {
             )?;
         }
         if let Some(cv) = &self.cv {
+            let within = match self.classifier {
+                Some(c) => format!("{c} with its default settings"),
+                None => "hyperparameters chosen inside each fold".into(),
+            };
             writeln!(
                 out,
-                "\n{}-fold stratified cross-validation (hyperparameters chosen inside each fold):",
+                "\n{}-fold stratified cross-validation ({within}):",
                 cv.folds
             )?;
             writeln!(

@@ -2,11 +2,13 @@
 //! scaler, n-gram vocabulary, hyperparameters, classifier) is refitted on
 //! each fold's training part, so held-out texts never leak into training.
 
+use linfa::ParamGuard;
 use rayon::prelude::*;
 
 use super::{stratified_folds, training_rows, Metrics};
 use crate::error::{Error, Result};
-use crate::pipeline::{GridPoint, PipelineParams, SmallClasses};
+use crate::model::Classifier;
+use crate::pipeline::{GridPoint, LinfaPipelineParams, PipelineParams, SmallClasses};
 use crate::vectors::Vectors;
 
 /// The outcome of k-fold cross-validation.
@@ -85,6 +87,100 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
     k: usize,
     seed: u64,
 ) -> Result<CvReport> {
+    cross_validate_by(
+        texts,
+        labels,
+        classes,
+        k,
+        seed,
+        |train_texts, train_labels, held| {
+            let model = params.fit(vectors, train_texts, train_labels, classes)?;
+            let predicted = model.predict(vectors, held)?;
+            let selection = model.selection();
+            let chosen = GridPoint {
+                c: selection.c,
+                beta: selection.beta,
+                accuracy: selection
+                    .grid
+                    .iter()
+                    .find(|p| p.c == selection.c && p.beta == selection.beta)
+                    .map_or(f64::NAN, |p| p.accuracy),
+            };
+            Ok(FoldFit {
+                predicted,
+                chosen,
+                unconverged: selection.unconverged + usize::from(!model.model().converged()),
+                small: selection.small_classes.clone(),
+            })
+        },
+    )
+}
+
+/// [`cross_validate`] of a linfa classifier on the vector channel
+/// ([`LinfaPipelineParams`]): the same stratified folds for the same labels,
+/// `k` and seed, so its accuracy compares with the default's fold for fold.
+/// Nothing is chosen by inner cross-validation: each fold's
+/// [`CvReport::chosen`] holds the classifier's `C` (NaN for naive Bayes and
+/// the tree), weight 1 and a NaN inner accuracy.
+pub fn cross_validate_linfa<T: AsRef<str> + Sync>(
+    params: &LinfaPipelineParams,
+    vectors: &Vectors,
+    texts: &[T],
+    labels: &[usize],
+    classes: &[String],
+    k: usize,
+    seed: u64,
+) -> Result<CvReport> {
+    let valid = params.check_ref()?;
+    let c = match valid.classifier() {
+        Classifier::LinfaLogistic | Classifier::Svm => valid.c(),
+        _ => f64::NAN,
+    };
+    cross_validate_by(
+        texts,
+        labels,
+        classes,
+        k,
+        seed,
+        |train_texts, train_labels, held| {
+            let model = valid.fit_indexed(vectors, train_texts, train_labels, classes)?;
+            Ok(FoldFit {
+                predicted: model.predict(vectors, held)?,
+                chosen: GridPoint {
+                    c,
+                    beta: 1.0,
+                    accuracy: f64::NAN,
+                },
+                unconverged: 0,
+                small: None,
+            })
+        },
+    )
+}
+
+/// What one fold's model did on its held-out texts.
+struct FoldFit {
+    predicted: Vec<usize>,
+    chosen: GridPoint,
+    unconverged: usize,
+    small: Option<SmallClasses>,
+}
+
+/// The fold loop of every cross-validation: `fit_predict(train texts,
+/// train labels, held-out texts)` fits on one fold's training part and
+/// predicts its held-out part.
+fn cross_validate_by<T, F>(
+    texts: &[T],
+    labels: &[usize],
+    classes: &[String],
+    k: usize,
+    seed: u64,
+    fit_predict: F,
+) -> Result<CvReport>
+where
+    T: AsRef<str> + Sync,
+    F: Fn(&[&str], &[usize], &[&str]) -> Result<FoldFit> + Sync,
+{
     if texts.len() != labels.len() {
         return Err(Error::InvalidInput(format!(
             "{} texts but {} labels",
@@ -144,25 +240,14 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
                     small: None,
                 });
             }
-            let model = params.fit(vectors, &train_texts, &train_labels, classes)?;
-            let predicted = model.predict(vectors, &held_texts)?;
-            let selection = model.selection();
-            let chosen = GridPoint {
-                c: selection.c,
-                beta: selection.beta,
-                accuracy: selection
-                    .grid
-                    .iter()
-                    .find(|p| p.c == selection.c && p.beta == selection.beta)
-                    .map_or(f64::NAN, |p| p.accuracy),
-            };
+            let fit = fit_predict(&train_texts, &train_labels, &held_texts)?;
             Ok(FoldResult {
-                metrics: Metrics::new(&held_labels, &predicted, classes.len()),
-                chosen,
-                unconverged: selection.unconverged + usize::from(!model.model().converged()),
+                metrics: Metrics::new(&held_labels, &fit.predicted, classes.len()),
+                chosen: fit.chosen,
+                unconverged: fit.unconverged,
                 untrained,
                 single_class: false,
-                small: selection.small_classes.clone(),
+                small: fit.small,
             })
         })
         .collect();

@@ -39,7 +39,7 @@ pub use curve::{
     holdout_split, Crossing, CurveParams, CurvePoint, CurveSize, LearningCurve, SkippedSize,
     DEFAULT_SIZES,
 };
-pub use cv::{cross_validate, CvReport};
+pub use cv::{cross_validate, cross_validate_linfa, CvReport};
 pub use draws::DrawTest;
 pub use folds::{stratified_folds, stratified_folds_keeping, training_rows};
 pub use intrinsic::{

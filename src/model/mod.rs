@@ -2,7 +2,8 @@
 //!
 //! Hyperparameters ([`LogisticParams`], a checked consuming builder) are
 //! separate from the fitted model ([`FittedLogistic`]), which alone
-//! predicts and serialises, as in linfa.
+//! predicts and serialises, as in linfa. [`LinfaParams`] fits linfa's own
+//! classifiers ([`Classifier`]) on dense features through linfa's traits.
 //!
 //! ```
 //! use embed_tl::model::{Design, LogisticParams};
@@ -14,9 +15,11 @@
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 
+mod classifier;
 mod design;
 mod lbfgs;
 mod logistic;
 
+pub use classifier::{Classifier, FittedLinfa, LinfaParams, OneVsRest, ValidLinfaParams};
 pub use design::{Csr, Design};
 pub use logistic::{argmax, FittedLogistic, LogisticParams, MAX_C, MAX_WEIGHT};
