@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use embed_tl::corpus::{read_table, Column};
+use embed_tl::corpus::columnar::TableWriter;
+use embed_tl::corpus::{read_table, Column, CorpusFormat};
 use embed_tl::features::{Coverage, FeaturizerParams};
 use embed_tl::pipeline::SavedFeaturizer;
 use embed_tl::pool::PoolParams;
@@ -69,9 +70,15 @@ pub struct EmbedArgs {
     #[arg(long, value_name = "FILE")]
     save_featurizer: Option<PathBuf>,
     /// Where to write: a .csv (id, f0, f1, ...), a .npy (float32 matrix,
-    /// rows in input order), or - for CSV on stdout.
+    /// rows in input order), a .parquet or .arrow/.feather table (the id
+    /// and a `features` column of list<float32>; --wide: f0, f1, ...), or
+    /// - for CSV on stdout.
     #[arg(long, value_name = "FILE", required_unless_present = "save_featurizer")]
     output: Option<PathBuf>,
+    /// Parquet/Arrow output: one float32 column per feature (f0, f1, ...)
+    /// instead of one list column.
+    #[arg(long)]
+    wide: bool,
 }
 
 pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
@@ -93,7 +100,7 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
         check_extension(
             "--output",
             output,
-            &[".csv", ".npy"],
+            &[".csv", ".npy", ".parquet", ".arrow", ".feather", ".ipc"],
             " (or - for CSV on stdout)",
         )?;
     }
@@ -174,6 +181,26 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
                     .with_context(|| format!("writing {}", output.display()))
             })?;
         }
+        Some(output)
+            if matches!(
+                CorpusFormat::from_name(output),
+                Some(CorpusFormat::Parquet | CorpusFormat::Arrow)
+            ) =>
+        {
+            let format = CorpusFormat::from_path(output);
+            let ids: Vec<String> = match &ids {
+                Some(ids) => ids.clone(),
+                None => (1..=texts.len()).map(|i| i.to_string()).collect(),
+            };
+            let id_name = match &id_column {
+                Some(Column::Name(n)) => n.clone(),
+                Some(Column::Index(_)) | None => "row".to_string(),
+            };
+            atomic_write(output, |out| {
+                write_table(out, format, &id_name, &ids, &features, args.wide)
+                    .with_context(|| format!("writing {}", output.display()))
+            })?;
+        }
         Some(output) => {
             let id_name = match &id_column {
                 Some(Column::Name(n)) => n.clone(),
@@ -218,6 +245,57 @@ pub fn run(args: EmbedArgs, ui: Ui) -> Result<()> {
             start.elapsed().as_secs_f64()
         ));
     }
+    Ok(())
+}
+
+/// Features as a Parquet or Arrow table: the ids (strings, as read), then a
+/// `features` list<float32> column, or (`wide`) f0, f1, ... columns.
+fn write_table(
+    out: &mut (dyn Write + Send),
+    format: CorpusFormat,
+    id_name: &str,
+    ids: &[String],
+    features: &ndarray::Array2<f32>,
+    wide: bool,
+) -> Result<()> {
+    use arrow_array::{ArrayRef, Float32Array, ListArray, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    let width = features.ncols();
+    let item = Arc::new(Field::new("item", DataType::Float32, false));
+    let mut fields = vec![Field::new(id_name, DataType::Utf8, false)];
+    if wide {
+        fields.extend((0..width).map(|i| Field::new(format!("f{i}"), DataType::Float32, false)));
+    } else {
+        fields.push(Field::new("features", DataType::List(item.clone()), false));
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let mut writer = TableWriter::new(out, format, schema.clone())?;
+    const ROWS: usize = 8192;
+    for start in (0..ids.len()).step_by(ROWS) {
+        let end = (start + ROWS).min(ids.len());
+        let block = features.slice(ndarray::s![start..end, ..]);
+        let mut columns: Vec<ArrayRef> =
+            vec![Arc::new(StringArray::from(ids[start..end].to_vec()))];
+        if wide {
+            for c in 0..width {
+                columns.push(Arc::new(Float32Array::from(block.column(c).to_vec())));
+            }
+        } else {
+            let values = Float32Array::from(block.iter().copied().collect::<Vec<f32>>());
+            let offsets =
+                arrow_buffer::OffsetBuffer::from_lengths(std::iter::repeat_n(width, end - start));
+            columns.push(Arc::new(ListArray::try_new(
+                item.clone(),
+                offsets,
+                Arc::new(values),
+                None,
+            )?));
+        }
+        writer.write(&RecordBatch::try_new(schema.clone(), columns)?)?;
+    }
+    writer.finish()?;
     Ok(())
 }
 
