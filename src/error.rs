@@ -34,7 +34,23 @@ impl fmt::Display for Location {
     }
 }
 
-/// Everything that can go wrong in `embed_tl`.
+/// Everything that can go wrong in `embed_tl`: a variant per situation a
+/// caller handles differently, each with the data to act on; its message
+/// (`Display`) is the one the command-line tool prints.
+///
+/// ```
+/// use embed_tl::vectors::{Format, Vectors};
+/// use embed_tl::Error;
+///
+/// let vectors = Vectors::read("good 1 0\nbad 0 1\n".as_bytes(), Format::Glove, false)?;
+/// match vectors.similar("great", 1) {
+///     Err(Error::UnknownWord { words, vocabulary, .. }) => {
+///         assert_eq!((words, vocabulary), (vec!["great".to_string()], 2))
+///     }
+///     other => panic!("expected an unknown word, got {other:?}"),
+/// }
+/// # Ok::<(), embed_tl::Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -73,7 +89,69 @@ pub enum Error {
         reason: String,
     },
 
-    /// A caller passed arguments that cannot work (e.g. an unknown word).
+    /// A word has no vector (and, with subwords, no known n-gram either).
+    #[error("'{}' has no vector ({vocabulary} words{})", .words.join("', '"), if *.subwords { ", and no known n-grams" } else { ", no subwords" })]
+    UnknownWord {
+        /// The words without a vector.
+        words: Vec<String>,
+        /// How many words the vectors have.
+        vocabulary: usize,
+        /// Whether the vectors have subwords (n-grams) to build a vector from.
+        subwords: bool,
+    },
+
+    /// The vectors given are not the ones a model or featurizer was fitted
+    /// with (another dimension, vocabulary or content), or none were given
+    /// where they are needed.
+    #[error("{message}")]
+    VectorsMismatch {
+        /// The dimension the model or featurizer was fitted with.
+        expected_dims: usize,
+        /// The dimension of the vectors given; `None` when none were given.
+        found_dims: Option<usize>,
+        /// What differs, for a human.
+        message: String,
+    },
+
+    /// Fewer examples than the task needs.
+    #[error("{message}")]
+    TooFewExamples {
+        /// The class that has too few, or `None` when the count is over
+        /// all classes.
+        class: Option<String>,
+        /// How many there are.
+        found: usize,
+        /// How many are needed.
+        needed: usize,
+        /// The whole story, for a human.
+        message: String,
+    },
+
+    /// Fewer classes than the task needs (a classifier needs 2).
+    #[error("{message}")]
+    TooFewClasses {
+        /// How many classes have examples.
+        found: usize,
+        /// How many are needed.
+        needed: usize,
+        /// The whole story, for a human.
+        message: String,
+    },
+
+    /// The solver failed (diverged): the message says why and what to change.
+    #[error("{message}")]
+    Solver {
+        /// What went wrong, for a human.
+        message: String,
+    },
+
+    /// A parameter or option is out of range or unknown (a number of folds,
+    /// `C`, a pooling name...): fix the settings, not the data.
+    #[error("{0}")]
+    InvalidParameter(String),
+
+    /// Anything else a caller passed that cannot work (texts and labels of
+    /// different lengths, features that are not finite numbers...).
     #[error("{0}")]
     InvalidInput(String),
 }
@@ -155,6 +233,139 @@ mod tests {
                 err.with_path(Path::new("vectors.txt")).to_string(),
                 expected
             );
+        }
+    }
+
+    /// Real failure paths give the variant a caller matches on, with the
+    /// data to act on, and the message the CLI prints.
+    mod variants {
+        use crate::eval::{CurveParams, CurveSize};
+        use crate::features::FeaturizerParams;
+        use crate::pipeline::{FeatureSet, PipelineParams};
+        use crate::vectors::{Format, Vectors};
+        use crate::{Error, Location};
+
+        /// Three 2-d GloVe vectors.
+        fn small_vectors() -> Vectors {
+            let text = "good 1 0\nbad 0 1\nphone 0.5 0.5\n";
+            Vectors::read(text.as_bytes(), Format::Glove, false).unwrap()
+        }
+
+        #[test]
+        fn a_malformed_vector_file_names_the_path_and_line() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("vectors.txt");
+            std::fs::write(&path, "good 1 0\nbad 0 1\nphone 0.5\n").unwrap();
+            let err = Vectors::open(&path).unwrap_err();
+            let message = err.to_string();
+            match err {
+                Error::Malformed {
+                    path: Some(p),
+                    location: Location::Line(3),
+                    ..
+                } => assert_eq!(p, path),
+                other => panic!("not Malformed at line 3: {other:?}"),
+            }
+            assert!(message.contains("vectors.txt: line 3: "), "{message}");
+        }
+
+        #[test]
+        fn a_word_without_a_vector_is_unknown_word() {
+            let v = small_vectors();
+            let err = v.similar("tablet", 2).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "'tablet' has no vector (3 words, no subwords)"
+            );
+            assert!(matches!(
+                err,
+                Error::UnknownWord { ref words, vocabulary: 3, subwords: false } if words == &["tablet"]
+            ));
+            let err = v.analogy("good", "tablet", "pad", 2).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "'tablet', 'pad' has no vector (3 words, no subwords)"
+            );
+            assert!(matches!(err, Error::UnknownWord { ref words, .. } if words.len() == 2));
+        }
+
+        #[test]
+        fn vectors_of_another_dimension_are_a_mismatch() {
+            let texts = ["good phone", "bad phone"];
+            let featurizer = FeaturizerParams::default()
+                .fit(&small_vectors(), &texts)
+                .unwrap();
+            let other = Vectors::read("good 1 0 0\n".as_bytes(), Format::Glove, false).unwrap();
+            let err = featurizer.transform(&other, &texts).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::VectorsMismatch {
+                        expected_dims: 2,
+                        found_dims: Some(3),
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                "the featurizer was fitted on 2-dimensional vectors, these have 3"
+            );
+        }
+
+        #[test]
+        fn one_class_is_too_few_classes() {
+            let classes = ["pos".to_string(), "neg".to_string()];
+            let err = PipelineParams::default()
+                .features(FeatureSet::Ngrams)
+                .fit(None, &["good", "fine", "great"], &[0, 0, 0], &classes)
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::TooFewClasses {
+                        found: 1,
+                        needed: 2,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                "the training texts have 1 class; a classifier needs at least 2"
+            );
+        }
+
+        #[test]
+        fn a_curve_size_beyond_the_pool_is_too_few_examples() {
+            let err = CurveParams::new(PipelineParams::default())
+                .sizes(vec![CurveSize::Count(50)])
+                .plan(&[10, 12])
+                .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::TooFewExamples {
+                        class: None,
+                        found: 22,
+                        needed: 50,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                "size 50 is larger than the training pool (22 examples)"
+            );
+        }
+
+        #[test]
+        fn a_bad_setting_is_invalid_parameter() {
+            let err = "median".parse::<crate::pool::PoolParams>().unwrap_err();
+            assert!(matches!(err, Error::InvalidParameter(_)), "{err:?}");
         }
     }
 

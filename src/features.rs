@@ -259,11 +259,15 @@ impl Featurizer {
 
     fn check(&self, vectors: &Vectors) -> Result<()> {
         if vectors.dims() != self.dims {
-            return Err(Error::InvalidInput(format!(
-                "the featurizer was fitted on {}-dimensional vectors, these have {}",
-                self.dims,
-                vectors.dims()
-            )));
+            return Err(Error::VectorsMismatch {
+                expected_dims: self.dims,
+                found_dims: Some(vectors.dims()),
+                message: format!(
+                    "the featurizer was fitted on {}-dimensional vectors, these have {}",
+                    self.dims,
+                    vectors.dims()
+                ),
+            });
         }
         Ok(())
     }

@@ -78,8 +78,14 @@ fn clear_drop(best: f64, last: f64, validated: usize) -> bool {
 
 /// The model file's format name and version.
 pub const MODEL_FORMAT: &str = "embed-tl-model";
-/// The model file version this build reads and writes.
+/// The model file version this build writes for models with the built-in
+/// tokenizer (the same bytes as before Hugging Face tokenizers existed).
 pub const MODEL_VERSION: u32 = 1;
+/// The version it writes for models whose vector channel splits texts with
+/// a Hugging Face tokenizer (`--tokenizer`): builds that read only version
+/// 1 would ignore the tokenizer and split differently, so they must refuse
+/// it. This build reads both.
+pub const MODEL_VERSION_EXTERNAL_TOKENIZER: u32 = 2;
 
 /// Which features the classifier sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -113,7 +119,7 @@ impl FromStr for FeatureSet {
             "vectors" => Ok(FeatureSet::Vectors),
             "ngrams" => Ok(FeatureSet::Ngrams),
             "both" => Ok(FeatureSet::Both),
-            _ => Err(Error::InvalidInput(format!(
+            _ => Err(Error::InvalidParameter(format!(
                 "unknown feature set '{s}': expected vectors, ngrams or both"
             ))),
         }
@@ -217,23 +223,25 @@ impl PipelineParams {
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
         if self.cs.is_empty() {
-            return Err(Error::InvalidInput("no C candidates".into()));
+            return Err(Error::InvalidParameter("no C candidates".into()));
         }
         if let Some(c) = self.cs.iter().find(|c| !(**c > 0.0 && **c <= MAX_C)) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "C candidate {c} is out of range: expected a number above 0 and at most {MAX_C:e}"
             )));
         }
         if self.betas.is_empty() {
-            return Err(Error::InvalidInput("no beta candidates".into()));
+            return Err(Error::InvalidParameter("no beta candidates".into()));
         }
         if let Some(b) = self.betas.iter().find(|b| !(**b > 0.0 && **b <= MAX_BETA)) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "beta candidate {b} is out of range: expected a number above 0 and at most {MAX_BETA:e}"
             )));
         }
         if self.inner_folds < 2 {
-            return Err(Error::InvalidInput("inner folds must be at least 2".into()));
+            return Err(Error::InvalidParameter(
+                "inner folds must be at least 2".into(),
+            ));
         }
         self.logistic.check()
     }
@@ -265,9 +273,13 @@ impl PipelineParams {
             seen.iter().filter(|&&s| s).count()
         };
         if present < 2 {
-            return Err(Error::InvalidInput(format!(
-                "the training texts have {present} class; a classifier needs at least 2"
-            )));
+            return Err(Error::TooFewClasses {
+                found: present,
+                needed: 2,
+                message: format!(
+                    "the training texts have {present} class; a classifier needs at least 2"
+                ),
+            });
         }
         let vectors = match (self.features.uses_vectors(), vectors) {
             (true, None) => {
@@ -308,9 +320,13 @@ impl PipelineParams {
                 .clone()
                 .c(selection.c)
                 .fit(&design, labels, classes.len(), None)?;
+        let version = match &channels.featurizer {
+            Some(f) if f.tokenizer().external.is_some() => MODEL_VERSION_EXTERNAL_TOKENIZER,
+            _ => MODEL_VERSION,
+        };
         Ok(Pipeline {
             format: MODEL_FORMAT.to_string(),
-            version: MODEL_VERSION,
+            version,
             classes: classes.to_vec(),
             features: self.features,
             channels: Channels {
@@ -473,7 +489,7 @@ impl PipelineParams {
                 _ => Some(p),
             })
             .cloned()
-            .ok_or_else(|| Error::InvalidInput("empty hyperparameter grid".into()))?;
+            .ok_or_else(|| Error::InvalidParameter("empty hyperparameter grid".into()))?;
         Ok(Selection {
             c: best.c,
             beta: best.beta,
@@ -602,10 +618,10 @@ impl Channels {
         }
         let (dense, cols) = match (&self.featurizer, &self.scaler) {
             (Some(f), Some(s)) => {
-                let v = vectors.ok_or_else(|| {
-                    Error::InvalidInput(
-                        "this model needs the word vectors it was trained with".into(),
-                    )
+                let v = vectors.ok_or_else(|| Error::VectorsMismatch {
+                    expected_dims: f.dims(),
+                    found_dims: None,
+                    message: "this model needs the word vectors it was trained with".into(),
                 })?;
                 let mut pooled = f.transform(v, texts)?;
                 s.apply(&mut pooled, beta);
@@ -791,13 +807,17 @@ impl Fingerprint {
         if diffs.is_empty() {
             return Ok(());
         }
-        Err(Error::InvalidInput(format!(
-            "these vectors are not the ones {what} ({} {}-d words, {}): they have {}",
-            self.words,
-            self.dims,
-            self.format,
-            diffs.join(", ")
-        )))
+        Err(Error::VectorsMismatch {
+            expected_dims: self.dims,
+            found_dims: Some(other.dims),
+            message: format!(
+                "these vectors are not the ones {what} ({} {}-d words, {}): they have {}",
+                self.words,
+                self.dims,
+                self.format,
+                diffs.join(", ")
+            ),
+        })
     }
 }
 
@@ -850,10 +870,14 @@ impl Pipeline {
     pub fn check_vectors(&self, vectors: Option<&Vectors>) -> Result<()> {
         match (&self.vectors, vectors) {
             (Some(expected), Some(v)) => expected.check(&Fingerprint::of(v)),
-            (Some(expected), None) => Err(Error::InvalidInput(format!(
-                "this model needs the {}-d word vectors it was trained with ({} words, {})",
-                expected.dims, expected.words, expected.format
-            ))),
+            (Some(expected), None) => Err(Error::VectorsMismatch {
+                expected_dims: expected.dims,
+                found_dims: None,
+                message: format!(
+                    "this model needs the {}-d word vectors it was trained with ({} words, {})",
+                    expected.dims, expected.words, expected.format
+                ),
+            }),
             (None, _) => Ok(()),
         }
     }
@@ -1022,7 +1046,25 @@ impl Pipeline {
                 "not an embed-tl model file",
             ));
         }
-        check_version(&value, MODEL_VERSION, "model")?;
+        match value.get("version").and_then(|v| v.as_u64()) {
+            Some(v)
+                if v == u64::from(MODEL_VERSION)
+                    || v == u64::from(MODEL_VERSION_EXTERNAL_TOKENIZER) => {}
+            Some(v) => {
+                return Err(Error::malformed(
+                    Location::None,
+                    format!(
+                        "model format version {v}; this embed-tl reads versions {MODEL_VERSION} and {MODEL_VERSION_EXTERNAL_TOKENIZER}"
+                    ),
+                ))
+            }
+            None => {
+                return Err(Error::malformed(
+                    Location::None,
+                    "model file has no version",
+                ))
+            }
+        }
         let mut pipeline: Pipeline = serde_json::from_value(value.clone())
             .map_err(|e| Error::malformed(Location::None, format!("damaged model file: {e}")))?;
         // JSON has no NaN nor infinity, but a number too large for an f32

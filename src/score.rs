@@ -202,7 +202,7 @@ impl<'a> Scorer<'a> {
         W: Write,
     {
         if options.top_k > self.pipeline.classes().len() {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "top-k {} is more than the model's {} classes",
                 options.top_k,
                 self.pipeline.classes().len()
@@ -212,7 +212,7 @@ impl<'a> Scorer<'a> {
             options.output_format,
             CorpusFormat::Csv | CorpusFormat::Tsv | CorpusFormat::Jsonl
         ) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "{} is not an output layout: choose csv, tsv or jsonl",
                 options.output_format
             )));

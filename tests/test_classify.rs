@@ -246,8 +246,8 @@ fn bad_inputs_fail_clearly_without_output() {
     )
     .unwrap();
     std::fs::write(
-        d.join("v2.etl"),
-        "{\"format\":\"embed-tl-model\",\"version\":2}",
+        d.join("v3.etl"),
+        "{\"format\":\"embed-tl-model\",\"version\":3}",
     )
     .unwrap();
     let before = files(d);
@@ -317,8 +317,8 @@ fn bad_inputs_fail_clearly_without_output() {
             "truncated.etl: the model file ends early (truncated?)",
         ),
         (
-            predict("v2.etl"),
-            "v2.etl: model format version 2; this embed-tl reads version 1",
+            predict("v3.etl"),
+            "v3.etl: model format version 3; this embed-tl reads versions 1 and 2",
         ),
     ];
     for (args, expected) in cases {

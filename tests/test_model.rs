@@ -158,9 +158,9 @@ fn bad_model_files_get_clear_errors() {
         (b"hello world".to_vec(), "not an embed-tl model (not JSON)"),
         (b"{\"a\": 1}".to_vec(), "not an embed-tl model file"),
         (
-            text.replacen("\"version\":1", "\"version\":2", 1)
+            text.replacen("\"version\":1", "\"version\":3", 1)
                 .into_bytes(),
-            "model format version 2; this embed-tl reads version 1",
+            "model format version 3; this embed-tl reads versions 1 and 2",
         ),
         (
             text.replacen("\"classes\":[", "\"classes\":7,\"x\":[", 1)

@@ -39,7 +39,8 @@ pyo3::create_exception!(
 /// A library error as the Python exception that fits: `OSError` (or its
 /// `FileNotFoundError`, `PermissionError`, `IsADirectoryError` subclasses)
 /// for the operating system's errors, [`MalformedFileError`] (a
-/// `ValueError`) for malformed files, `ValueError` for the rest; the
+/// `ValueError`) for malformed files, `KeyError` for a word without a
+/// vector, `ValueError` for the rest; the
 /// message is the library's (the one the CLI prints).
 fn to_py(err: Error) -> PyErr {
     let message = err.to_string();
@@ -51,6 +52,7 @@ fn to_py(err: Error) -> PyErr {
             _ => PyOSError::new_err(message),
         },
         Error::Malformed { .. } => MalformedFileError::new_err(message),
+        Error::UnknownWord { .. } => PyKeyError::new_err(message),
         _ => PyValueError::new_err(message),
     }
 }
@@ -320,11 +322,7 @@ impl PyVectors {
         c: &str,
         k: usize,
     ) -> PyResult<Vec<(String, f32)>> {
-        py.detach(|| self.inner.analogy(a, b, c, k))
-            .map_err(|e| match e {
-                Error::InvalidInput(message) => PyKeyError::new_err(message),
-                other => to_py(other),
-            })
+        py.detach(|| self.inner.analogy(a, b, c, k)).map_err(to_py)
     }
 
     /// What identifies these vectors (shape and hashes of sampled rows),

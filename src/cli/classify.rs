@@ -125,14 +125,17 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         .search
         .apply(PipelineParams::default())
         .features(args.features)
-        .featurizer(args.pooling.featurizer())
+        .featurizer(args.pooling.featurizer()?)
         .seed(args.seed);
     params.check()?;
 
-    let coverage = vectors.as_ref().map(|v| {
-        let tokenizer = embed_tl::text::Tokenizer::for_vectors(v);
-        Coverage::measure(v, &tokenizer, &train.texts)
-    });
+    let coverage = match &vectors {
+        Some(v) => {
+            let tokenizer = args.pooling.tokenizer(v)?;
+            Some(Coverage::measure(v, &tokenizer, &train.texts))
+        }
+        None => None,
+    };
 
     let mut report = Report {
         train: embed_tl::corpus::source::display_name(&args.train),

@@ -266,7 +266,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
     let pipeline = args
         .search
         .apply(PipelineParams::default())
-        .featurizer(args.pooling.featurizer())
+        .featurizer(args.pooling.featurizer()?)
         .seed(args.seed);
     if !(args.margin >= 0.0 && args.margin.is_finite()) {
         bail!(
@@ -328,7 +328,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
             vectors.dims(),
             vectors.format()
         ));
-        let tokenizer = embed_tl::text::Tokenizer::for_vectors(&vectors);
+        let tokenizer = args.pooling.tokenizer(&vectors)?;
         files.push(FileSummary {
             file: path.display().to_string(),
             format: vectors.format(),

@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use embed_tl::corpus::stream::{Limits, MultiLabel, ReadStats};
 use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, Labelled};
@@ -12,6 +13,7 @@ use embed_tl::features::FeaturizerParams;
 use embed_tl::model::LogisticParams;
 use embed_tl::pipeline::PipelineParams;
 use embed_tl::pool::PoolParams;
+use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale, Vectors};
 
 mod classify;
@@ -296,14 +298,35 @@ pub struct PoolArgs {
     /// Pool unit-length word vectors instead of the file's originals.
     #[arg(long)]
     pub unit: bool,
+    /// A Hugging Face tokenizer.json to split texts for the vector channel
+    /// instead of the built-in tokenizer (for vectors trained on its
+    /// tokens); saved in the model. The n-gram channel keeps its own.
+    #[arg(long, value_name = "FILE")]
+    pub tokenizer: Option<std::path::PathBuf>,
 }
 
 impl PoolArgs {
     /// The featurizer settings these flags ask for.
-    pub fn featurizer(&self) -> FeaturizerParams {
-        FeaturizerParams::default()
+    pub fn featurizer(&self) -> anyhow::Result<FeaturizerParams> {
+        let params = FeaturizerParams::default()
             .pool(self.pool.clone())
-            .scale(self.scale())
+            .scale(self.scale());
+        Ok(match self.external_tokenizer()? {
+            Some(tokenizer) => params.tokenizer(tokenizer),
+            None => params,
+        })
+    }
+
+    /// The tokenizer of the vector channel: `--tokenizer`'s, else the one
+    /// matched to `vectors`.
+    pub fn tokenizer(&self, vectors: &embed_tl::Vectors) -> anyhow::Result<Tokenizer> {
+        Ok(self
+            .external_tokenizer()?
+            .unwrap_or_else(|| Tokenizer::for_vectors(vectors)))
+    }
+
+    fn external_tokenizer(&self) -> anyhow::Result<Option<Tokenizer>> {
+        external_tokenizer(self.tokenizer.as_deref())
     }
 
     /// The scale of the word vectors pooled.
@@ -323,6 +346,16 @@ impl PoolArgs {
             "original"
         }
     }
+}
+
+/// The tokenizer of a `--tokenizer FILE` flag, if given.
+pub fn external_tokenizer(path: Option<&std::path::Path>) -> anyhow::Result<Option<Tokenizer>> {
+    let Some(path) = path else { return Ok(None) };
+    let external = embed_tl::text::HfTokenizer::open(path).context("--tokenizer")?;
+    Ok(Some(Tokenizer {
+        external: Some(external),
+        ..Tokenizer::default()
+    }))
 }
 
 /// The search over hyperparameters inside every fit, shared by

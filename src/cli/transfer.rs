@@ -145,7 +145,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     let pipeline = args
         .search
         .apply(PipelineParams::default())
-        .featurizer(args.pooling.featurizer())
+        .featurizer(args.pooling.featurizer()?)
         .seed(args.seed);
     let compare = TransferParams::new(pipeline.clone())
         .folds(args.folds)
@@ -226,7 +226,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
     };
 
     let vectors = args.read.open(&args.vectors, ui)?;
-    let tokenizer = embed_tl::text::Tokenizer::for_vectors(&vectors);
+    let tokenizer = args.pooling.tokenizer(&vectors)?;
     let coverage = Coverage::measure(&vectors, &tokenizer, &train.texts);
     let test_coverage = test
         .as_ref()

@@ -11,8 +11,7 @@
 //!     ("id", Arc::new(Int64Array::from(vec![7, 9])) as _),
 //!     ("text", Arc::new(StringArray::from(vec!["great phone", "it broke"])) as _),
 //! ])?;
-//! let dir = tempfile::tempdir()?;
-//! let path = dir.path().join("texts.parquet");
+//! let path = std::env::temp_dir().join(format!("embed-tl-doc-{}.parquet", std::process::id()));
 //! let mut writer = TableWriter::new(std::fs::File::create(&path)?, CorpusFormat::Parquet, batch.schema())?;
 //! writer.write(&batch)?;
 //! writer.finish()?;
@@ -21,6 +20,7 @@
 //! assert_eq!(reader.column_names(), ["id", "text"]);
 //! let read = reader.next_batch()?.unwrap();
 //! assert_eq!(read, batch);
+//! # std::fs::remove_file(&path)?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!

@@ -438,13 +438,13 @@ pub fn read_labelled_opts(
     let shown = source::display_name(path);
     let named = |e: Error| e.with_path(Path::new(&shown));
     if text == label {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::InvalidParameter(format!(
             "the text and the label are the same column ({text}): choose two columns"
         )));
     }
     let layout = options.layout(path);
     if !layout.format.has_labels() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::InvalidParameter(format!(
             "{shown}: read as {}, which has no labels: give labelled data as csv, tsv, jsonl or fasttext (--input-format)",
             layout.format
         )));

@@ -347,7 +347,7 @@ impl<R: Read> RowReader<R> {
                     .iter()
                     .map(|c| match c {
                         Column::Name(name) => Ok(name.clone()),
-                        Column::Index(i) => Err(Error::InvalidInput(format!(
+                        Column::Index(i) => Err(Error::InvalidParameter(format!(
                             "JSONL fields are chosen by name, not index (#{i})"
                         ))),
                     })
@@ -429,7 +429,7 @@ impl<R: Read> RowReader<R> {
                         .iter()
                         .map(|c| match c {
                             Column::Name(name) => Ok(name.clone()),
-                            Column::Index(i) => Err(Error::InvalidInput(format!(
+                            Column::Index(i) => Err(Error::InvalidParameter(format!(
                                 "JSONL fields are chosen by name, not index (#{i})"
                             ))),
                         })
@@ -450,7 +450,7 @@ impl<R: Read> RowReader<R> {
                                 self.width - 1
                             ),
                         )),
-                        Column::Name(name) => Err(Error::InvalidInput(format!(
+                        Column::Name(name) => Err(Error::InvalidParameter(format!(
                             "column '{name}': without a header (--no-header) columns are chosen by 0-based index, e.g. 0"
                         ))),
                     })
@@ -473,7 +473,7 @@ impl<R: Read> RowReader<R> {
                             } else {
                                 "two columns, 'label' (0) and 'text' (1)".to_string()
                             };
-                            Error::InvalidInput(format!(
+                            Error::InvalidParameter(format!(
                                 "no column {c}: the {format} format has {has}"
                             ))
                         })

@@ -225,7 +225,7 @@ impl VectorsComparison {
     pub fn svg(&self, names: &[String], title: &str) -> Result<String> {
         let n = names.len();
         if n == 0 || self.channels.iter().any(|c| c.models.len() != n) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "{n} names for a comparison of {} files",
                 self.channels.first().map_or(0, |c| c.models.len())
             )));

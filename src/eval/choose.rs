@@ -125,30 +125,30 @@ impl CompareParams {
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
         if self.folds < 2 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "need at least 2 folds, got {}",
                 self.folds
             )));
         }
         if self.repeats < 1 {
-            return Err(Error::InvalidInput("need at least 1 repeat".into()));
+            return Err(Error::InvalidParameter("need at least 1 repeat".into()));
         }
         if self.folds * self.repeats < 2 {
-            return Err(Error::InvalidInput(
+            return Err(Error::InvalidParameter(
                 "a paired test needs at least 2 folds in all".into(),
             ));
         }
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "the confidence level must be between 0 and 1, got {}",
                 self.confidence
             )));
         }
         if self.features.is_empty() {
-            return Err(Error::InvalidInput("no feature set to compare".into()));
+            return Err(Error::InvalidParameter("no feature set to compare".into()));
         }
         if let Some(f) = self.features.iter().find(|f| !f.uses_vectors()) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "feature set '{f}' does not use the vectors: nothing to compare between files"
             )));
         }
@@ -173,7 +173,7 @@ impl CompareParams {
     ) -> Result<VectorsComparison> {
         self.check()?;
         if vectors.len() < 2 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "a comparison needs at least 2 vector files, got {}",
                 vectors.len()
             )));

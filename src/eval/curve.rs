@@ -74,7 +74,7 @@ impl FromStr for CurveSize {
         }
         match s.trim().parse::<usize>() {
             Ok(n) if n > 0 => Ok(CurveSize::Count(n)),
-            _ => Err(Error::InvalidInput(format!(
+            _ => Err(Error::InvalidParameter(format!(
                 "'{s}' is not a size: expected a positive number or 'all'"
             ))),
         }
@@ -148,15 +148,19 @@ impl CurveParams {
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
         if self.draws < 1 {
-            return Err(Error::InvalidInput("need at least 1 draw per size".into()));
+            return Err(Error::InvalidParameter(
+                "need at least 1 draw per size".into(),
+            ));
         }
         if self.min_per_class < 2 {
-            return Err(Error::InvalidInput(
+            return Err(Error::InvalidParameter(
                 "each class needs at least 2 examples per draw".into(),
             ));
         }
         if matches!(&self.sizes, Some(s) if s.is_empty()) {
-            return Err(Error::InvalidInput("no learning-curve sizes given".into()));
+            return Err(Error::InvalidParameter(
+                "no learning-curve sizes given".into(),
+            ));
         }
         self.pipeline.check()
     }
@@ -169,9 +173,11 @@ impl CurveParams {
         let pool: usize = counts.iter().sum();
         let m = self.min_per_class;
         if counts.len() < 2 {
-            return Err(Error::InvalidInput(
-                "a learning curve needs at least 2 classes".into(),
-            ));
+            return Err(Error::TooFewClasses {
+                found: counts.len(),
+                needed: 2,
+                message: "a learning curve needs at least 2 classes".into(),
+            });
         }
         // A class with fewer than m examples in the pool is drawn whole
         // into every draw (see `quotas`): it is not a reason to fail.
@@ -202,12 +208,17 @@ impl CurveParams {
                         CurveSize::Count(s) => s,
                     };
                     if s > pool {
-                        return Err(Error::InvalidInput(format!(
-                            "size {s} is larger than the training pool ({pool} examples)"
-                        )));
+                        return Err(Error::TooFewExamples {
+                            class: None,
+                            found: pool,
+                            needed: s,
+                            message: format!(
+                                "size {s} is larger than the training pool ({pool} examples)"
+                            ),
+                        });
                     }
                     if s < least {
-                        return Err(Error::InvalidInput(format!(
+                        return Err(Error::InvalidParameter(format!(
                             "size {s} is too small: each draw needs at least {m} examples of each of the {} classes, {least} in all",
                             counts.len()
                         )));
@@ -283,9 +294,12 @@ impl CurveParams {
             ));
         }
         if eval_texts.is_empty() {
-            return Err(Error::InvalidInput(
-                "the learning curve needs texts to evaluate on".into(),
-            ));
+            return Err(Error::TooFewExamples {
+                class: None,
+                found: 0,
+                needed: 1,
+                message: "the learning curve needs texts to evaluate on".into(),
+            });
         }
         if let Some(&bad) = pool_labels
             .iter()
@@ -533,7 +547,7 @@ impl LearningCurve {
         let (pa, pb) = match (self.point(size, a), self.point(size, b)) {
             (Some(pa), Some(pb)) => (pa, pb),
             _ => {
-                return Err(Error::InvalidInput(format!(
+                return Err(Error::InvalidParameter(format!(
                     "the learning curve has no size {size} for {a} and {b}"
                 )))
             }

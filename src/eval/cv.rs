@@ -103,9 +103,11 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
         .collect();
     let present = counts.iter().filter(|&&n| n > 0).count();
     if present < 2 {
-        return Err(Error::InvalidInput(format!(
-            "the texts have {present} class; a classifier needs at least 2"
-        )));
+        return Err(Error::TooFewClasses {
+            found: present,
+            needed: 2,
+            message: format!("the texts have {present} class; a classifier needs at least 2"),
+        });
     }
     let small_classes: Vec<(usize, usize)> = counts
         .iter()

@@ -76,14 +76,19 @@ impl DrawTest {
         let draws = diffs.len();
         let texts = diffs.first().map_or(0, Vec::len);
         if draws == 0 {
-            return Err(Error::InvalidInput(
+            return Err(Error::InvalidParameter(
                 "a paired comparison needs at least 1 draw".into(),
             ));
         }
         if texts < 2 {
-            return Err(Error::InvalidInput(format!(
-                "a paired comparison needs at least 2 evaluation texts, got {texts}"
-            )));
+            return Err(Error::TooFewExamples {
+                class: None,
+                found: texts,
+                needed: 2,
+                message: format!(
+                    "a paired comparison needs at least 2 evaluation texts, got {texts}"
+                ),
+            });
         }
         if let Some((j, d)) = diffs.iter().enumerate().find(|(_, d)| d.len() != texts) {
             return Err(Error::InvalidInput(format!(
@@ -97,7 +102,7 @@ impl DrawTest {
             ));
         }
         if !(confidence > 0.0 && confidence < 1.0) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "the confidence level must be between 0 and 1, got {confidence}"
             )));
         }

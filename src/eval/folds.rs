@@ -34,7 +34,7 @@ pub fn stratified_folds_keeping(
     keep: impl Fn(usize) -> bool,
 ) -> Result<Vec<Vec<usize>>> {
     if k < 2 {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::InvalidParameter(format!(
             "need at least 2 folds, got {k}"
         )));
     }

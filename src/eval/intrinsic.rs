@@ -380,7 +380,7 @@ impl IntrinsicParams {
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
         if self.restrict_vocab == 0 {
-            return Err(Error::InvalidInput(
+            return Err(Error::InvalidParameter(
                 "restrict_vocab must be at least 1".into(),
             ));
         }

@@ -146,16 +146,16 @@ impl TransferParams {
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
         if self.folds < 2 {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "need at least 2 folds, got {}",
                 self.folds
             )));
         }
         if self.repeats < 1 {
-            return Err(Error::InvalidInput("need at least 1 repeat".into()));
+            return Err(Error::InvalidParameter("need at least 1 repeat".into()));
         }
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "the confidence level must be between 0 and 1, got {}",
                 self.confidence
             )));
@@ -178,7 +178,7 @@ impl TransferParams {
     ) -> Result<Comparison> {
         self.check()?;
         if self.folds * self.repeats < 2 {
-            return Err(Error::InvalidInput(
+            return Err(Error::InvalidParameter(
                 "a paired test needs at least 2 folds in all".into(),
             ));
         }

@@ -92,18 +92,18 @@ impl LogisticParams {
     /// Fail on settings that cannot work.
     pub fn check(&self) -> Result<()> {
         if !(self.c > 0.0 && self.c <= MAX_C) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::InvalidParameter(format!(
                 "C must be a number above 0 and at most {MAX_C:e}, got {}",
                 self.c
             )));
         }
         if self.max_iterations == 0 {
-            return Err(Error::InvalidInput(
+            return Err(Error::InvalidParameter(
                 "max_iterations must be at least 1".into(),
             ));
         }
         if self.tolerance.is_nan() || self.tolerance <= 0.0 {
-            return Err(Error::InvalidInput("tolerance must be positive".into()));
+            return Err(Error::InvalidParameter("tolerance must be positive".into()));
         }
         Ok(())
     }
@@ -120,9 +120,11 @@ impl LogisticParams {
     ) -> Result<FittedLogistic> {
         self.check()?;
         if classes < 2 {
-            return Err(Error::InvalidInput(format!(
-                "need at least 2 classes, got {classes}"
-            )));
+            return Err(Error::TooFewClasses {
+                found: classes,
+                needed: 2,
+                message: format!("need at least 2 classes, got {classes}"),
+            });
         }
         if y.len() != x.rows() || y.is_empty() {
             return Err(Error::InvalidInput(format!(
@@ -160,10 +162,12 @@ impl LogisticParams {
             .enumerate()
             .find(|(_, w)| !w.is_finite() || w.abs() > MAX_WEIGHT)
         {
-            return Err(Error::InvalidInput(format!(
-                "logistic regression: weight {j} grew to {w:e}, beyond {MAX_WEIGHT:e}: the features are badly scaled or C ({}) too large",
-                self.c
-            )));
+            return Err(Error::Solver {
+                message: format!(
+                    "logistic regression: weight {j} grew to {w:e}, beyond {MAX_WEIGHT:e}: the features are badly scaled or C ({}) too large",
+                    self.c
+                ),
+            });
         }
         Ok(FittedLogistic {
             classes,

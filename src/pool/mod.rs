@@ -272,7 +272,7 @@ impl FromStr for PoolParams {
         };
         let no_arg = |p: PoolParams| match arg {
             None => Ok(p),
-            Some(_) => Err(Error::InvalidInput(format!(
+            Some(_) => Err(Error::InvalidParameter(format!(
                 "pooling '{name}' takes no ':' argument"
             ))),
         };
@@ -290,7 +290,7 @@ impl FromStr for PoolParams {
                         .collect::<Result<Vec<Power>, Error>>()?,
                 };
                 if powers.is_empty() {
-                    return Err(Error::InvalidInput(
+                    return Err(Error::InvalidParameter(
                         "pmeans needs at least one power".into(),
                     ));
                 }
@@ -304,14 +304,14 @@ impl FromStr for PoolParams {
                         .ok()
                         .filter(|a| *a > 0.0 && a.is_finite())
                         .ok_or_else(|| {
-                            Error::InvalidInput(format!(
+                            Error::InvalidParameter(format!(
                                 "sif:{a}: expected a positive number, e.g. sif:0.001"
                             ))
                         })?,
                 };
                 Ok(PoolParams::Sif { a })
             }
-            _ => Err(Error::InvalidInput(format!(
+            _ => Err(Error::InvalidParameter(format!(
                 "unknown pooling '{s}': expected mean, max, min, pmeans[:POWERS], idf or sif[:A]"
             ))),
         }

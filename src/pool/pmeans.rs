@@ -33,7 +33,7 @@ impl FromStr for Power {
             "max" => Ok(Power::Max),
             _ => match s.parse::<u32>() {
                 Ok(p) if p >= 3 && p % 2 == 1 => Ok(Power::Odd(p)),
-                _ => Err(Error::InvalidInput(format!(
+                _ => Err(Error::InvalidParameter(format!(
                     "power '{s}': expected min, mean, max or an odd integer >= 3"
                 ))),
             },

@@ -23,6 +23,10 @@ use unicode_normalization::{is_nfkc_quick, IsNormalized};
 
 use crate::vectors::Vectors;
 
+mod pipeline;
+
+pub use pipeline::{HfTokenizer, Pipeline};
+
 /// Splits text into word tokens. Saved with a fitted featurizer.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tokenizer {
@@ -34,6 +38,12 @@ pub struct Tokenizer {
     /// Split English clitics the Penn Treebank way (`don't` → `do n't`,
     /// `we're` → `we 're`). Default: true.
     pub split_clitics: bool,
+    /// A Hugging Face tokenizer used instead of the rules above (for
+    /// vectors trained on its tokens; `--tokenizer tokenizer.json`).
+    /// Default: none. Saved only when set, so models without one keep
+    /// their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<HfTokenizer>,
 }
 
 impl Default for Tokenizer {
@@ -42,6 +52,7 @@ impl Default for Tokenizer {
             lowercase: false,
             split_punctuation: true,
             split_clitics: true,
+            external: None,
         }
     }
 }
@@ -57,6 +68,7 @@ impl Tokenizer {
             lowercase: false,
             split_punctuation: false,
             split_clitics: false,
+            external: None,
         }
     }
 
@@ -80,6 +92,10 @@ impl Tokenizer {
     /// Call `f` on each token of `text` without allocating per token;
     /// `scratch` holds the normalised text and is reused between calls.
     pub fn for_each_token(&self, text: &str, scratch: &mut String, mut f: impl FnMut(&str)) {
+        if let Some(external) = &self.external {
+            external.for_each_token(text, f);
+            return;
+        }
         normalize_into(text, self.lowercase, scratch);
         let text = scratch.as_str();
         if !self.split_punctuation {

@@ -171,7 +171,7 @@ impl FromStr for Encoding {
             .into_iter()
             .find(|e| e.aliases().contains(&wanted.as_str()))
             .ok_or_else(|| {
-                Error::InvalidInput(format!(
+                Error::InvalidParameter(format!(
                     "unknown vector encoding '{s}': expected one of {}",
                     Encoding::supported()
                 ))

@@ -153,7 +153,7 @@ impl FromStr for Format {
             .find(|f| f.aliases().contains(&wanted.as_str()))
             .ok_or_else(|| {
                 let names: Vec<_> = Format::ALL.iter().map(|f| f.aliases().join("|")).collect();
-                Error::InvalidInput(format!(
+                Error::InvalidParameter(format!(
                     "unknown vector format '{s}': expected one of {}",
                     names.join(", ")
                 ))
@@ -621,7 +621,7 @@ impl Vectors {
     pub fn similar(&self, word: &str, k: usize) -> Result<Vec<(String, f32)>> {
         let query = self
             .embedding(word, Scale::Unit)
-            .ok_or_else(|| self.unknown_word(word))?;
+            .ok_or_else(|| self.unknown_word(&[word]))?;
         Ok(self.nearest(&query, k, &[word]))
     }
 
@@ -636,7 +636,7 @@ impl Vectors {
             .filter(|w| self.embedding(w, Scale::Unit).is_none())
             .collect();
         if !missing.is_empty() {
-            return Err(self.unknown_word(&missing.join("', '")));
+            return Err(self.unknown_word(&missing));
         }
         let unit = |w: &str| self.embedding(w, Scale::Unit).unwrap_or_default();
         let (va, vb, vc) = (unit(a), unit(b), unit(c));
@@ -678,16 +678,12 @@ impl Vectors {
             .collect()
     }
 
-    fn unknown_word(&self, word: &str) -> Error {
-        Error::InvalidInput(format!(
-            "'{word}' has no vector ({} words{})",
-            self.len(),
-            if self.has_subwords() {
-                ", and no known n-grams"
-            } else {
-                ", no subwords"
-            }
-        ))
+    fn unknown_word(&self, words: &[&str]) -> Error {
+        Error::UnknownWord {
+            words: words.iter().map(|w| w.to_string()).collect(),
+            vocabulary: self.len(),
+            subwords: self.has_subwords(),
+        }
     }
 
     /// Write the vectors in `format`: exactly the f32 values read, bit for
@@ -704,7 +700,7 @@ impl Vectors {
     /// ([`Vectors::check_writable`]).
     pub fn write<W: Write + Seek>(&self, out: W, format: Format) -> Result<()> {
         if format == Format::FastText {
-            return Err(Error::InvalidInput(
+            return Err(Error::InvalidParameter(
                 "writing fastText .bin is not supported: write fifu to keep subwords".into(),
             ));
         }
