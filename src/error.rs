@@ -19,6 +19,8 @@ pub enum Location {
     Line(u64),
     /// A 0-based byte offset in a binary input.
     Byte(u64),
+    /// A 1-based row number in a table (Parquet, Arrow).
+    Row(u64),
 }
 
 impl fmt::Display for Location {
@@ -27,6 +29,7 @@ impl fmt::Display for Location {
             Location::None => Ok(()),
             Location::Line(line) => write!(f, "line {line}: "),
             Location::Byte(offset) => write!(f, "byte {offset}: "),
+            Location::Row(row) => write!(f, "row {row}: "),
         }
     }
 }

@@ -835,6 +835,12 @@ impl Fingerprint {
 
     /// Ok when `other` is the same set of vectors; else what differs.
     pub fn check(&self, other: &Fingerprint) -> Result<()> {
+        self.check_for(other, "the model was trained with")
+    }
+
+    /// [`Fingerprint::check`], the error saying what the vectors were for
+    /// ("the model was trained with", "the featurizer was fitted on").
+    fn check_for(&self, other: &Fingerprint, what: &str) -> Result<()> {
         let mut diffs = Vec::new();
         if self.dims != other.dims {
             diffs.push(format!("{} dimensions, not {}", other.dims, self.dims));
@@ -866,7 +872,7 @@ impl Fingerprint {
             expected_dims: self.dims,
             found_dims: Some(other.dims),
             message: format!(
-                "these vectors are not the ones the model was trained with ({} {}-d words, {}): they have {}",
+                "these vectors are not the ones {what} ({} {}-d words, {}): they have {}",
                 self.words,
                 self.dims,
                 self.format,
@@ -1094,22 +1100,7 @@ impl Pipeline {
     pub fn load<R: Read>(mut input: R) -> Result<Pipeline> {
         let mut bytes = Vec::new();
         input.read_to_end(&mut bytes)?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(Error::malformed(
-                Location::None,
-                "empty file: not an embed-tl model",
-            ));
-        }
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            if e.is_eof() {
-                Error::malformed(Location::None, "the model file ends early (truncated?)")
-            } else {
-                Error::malformed(
-                    Location::Line(e.line() as u64),
-                    "not an embed-tl model (not JSON)",
-                )
-            }
-        })?;
+        let value = parse_saved(&bytes, "model")?;
         if value.get("format").and_then(|f| f.as_str()) != Some(MODEL_FORMAT) {
             return Err(Error::malformed(
                 Location::None,
@@ -1155,6 +1146,175 @@ impl Pipeline {
             .check_values()
             .map_err(|e| Error::malformed(Location::None, e))?;
         Ok(pipeline)
+    }
+}
+
+/// The JSON of a saved file (`kind`: "model", "featurizer"), or an error
+/// saying it is empty, truncated or not JSON.
+fn parse_saved(bytes: &[u8], kind: &str) -> Result<serde_json::Value> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::malformed(
+            Location::None,
+            format!("empty file: not an embed-tl {kind}"),
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_eof() {
+            Error::malformed(
+                Location::None,
+                format!("the {kind} file ends early (truncated?)"),
+            )
+        } else {
+            Error::malformed(
+                Location::Line(e.line() as u64),
+                format!("not an embed-tl {kind} (not JSON)"),
+            )
+        }
+    })
+}
+
+/// Ok when the saved file's `version` is the one this build reads.
+fn check_version(value: &serde_json::Value, version: u32, kind: &str) -> Result<()> {
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(version) => Ok(()),
+        Some(v) => Err(Error::malformed(
+            Location::None,
+            format!("{kind} format version {v}; this embed-tl reads version {version}"),
+        )),
+        None => Err(Error::malformed(
+            Location::None,
+            format!("{kind} file has no version"),
+        )),
+    }
+}
+
+/// The featurizer file's format name.
+pub const FEATURIZER_FORMAT: &str = "embed-tl-featurizer";
+/// The featurizer file version this build reads and writes.
+pub const FEATURIZER_VERSION: u32 = 1;
+
+/// A fitted featurizer saved on its own, with the fingerprint of the
+/// vectors it was fitted on: what `embed --save-featurizer` writes and
+/// `embed --featurizer` reads, so that texts featurised in separate runs
+/// (the partitions of a big corpus) get the features one run would give,
+/// IDF weights and SIF's component included.
+///
+/// ```
+/// use embed_tl::features::FeaturizerParams;
+/// use embed_tl::pipeline::SavedFeaturizer;
+/// use embed_tl::pool::PoolParams;
+/// use embed_tl::Vectors;
+///
+/// let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu")?;
+/// let texts = ["A great little phone.", "Battery died after a week.", "Great value!"];
+/// let fitted = FeaturizerParams::default().pool(PoolParams::Idf).fit(&vectors, &texts)?;
+/// let mut file = Vec::new();
+/// SavedFeaturizer::new(fitted.clone(), &vectors).save(&mut file)?;
+/// let loaded = SavedFeaturizer::load(&file[..])?;
+/// loaded.check_vectors(&vectors)?;
+/// assert_eq!(loaded.featurizer(), &fitted);
+/// # Ok::<(), embed_tl::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SavedFeaturizer {
+    format: String,
+    version: u32,
+    featurizer: Featurizer,
+    vectors: Fingerprint,
+}
+
+impl SavedFeaturizer {
+    /// `featurizer`, fitted on `vectors`, ready to save.
+    pub fn new(featurizer: Featurizer, vectors: &Vectors) -> SavedFeaturizer {
+        SavedFeaturizer {
+            format: FEATURIZER_FORMAT.into(),
+            version: FEATURIZER_VERSION,
+            featurizer,
+            vectors: Fingerprint::of(vectors),
+        }
+    }
+
+    /// The vector channel of a model: its featurizer and the fingerprint
+    /// of its training vectors; an error for an n-gram model.
+    pub fn from_model(model: &Pipeline) -> Result<SavedFeaturizer> {
+        match (model.featurizer(), model.fingerprint()) {
+            (Some(f), Some(v)) => Ok(SavedFeaturizer {
+                format: FEATURIZER_FORMAT.into(),
+                version: FEATURIZER_VERSION,
+                featurizer: f.clone(),
+                vectors: v.clone(),
+            }),
+            _ => Err(Error::InvalidInput(format!(
+                "the model has no word-vector featurizer (its features are '{}'): \
+                 train it with --features vectors or both",
+                model.features()
+            ))),
+        }
+    }
+
+    /// The fitted featurizer.
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.featurizer
+    }
+
+    /// The fingerprint of the vectors it was fitted on.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.vectors
+    }
+
+    /// Ok when `vectors` are the ones it was fitted on; else what differs.
+    pub fn check_vectors(&self, vectors: &Vectors) -> Result<()> {
+        self.vectors
+            .check_for(&Fingerprint::of(vectors), "the featurizer was fitted on")
+    }
+
+    /// Write it as JSON.
+    pub fn save<W: Write>(&self, mut out: W) -> Result<()> {
+        serde_json::to_writer(&mut out, self).map_err(|e| Error::io(std::io::Error::other(e)))?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Read a featurizer file written by [`SavedFeaturizer::save`], or a
+    /// model file written by [`Pipeline::save`] (its vector channel, as
+    /// [`SavedFeaturizer::from_model`]). A truncated or damaged file, a
+    /// file of another version or of another kind is an error.
+    pub fn load<R: Read>(mut input: R) -> Result<SavedFeaturizer> {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes)?;
+        let value = parse_saved(&bytes, "featurizer")?;
+        match value.get("format").and_then(|f| f.as_str()) {
+            Some(MODEL_FORMAT) => return SavedFeaturizer::from_model(&Pipeline::load(&bytes[..])?),
+            Some(FEATURIZER_FORMAT) => {}
+            _ => {
+                return Err(Error::malformed(
+                    Location::None,
+                    "not an embed-tl featurizer or model file",
+                ))
+            }
+        }
+        check_version(&value, FEATURIZER_VERSION, "featurizer")?;
+        let damaged =
+            |e: String| Error::malformed(Location::None, format!("damaged featurizer file: {e}"));
+        let saved: SavedFeaturizer =
+            serde_json::from_value(value.clone()).map_err(|e| damaged(e.to_string()))?;
+        let reread = serde_json::to_value(&saved).map_err(|e| damaged(e.to_string()))?;
+        if let Some((path, number)) = overflowed(&value, &reread, String::new()) {
+            return Err(Error::malformed(
+                Location::None,
+                format!("{path} is {number}: expected a finite number that fits its field"),
+            ));
+        }
+        saved.featurizer.check_loaded().map_err(damaged)?;
+        if saved.featurizer.dims() != saved.vectors.dims {
+            return Err(damaged(format!(
+                "a {}-d featurizer for {}-d vectors",
+                saved.featurizer.dims(),
+                saved.vectors.dims
+            )));
+        }
+        Ok(saved)
     }
 }
 

@@ -34,6 +34,10 @@
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 
+mod table;
+
+pub use table::TableInput;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::mpsc;
@@ -85,6 +89,9 @@ pub struct ScoreOptions {
     /// Chunks read but not yet written, at most (default: twice the
     /// rayon threads, plus two).
     pub in_flight: usize,
+    /// Arrow output ([`CorpusFormat::Arrow`]) in the IPC stream format,
+    /// which a pipe can take, instead of the file format (default false).
+    pub arrow_stream: bool,
 }
 
 impl Default for ScoreOptions {
@@ -103,6 +110,7 @@ impl Default for ScoreOptions {
             limits: Limits::default(),
             chunk_rows: 4096,
             in_flight: 2 * rayon::current_num_threads() + 2,
+            arrow_stream: false,
         }
     }
 }

@@ -603,7 +603,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             code: 2,
             says: vec![
                 "--input-format",
-                "expected csv, tsv, jsonl, lines or fasttext",
+                "expected csv, tsv, jsonl, lines, fasttext, parquet or arrow",
             ],
             ..Case::default()
         },
@@ -709,10 +709,10 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
         Case {
             name: "outputs: embed to an unknown extension",
             files: vec![("in.csv", new_csv())],
-            args: embed_to("in.csv", "out.parquet"),
+            args: embed_to("in.csv", "out.xlsx"),
             code: 1,
             says: vec![
-                "--output out.parquet: unknown output extension: expected .csv or .npy (or - for CSV on stdout)",
+                "--output out.xlsx: unknown output extension: expected .csv, .npy, .parquet, .arrow, .feather or .ipc (or - for CSV on stdout)",
             ],
             ..Case::default()
         },
@@ -722,7 +722,7 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             args: swap(predict("m.etl", "new.csv", &[]), "out.csv", "out.xlsx"),
             code: 1,
             says: vec![
-                "--output out.xlsx: unknown output extension: expected .csv, .tsv, .tab, .jsonl or .ndjson (or --output-format)",
+                "--output out.xlsx: unknown output extension: expected .csv, .tsv, .tab, .jsonl, .ndjson, .parquet, .arrow, .feather, .arrows or .ipc (or --output-format)",
             ],
             ..Case::default()
         },

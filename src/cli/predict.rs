@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use embed_tl::corpus::columnar::{is_columnar, BatchReader};
 use embed_tl::corpus::source::Source;
 use embed_tl::corpus::stream::Limits;
 use embed_tl::corpus::{Column, CorpusFormat, InputOptions};
 use embed_tl::pipeline::Pipeline;
-use embed_tl::score::{ScoreOptions, Scorer, Summary};
+use embed_tl::score::{ScoreOptions, Scorer, Summary, TableInput};
 use embed_tl::vectors::Vectors;
 
 use super::output::{check_extension, check_outputs, stdout, AtomicFile};
@@ -51,7 +52,8 @@ pub struct PredictArgs {
     /// file and renamed when complete.
     #[arg(long, value_name = "FILE")]
     output: PathBuf,
-    /// Output layout: csv, tsv or jsonl [default: from the file name; the
+    /// Output layout: csv, tsv, jsonl, parquet or arrow (.arrows and
+    /// stdout: the IPC stream format) [default: from the file name; the
     /// input's layout for stdout].
     #[arg(long, value_name = "FORMAT", value_parser = parse_corpus_format)]
     output_format: Option<CorpusFormat>,
@@ -72,12 +74,21 @@ pub struct PredictArgs {
 }
 
 /// The output names whose layout `predict` infers (see `CorpusFormat::from_path`).
-pub const TABLE_EXTENSIONS: &[&str] = &[".csv", ".tsv", ".tab", ".jsonl", ".ndjson"];
+pub const TABLE_EXTENSIONS: &[&str] = &[
+    ".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather", ".arrows",
+    ".ipc",
+];
 
 fn parse_corpus_format(s: &str) -> std::result::Result<CorpusFormat, String> {
     match s.parse::<CorpusFormat>() {
-        Ok(f @ (CorpusFormat::Csv | CorpusFormat::Tsv | CorpusFormat::Jsonl)) => Ok(f),
-        _ => Err(format!("'{s}': expected csv, tsv or jsonl")),
+        Ok(
+            f @ (CorpusFormat::Csv
+            | CorpusFormat::Tsv
+            | CorpusFormat::Jsonl
+            | CorpusFormat::Parquet
+            | CorpusFormat::Arrow),
+        ) => Ok(f),
+        _ => Err(format!("'{s}': expected csv, tsv, jsonl, parquet or arrow")),
     }
 }
 
@@ -177,6 +188,14 @@ pub fn score_file(
         }
     });
     let default_id = job.keep.is_none();
+    // `.arrows` and pipes take Arrow's stream format; files its file format.
+    let arrow_stream = stdout_out
+        || super::output::is_stream(job.output)
+        || job
+            .output
+            .to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(".arrows");
     let options = ScoreOptions {
         text: job.text,
         keep: job.keep.unwrap_or_default(),
@@ -189,10 +208,23 @@ pub fn score_file(
         top_k: job.top_k,
         skip_bad: job.rejects.is_some(),
         limits: job.limits,
+        arrow_stream,
         ..ScoreOptions::default()
     };
-    let input = Source::open(job.input)?;
-    let total = input.len();
+    let columnar = is_columnar(input_format) || is_columnar(output_format);
+    let input = if is_columnar(input_format) {
+        TableInput::Batches(BatchReader::open(
+            job.input,
+            input_format,
+            options.chunk_rows,
+        )?)
+    } else {
+        TableInput::Rows(Source::open(job.input)?)
+    };
+    let (total, in_name) = match &input {
+        TableInput::Rows(source) => (source.len(), source.name()),
+        TableInput::Batches(reader) => (None, reader.name().to_string()),
+    };
     let bar = progress_bar(ui, total);
     let start = Instant::now();
     let on_progress = |s: &Summary| {
@@ -205,7 +237,6 @@ pub fn score_file(
         Some(path) if !rejects_to_stdout => Some(AtomicFile::create(path)?),
         _ => None,
     };
-    let in_name = input.name();
     let out_name = if stdout_out {
         "<stdout>".to_string()
     } else {
@@ -248,25 +279,65 @@ pub fn score_file(
         Some(AtomicFile::create(job.output)?)
     };
     // Standard output takes the labels or (`--skip-bad -`) the bad rows.
-    let mut stdout = stdout();
-    let (out, mut bad): (&mut dyn Write, Option<&mut dyn Write>) = match file.as_mut() {
-        None => (&mut stdout, rejects.as_mut().map(|r| r as &mut dyn Write)),
-        Some(file) if rejects_to_stdout => (file, Some(&mut stdout)),
-        Some(file) => (file, rejects.as_mut().map(|r| r as &mut dyn Write)),
+    let summary = match input {
+        TableInput::Batches(_) | TableInput::Rows(_) if columnar => {
+            if rejects_to_stdout && file.is_none() {
+                anyhow::bail!(
+                    "--output - and --skip-bad - both name stdout: give one of them a file name"
+                );
+            }
+            // Parquet and Arrow writers want a `Send` output: plain stdout,
+            // buffered, not the locked handle.
+            let mut plain_stdout = std::io::BufWriter::new(std::io::stdout());
+            let mut stdout = stdout();
+            let (out, mut bad): (&mut (dyn Write + Send), Option<&mut dyn Write>) =
+                match file.as_mut() {
+                    None => (
+                        &mut plain_stdout,
+                        rejects.as_mut().map(|r| r as &mut dyn Write),
+                    ),
+                    Some(file) if rejects_to_stdout => (file, Some(&mut stdout)),
+                    Some(file) => (file, rejects.as_mut().map(|r| r as &mut dyn Write)),
+                };
+            let summary = scorer
+                .score_table(
+                    input,
+                    &mut *out,
+                    bad.as_mut().map(|b| &mut **b as &mut dyn Write),
+                    &options,
+                    on_progress,
+                )
+                .map_err(fail)?;
+            out.flush()?;
+            if let Some(bad) = bad {
+                bad.flush()?;
+            }
+            summary
+        }
+        TableInput::Batches(_) => unreachable!("a columnar input is scored as a table"),
+        TableInput::Rows(input) => {
+            let mut stdout = stdout();
+            let (out, mut bad): (&mut dyn Write, Option<&mut dyn Write>) = match file.as_mut() {
+                None => (&mut stdout, rejects.as_mut().map(|r| r as &mut dyn Write)),
+                Some(file) if rejects_to_stdout => (file, Some(&mut stdout)),
+                Some(file) => (file, rejects.as_mut().map(|r| r as &mut dyn Write)),
+            };
+            let summary = scorer
+                .score(
+                    input,
+                    &mut *out,
+                    bad.as_mut().map(|b| &mut **b as &mut dyn Write),
+                    &options,
+                    on_progress,
+                )
+                .map_err(fail)?;
+            out.flush()?;
+            if let Some(bad) = bad {
+                bad.flush()?;
+            }
+            summary
+        }
     };
-    let summary = scorer
-        .score(
-            input,
-            &mut *out,
-            bad.as_mut().map(|b| &mut **b as &mut dyn Write),
-            &options,
-            on_progress,
-        )
-        .map_err(fail)?;
-    out.flush()?;
-    if let Some(bad) = bad {
-        bad.flush()?;
-    }
     if let Some(file) = file {
         file.commit()?;
     }

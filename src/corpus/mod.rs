@@ -9,6 +9,7 @@
 //! # Ok::<(), embed_tl::Error>(())
 //! ```
 
+pub mod columnar;
 pub mod source;
 pub mod stream;
 
@@ -64,10 +65,16 @@ pub enum CorpusFormat {
     Lines,
     /// fastText's supervised format: `__label__a text` per line.
     FastText,
+    /// Apache Parquet, read in record batches (columns by name or index).
+    Parquet,
+    /// Apache Arrow IPC, the file (`.arrow`, `.feather`) or stream
+    /// (`.arrows`) format.
+    Arrow,
 }
 
 impl CorpusFormat {
-    /// Every format, in the order the docs list them.
+    /// Every row-by-row (text) layout, in the order the docs list them;
+    /// [`CorpusFormat::Parquet`] and [`CorpusFormat::Arrow`] are columnar.
     pub const ALL: [CorpusFormat; 5] = [
         CorpusFormat::Csv,
         CorpusFormat::Tsv,
@@ -78,7 +85,8 @@ impl CorpusFormat {
 
     /// The format a file name says, after any `.gz`, `.bz2` or `.zst`:
     /// `.csv`; `.tsv`/`.tab`; `.jsonl`/`.ndjson`; `.txt` (lines);
-    /// `.ft`/`.fasttext`. `None` for any other name.
+    /// `.ft`/`.fasttext`; `.parquet`; `.arrow`/`.feather`/`.arrows`/`.ipc`.
+    /// `None` for any other name.
     pub fn from_name(path: &Path) -> Option<CorpusFormat> {
         let name = source::layout_name(path);
         let ext = name.rsplit_once('.').map(|(_, e)| e)?;
@@ -88,6 +96,8 @@ impl CorpusFormat {
             "jsonl" | "ndjson" => CorpusFormat::Jsonl,
             "txt" => CorpusFormat::Lines,
             "ft" | "fasttext" => CorpusFormat::FastText,
+            "parquet" => CorpusFormat::Parquet,
+            "arrow" | "feather" | "arrows" | "ipc" => CorpusFormat::Arrow,
             _ => return None,
         })
     }
@@ -111,6 +121,8 @@ impl std::fmt::Display for CorpusFormat {
             CorpusFormat::Jsonl => "jsonl",
             CorpusFormat::Lines => "lines",
             CorpusFormat::FastText => "fasttext",
+            CorpusFormat::Parquet => "parquet",
+            CorpusFormat::Arrow => "arrow",
         })
     }
 }
@@ -118,7 +130,8 @@ impl std::fmt::Display for CorpusFormat {
 impl std::str::FromStr for CorpusFormat {
     type Err = String;
 
-    /// `csv`, `tsv`, `jsonl` (or `ndjson`), `lines` (or `txt`), `fasttext`.
+    /// `csv`, `tsv`, `jsonl` (or `ndjson`), `lines` (or `txt`), `fasttext`,
+    /// `parquet`, `arrow` (or `feather`, `ipc`).
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "csv" => CorpusFormat::Csv,
@@ -126,9 +139,11 @@ impl std::str::FromStr for CorpusFormat {
             "jsonl" | "ndjson" => CorpusFormat::Jsonl,
             "lines" | "txt" => CorpusFormat::Lines,
             "fasttext" => CorpusFormat::FastText,
+            "parquet" => CorpusFormat::Parquet,
+            "arrow" | "feather" | "ipc" => CorpusFormat::Arrow,
             _ => {
                 return Err(format!(
-                    "'{s}': expected csv, tsv, jsonl, lines or fasttext"
+                    "'{s}': expected csv, tsv, jsonl, lines, fasttext, parquet or arrow"
                 ))
             }
         })
@@ -253,8 +268,12 @@ pub fn read_table(
 ) -> Result<Table> {
     let path = path.as_ref();
     let named = |e: Error| e.with_path(Path::new(&source::display_name(path)));
+    let layout = options.layout(path);
+    if columnar::is_columnar(layout.format) {
+        return columnar::read_table(path, layout.format, options.skip_bad, choose);
+    }
     let input = source::Source::open(path).map_err(named)?;
-    table_from(input, options.layout(path), options, choose).map_err(named)
+    table_from(input, layout, options, choose).map_err(named)
 }
 
 /// Every row of `input`, or the first bad one as an error.

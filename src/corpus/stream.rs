@@ -312,6 +312,12 @@ impl<R: Read> RowReader<R> {
         limits: Limits,
     ) -> Result<RowReader<R>> {
         let layout = layout.into();
+        if matches!(layout.format, CorpusFormat::Parquet | CorpusFormat::Arrow) {
+            return Err(Error::InvalidInput(format!(
+                "{} is a columnar layout, read in record batches (corpus::columnar), not row by row",
+                layout.format
+            )));
+        }
         let input = BufReader::with_capacity(1 << 16, input);
         let inner = match layout.format {
             CorpusFormat::Csv => Inner::Csv(Box::new(Delimited {
@@ -327,13 +333,15 @@ impl<R: Read> RowReader<R> {
                 ended_cr: false,
                 first_line: 0,
             })),
-            CorpusFormat::Tsv | CorpusFormat::Lines | CorpusFormat::FastText => {
-                Inner::Lines(LineRows {
-                    buf: Vec::new(),
-                    line: 0,
-                    spans: Vec::new(),
-                })
-            }
+            CorpusFormat::Tsv
+            | CorpusFormat::Lines
+            | CorpusFormat::FastText
+            | CorpusFormat::Parquet
+            | CorpusFormat::Arrow => Inner::Lines(LineRows {
+                buf: Vec::new(),
+                line: 0,
+                spans: Vec::new(),
+            }),
             CorpusFormat::Jsonl => Inner::Jsonl(Jsonl {
                 names: columns
                     .iter()
@@ -364,7 +372,7 @@ impl<R: Read> RowReader<R> {
             CorpusFormat::Csv | CorpusFormat::Tsv => reader.start_delimited()?,
             CorpusFormat::Lines => reader.names = vec!["text".into()],
             CorpusFormat::FastText => reader.names = vec!["label".into(), "text".into()],
-            CorpusFormat::Jsonl => {}
+            CorpusFormat::Jsonl | CorpusFormat::Parquet | CorpusFormat::Arrow => {}
         }
         reader.select(columns)?;
         Ok(reader)
@@ -475,6 +483,8 @@ impl<R: Read> RowReader<R> {
             CorpusFormat::Csv | CorpusFormat::Tsv => {
                 self.indices = resolve(columns, &self.names)?;
             }
+            // Refused by `new`.
+            CorpusFormat::Parquet | CorpusFormat::Arrow => {}
         }
         Ok(())
     }
@@ -505,6 +515,8 @@ impl<R: Read> RowReader<R> {
             CorpusFormat::Csv => self.next_csv()?,
             CorpusFormat::Tsv => self.next_tsv()?,
             CorpusFormat::Lines | CorpusFormat::FastText => self.next_line_row()?,
+            // Refused by `new`.
+            CorpusFormat::Parquet | CorpusFormat::Arrow => None,
             CorpusFormat::Jsonl => match &mut self.inner {
                 Inner::Jsonl(j) => j.next(
                     &mut self.input,
