@@ -26,6 +26,7 @@ use linfa::dataset::{AsSingleTargets, DatasetBase};
 use linfa::traits::{Fit, PredictInplace};
 use linfa::ParamGuard;
 use linfa_bayes::GaussianNb;
+#[cfg(feature = "linfa-logistic")]
 use linfa_logistic::{
     FittedLogisticRegression, LogisticRegression, MultiFittedLogisticRegression,
     MultiLogisticRegression,
@@ -243,8 +244,10 @@ impl ParamGuard for LinfaParams {
 #[derive(Clone, Debug, PartialEq)]
 pub enum FittedLinfa {
     /// Two classes, linfa-logistic.
+    #[cfg(feature = "linfa-logistic")]
     Logistic(FittedLogisticRegression<f32, usize>),
     /// More than two classes, linfa-logistic (multinomial).
+    #[cfg(feature = "linfa-logistic")]
     MultiLogistic(MultiFittedLogisticRegression<f32, usize>),
     /// Linear SVMs, one against the rest.
     Svm(OneVsRest),
@@ -288,6 +291,7 @@ impl FittedLinfa {
     /// The classifier that was fitted.
     pub fn classifier(&self) -> Classifier {
         match self {
+            #[cfg(feature = "linfa-logistic")]
             FittedLinfa::Logistic(_) | FittedLinfa::MultiLogistic(_) => Classifier::LinfaLogistic,
             FittedLinfa::Svm(_) => Classifier::Svm,
             FittedLinfa::GaussianNb(_) => Classifier::GaussianNb,
@@ -342,6 +346,14 @@ where
                     "the logistic classifier is embed-tl's own: fit it with LogisticParams".into(),
                 ))
             }
+            #[cfg(not(feature = "linfa-logistic"))]
+            Classifier::LinfaLogistic => {
+                return Err(Error::InvalidParameter(
+                    "linfa-logistic needs embed-tl's `linfa-logistic` feature (on by default)"
+                        .into(),
+                ))
+            }
+            #[cfg(feature = "linfa-logistic")]
             Classifier::LinfaLogistic if present.len() == 2 => FittedLinfa::Logistic(
                 LogisticRegression::default()
                     .alpha((1.0 / self.c) as f32)
@@ -349,6 +361,7 @@ where
                     .fit(&data)
                     .map_err(|e| linfa_error("linfa-logistic", e))?,
             ),
+            #[cfg(feature = "linfa-logistic")]
             Classifier::LinfaLogistic => FittedLinfa::MultiLogistic(
                 MultiLogisticRegression::default()
                     .alpha((1.0 / self.c) as f32)
@@ -410,7 +423,9 @@ impl<D: Data<Elem = f32>> PredictInplace<ArrayBase<D, Ix2>, Array1<usize>> for F
     /// training records, or `y` another length than `x` has rows.
     fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<usize>) {
         match self {
+            #[cfg(feature = "linfa-logistic")]
             FittedLinfa::Logistic(m) => m.predict_inplace(x, y),
+            #[cfg(feature = "linfa-logistic")]
             FittedLinfa::MultiLogistic(m) => m.predict_inplace(x, y),
             FittedLinfa::GaussianNb(m) => m.predict_inplace(x, y),
             FittedLinfa::Tree(m) => m.predict_inplace(x, y),
