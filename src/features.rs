@@ -247,19 +247,7 @@ impl Featurizer {
         labels: &[usize],
         classes: &[String],
     ) -> Result<LabelledFeatures> {
-        if texts.len() != labels.len() {
-            return Err(Error::InvalidInput(format!(
-                "{} texts but {} labels",
-                texts.len(),
-                labels.len()
-            )));
-        }
-        if let Some(&bad) = labels.iter().find(|&&l| l >= classes.len()) {
-            return Err(Error::InvalidInput(format!(
-                "label {bad} out of range 0..{}",
-                classes.len()
-            )));
-        }
+        crate::corpus::check_labels(texts.len(), labels, classes)?;
         let records = self.transform(vectors, texts)?;
         let dataset = linfa::Dataset::new(records, ndarray::Array1::from(labels.to_vec()))
             .with_feature_names(self.feature_names())

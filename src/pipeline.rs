@@ -313,21 +313,7 @@ impl ValidPipelineParams {
         labels: &[usize],
         classes: &[String],
     ) -> Result<Pipeline> {
-        if texts.len() != labels.len() {
-            return Err(Error::InvalidInput(format!(
-                "{} texts but {} labels",
-                texts.len(),
-                labels.len()
-            )));
-        }
-        if let Some((i, &bad)) = labels.iter().enumerate().find(|(_, &l)| l >= classes.len()) {
-            return Err(Error::InvalidInput(format!(
-                "label {bad} of text {} is out of range: {} classes ({})",
-                i + 1,
-                classes.len(),
-                classes.join(", ")
-            )));
-        }
+        crate::corpus::check_labels(texts.len(), labels, classes)?;
         let present = {
             let mut seen = vec![false; classes.len()];
             labels.iter().for_each(|&l| seen[l] = true);
@@ -1363,10 +1349,7 @@ mod tests {
             .fit(None, &texts, &[0, 1, 2], &classes)
             .unwrap_err()
             .to_string();
-        assert_eq!(
-            err,
-            "label 2 of text 3 is out of range: 2 classes (neg, pos)"
-        );
+        assert_eq!(err, "label 2 of text 3 out of range 0..2 (neg, pos)");
     }
 
     /// (labels, inner folds asked) -> what the selection reports.

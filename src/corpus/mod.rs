@@ -367,6 +367,26 @@ pub fn column_names(path: impl AsRef<Path>) -> Result<Vec<String>> {
     result.map_err(|e| e.with_path(path))
 }
 
+/// Check labelled data handed to a fit: one label a text, each an index
+/// into `classes`.
+pub(crate) fn check_labels(texts: usize, labels: &[usize], classes: &[String]) -> Result<()> {
+    if texts != labels.len() {
+        return Err(Error::InvalidInput(format!(
+            "{texts} texts but {} labels",
+            labels.len()
+        )));
+    }
+    if let Some((i, &bad)) = labels.iter().enumerate().find(|(_, &l)| l >= classes.len()) {
+        return Err(Error::InvalidInput(format!(
+            "label {bad} of text {} out of range 0..{} ({})",
+            i + 1,
+            classes.len(),
+            classes.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// Labelled texts: labels are indices into `classes` (sorted label names).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Labelled {

@@ -181,19 +181,7 @@ where
     T: AsRef<str> + Sync,
     F: Fn(&[&str], &[usize], &[&str]) -> Result<FoldFit> + Sync,
 {
-    if texts.len() != labels.len() {
-        return Err(Error::InvalidInput(format!(
-            "{} texts but {} labels",
-            texts.len(),
-            labels.len()
-        )));
-    }
-    if let Some(&bad) = labels.iter().find(|&&l| l >= classes.len()) {
-        return Err(Error::InvalidInput(format!(
-            "label {bad} out of range 0..{}",
-            classes.len()
-        )));
-    }
+    crate::corpus::check_labels(texts.len(), labels, classes)?;
     let counts: Vec<usize> = (0..classes.len())
         .map(|c| labels.iter().filter(|&&l| l == c).count())
         .collect();

@@ -109,19 +109,7 @@ impl ValidLinfaPipelineParams {
         labels: &[usize],
         classes: &[String],
     ) -> Result<LinfaPipeline> {
-        if texts.len() != labels.len() {
-            return Err(Error::InvalidInput(format!(
-                "{} texts but {} labels",
-                texts.len(),
-                labels.len()
-            )));
-        }
-        if let Some(&bad) = labels.iter().find(|&&l| l >= classes.len()) {
-            return Err(Error::InvalidInput(format!(
-                "label {bad} out of range 0..{}",
-                classes.len()
-            )));
-        }
+        crate::corpus::check_labels(texts.len(), labels, classes)?;
         let featurizer = self.featurizer.fit(vectors, texts)?;
         let mut pooled = featurizer.transform(vectors, texts)?;
         let scaler = Standardizer::fit(&pooled);
