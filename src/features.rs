@@ -164,6 +164,9 @@ pub(crate) struct Scratch {
     vectors: Vec<f32>,
     weights: Vec<f32>,
     lower: String,
+    /// Rows found in the vocabulary, copied once all are located:
+    /// (offset in `vectors`, word index).
+    found: Vec<(usize, usize)>,
 }
 
 impl Featurizer {
@@ -393,24 +396,44 @@ impl Featurizer {
             vectors: rows,
             weights,
             lower,
+            found,
         } = scratch;
         rows.clear();
         weights.clear();
+        found.clear();
         self.tokenizer.for_each_token(text, buf, |token| {
-            // Look up straight into the next row of the document buffer.
-            let start = rows.len();
-            rows.resize(start + dims, 0.0);
-            let found = lookup(vectors, token, self.scale, &mut rows[start..], lower);
-            if found {
+            // Each token gets the next row of the document buffer. A word
+            // of the vocabulary is only located now (and its row fetched
+            // into the cache) and copied below, once the text is
+            // tokenised: the rows of a text, scattered over a large
+            // matrix, then arrive from memory together instead of one
+            // after the other. The values are the same.
+            let at = rows.len();
+            rows.resize(at + dims, 0.0);
+            let hit = match word_index(vectors, token, lower) {
+                Some(idx) => {
+                    vectors.prefetch_row(idx);
+                    found.push((at, idx));
+                    true
+                }
+                None => {
+                    vectors.has_subwords()
+                        && vectors.embedding_into(token, self.scale, &mut rows[at..])
+                }
+            };
+            if hit {
                 weights.push(self.pool.weight(token));
             } else {
-                rows.truncate(start);
+                rows.truncate(at);
             }
             if let Some(c) = counter.as_deref_mut() {
-                c.token(token, found);
+                c.token(token, hit);
             }
             on_token(token);
         });
+        for &(at, idx) in found.iter() {
+            vectors.row_into(idx, self.scale, &mut rows[at..at + dims]);
+        }
         if let Some(c) = counter {
             c.doc(!weights.is_empty());
         }
@@ -432,30 +455,17 @@ impl Featurizer {
     }
 }
 
-/// Look a token up: exact, then lowercased, then (fastText) by subwords.
-fn lookup(
-    vectors: &Vectors,
-    token: &str,
-    scale: Scale,
-    out: &mut [f32],
-    lower: &mut String,
-) -> bool {
+/// The vocabulary index of a token: exact, then lowercased.
+fn word_index(vectors: &Vectors, token: &str, lower: &mut String) -> Option<usize> {
     if let Some(idx) = vectors.index(token) {
-        return copy_row(vectors, idx, scale, out);
+        return Some(idx);
     }
     if token.chars().any(char::is_uppercase) {
         lower.clear();
         lower.extend(token.chars().flat_map(char::to_lowercase));
-        if let Some(idx) = vectors.index(lower) {
-            return copy_row(vectors, idx, scale, out);
-        }
+        return vectors.index(lower);
     }
-    vectors.has_subwords() && vectors.embedding_into(token, scale, out)
-}
-
-fn copy_row(vectors: &Vectors, idx: usize, scale: Scale, out: &mut [f32]) -> bool {
-    vectors.row_into(idx, scale, out);
-    true
+    None
 }
 
 /// How well a set of vectors covers a set of texts: the first answer to
@@ -495,7 +505,9 @@ impl Coverage {
                 for text in chunk {
                     let mut any = false;
                     tokenizer.for_each_token(text.as_ref(), &mut buf, |token| {
-                        let found = lookup(vectors, token, Scale::Unit, &mut row, &mut lower);
+                        let found = word_index(vectors, token, &mut lower).is_some()
+                            || (vectors.has_subwords()
+                                && vectors.embedding_into(token, Scale::Unit, &mut row));
                         any |= found;
                         counter.token(token, found);
                     });

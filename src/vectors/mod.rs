@@ -477,6 +477,31 @@ impl Vectors {
         }
     }
 
+    /// Ask the processor to start fetching row `idx` (and its norm) into
+    /// the cache, to be read soon by [`Vectors::row_into`]: a hint that
+    /// changes no value. Rows of a large vocabulary miss the cache, and
+    /// fetching the rows of a text together overlaps those misses.
+    #[inline]
+    pub fn prefetch_row(&self, idx: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if idx < self.len() {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let row = self.stored_row(idx);
+            // One hint per 64-byte cache line the row spans.
+            let first = row.as_ptr() as usize & !63;
+            let end = row.as_ptr() as usize + std::mem::size_of_val(row);
+            for line in (first..end).step_by(64) {
+                // SAFETY: a prefetch never faults, whatever the address;
+                // these are addresses of the row, inside the matrix.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(line as *const i8) };
+            }
+            // SAFETY: as above; `idx` is a row, so `norms[idx]` exists.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(self.norms.as_ptr().add(idx) as *const i8) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = idx;
+    }
+
     /// The unit vector of row `idx` (a word index from [`Vectors::index`]):
     /// borrowed when the file holds unit rows, computed otherwise (see
     /// [`Vectors::row_into`] to fill a buffer instead).
