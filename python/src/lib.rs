@@ -25,9 +25,11 @@ use pyo3::exceptions::{
     PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use rayon::prelude::*;
+
+mod text;
+use text::PyText;
 
 pyo3::create_exception!(
     embed_tl,
@@ -405,10 +407,10 @@ fn read_only<'py, D: ndarray::Dimension>(
 /// borrowed as UTF-8 where Python holds it (no Rust string per text).
 /// Raises `TypeError` for a lone str (a sequence of characters, not of
 /// texts) and for an item that is not a str, naming its position.
-fn texts_of(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyBackedStr>> {
+fn texts_of(texts: &Bound<'_, PyAny>) -> PyResult<Vec<PyText>> {
     let mut out = Vec::with_capacity(texts.len().unwrap_or(0));
     for_each_text(texts, |text| {
-        out.push(PyBackedStr::try_from(text.clone())?);
+        out.push(PyText::new(text)?);
         Ok(())
     })?;
     Ok(out)
@@ -472,11 +474,11 @@ fn read_while_working<W>(
     work: W,
 ) -> PyResult<()>
 where
-    W: Fn(&[PyBackedStr], &mut [f32]) -> embed_tl::Result<()> + Sync,
+    W: Fn(&[PyText], &mut [f32]) -> embed_tl::Result<()> + Sync,
 {
     use std::sync::mpsc::{channel, sync_channel};
-    let (to_worker, blocks) = sync_channel::<Vec<PyBackedStr>>(2);
-    let (give_back, done) = channel::<Vec<PyBackedStr>>();
+    let (to_worker, blocks) = sync_channel::<Vec<PyText>>(2);
+    let (give_back, done) = channel::<Vec<PyText>>();
     let work = &work;
     std::thread::scope(|scope| {
         let worker = scope.spawn(move || -> embed_tl::Result<()> {
@@ -507,7 +509,7 @@ where
         let mut block = Vec::with_capacity(READ_BLOCK);
         let mut read = Ok(());
         for (i, item) in list.iter().enumerate() {
-            match text_at(i, &item).and_then(|t| PyBackedStr::try_from(t.clone())) {
+            match text_at(i, &item).and_then(|t| PyText::new(t)) {
                 Ok(text) => block.push(text),
                 Err(e) => {
                     read = Err(e);

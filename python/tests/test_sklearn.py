@@ -233,6 +233,34 @@ def test_a_text_that_is_not_a_str_is_named(pool):
         EmbedTransformer(vectors=VECTORS, pool=pool).fit([float("nan")])
 
 
+def test_texts_are_read_as_their_utf8(tmp_path):
+    # The strs are read where Python keeps their UTF-8 (src/text.rs), as
+    # compact ASCII, as 1-, 2- and 4-byte-per-character strs: a list (read
+    # while featurising), an iterator (read first) and each text alone give
+    # the same rows.
+    texts = ["a good film", "un café crème", "naïve \u4e2d\u6587 film", "good \U0001f600 bad", ""]
+    path = tmp_path / "texts.txt"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    v = embed_tl.Vectors.open(VECTORS)
+    f = embed_tl.Featurizer.fit(texts, v, pool="mean")
+    want = f.transform(iter(texts), v)
+    np.testing.assert_array_equal(f.transform(texts, v), want)
+    for i, text in enumerate(texts):
+        np.testing.assert_array_equal(f.transform([text], v)[0], want[i])
+    assert np.abs(want[0] - want[1]).max() > 0  # not all rows alike
+
+
+def test_a_text_that_is_not_valid_unicode_is_an_error():
+    # A lone surrogate has no UTF-8: Python's UnicodeEncodeError, no crash.
+    v = embed_tl.Vectors.open(VECTORS)
+    f = embed_tl.Featurizer.fit(["a good film"], v, pool="mean")
+    for texts in (["a", "bad \ud800 text"], iter(["a", "bad \ud800 text"])):
+        with pytest.raises(UnicodeEncodeError, match="surrogates not allowed"):
+            f.transform(texts, v)
+    with pytest.raises(UnicodeEncodeError):
+        embed_tl.Featurizer.fit(["bad \udfff"], v, pool="sif")
+
+
 def test_features_do_not_depend_on_the_number_of_threads(reviews, tmp_path):
     # Rows are pooled in fixed chunks of texts, each row from its text alone.
     code = (
