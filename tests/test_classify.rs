@@ -447,6 +447,56 @@ fn fifty_trec_questions_with_one_abbr_train_and_cross_validate() {
     assert!(read("one.etl") == read("two.etl"), "1 and 2 threads differ");
 }
 
+/// The JSON report shows the inner-CV grid the model was chosen from; on
+/// 50 texts the whole grid is tried, and the point chosen is the argmax
+/// or one with a larger vector weight (as good within the noise).
+#[test]
+fn the_json_report_shows_the_grid_and_the_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    small_trec(dir.path());
+    let out = embed_tl(dir.path())
+        .args(["classify", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "small.csv", "--test"])
+        .arg(repo("corpora/trec-test.csv"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let model = &report["model"];
+    let grid = model["grid"].as_array().unwrap();
+    assert_eq!(grid.len(), 20, "5 C x 4 beta");
+    let point = |p: &serde_json::Value| {
+        let f = |k: &str| p[k].as_f64().unwrap();
+        (f("c"), f("beta"), f("accuracy"))
+    };
+    let (c, beta) = (
+        model["c"].as_f64().unwrap(),
+        model["beta"].as_f64().unwrap(),
+    );
+    let chosen = grid.iter().map(point).find(|p| (p.0, p.1) == (c, beta));
+    let (_, _, accuracy) = chosen.expect("the chosen point is in the grid");
+    let best = grid
+        .iter()
+        .map(point)
+        .fold(None, |b: Option<(f64, f64, f64)>, p| match b {
+            Some(b) if b.2 >= p.2 => Some(b),
+            _ => Some(p),
+        });
+    let best = best.unwrap();
+    assert!(
+        beta >= best.1,
+        "chose beta {beta} below the argmax's {}",
+        best.1
+    );
+    assert!(accuracy <= best.2 && (0.0..=1.0).contains(&accuracy));
+}
+
 /// The CV accuracy `classify --format json` reports.
 fn cv_accuracy(stdout: &[u8]) -> f64 {
     let report: serde_json::Value = serde_json::from_slice(stdout).unwrap();

@@ -281,6 +281,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             iterations: model.model().iterations(),
             converged: model.model().converged(),
             small_classes: model.selection().small_classes.clone(),
+            grid: model.selection().grid.clone(),
         });
         if let Some(test_path) = &args.test {
             let test = args
@@ -389,6 +390,10 @@ struct ModelSummary {
     /// How choosing C and beta adapted to small classes, if it had to.
     #[serde(skip_serializing_if = "Option::is_none")]
     small_classes: Option<SmallClasses>,
+    /// The inner-CV accuracy of every (C, beta) point tried, in the order
+    /// tried (empty when nothing was chosen by CV).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    grid: Vec<embed_tl::pipeline::GridPoint>,
 }
 
 impl Report {

@@ -371,7 +371,9 @@ pub struct SearchArgs {
           value_parser = parse_c)]
     pub c: Vec<f64>,
     /// Candidate weights of the vector channel of the hybrid (--features
-    /// both), each above 0 and at most 1000.
+    /// both), each above 0 and at most 1000. The inner CV's best point is
+    /// kept unless a larger weight does as well within the noise (half a
+    /// paired standard error), which then wins.
     #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
           value_parser = parse_beta)]
     pub beta: Vec<f32>,
