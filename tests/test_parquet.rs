@@ -293,7 +293,9 @@ fn bad_parquet_and_arrow_inputs_are_clear_errors() {
         ),
         ("cut.arrow", "cut.arrow: "),
     ];
+    let present = common::files(d);
     for (input, expected) in cases {
+        let before = std::fs::read(d.join(input)).unwrap();
         for output in ["out.parquet", "out.csv"] {
             predict(d, input, output, &[])
                 .code(1)
@@ -301,6 +303,13 @@ fn bad_parquet_and_arrow_inputs_are_clear_errors() {
                 .stderr(predicate::str::contains("panicked").not());
             assert!(!d.join(output).exists(), "{input} left {output}");
         }
+        // Nothing lost, nothing left: the bad input is as it was and no
+        // output (nor a temporary one) was added.
+        assert!(
+            std::fs::read(d.join(input)).unwrap() == before,
+            "{input} changed"
+        );
+        assert_eq!(common::files(d), present, "{input}");
     }
     // The same files through `embed` (the corpus reader of every command).
     embed_tl(d)
