@@ -271,7 +271,9 @@ impl PipelineParams {
     }
 
     /// Candidate weights of the vector channel in [`FeatureSet::Both`].
-    /// Default: 0.03, 0.1, 0.3, 1.
+    /// Default: 0.03, 0.1, 0.3, 1. The inner CV's best point is kept
+    /// unless a larger weight does as well within half a paired standard
+    /// error on the validated texts: then the largest such weight wins.
     pub fn betas(mut self, betas: Vec<f32>) -> Self {
         self.0.betas = betas;
         self
