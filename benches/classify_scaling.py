@@ -61,6 +61,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from small_n import read as read_csv, write as write_csv  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("EMBED_TL", os.path.join(ROOT, "target", "release", "embed-tl"))
 VECTORS = os.environ.get("VECTORS", "/tmp/glove.6B.50d.fifu")
@@ -85,18 +88,6 @@ TABLE_ORDER = ["n1000", "n10000", "n50000", "len10", "len100", "len1000", "c2", 
 def log(msg):
     print(f"[{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S}Z] {msg}", file=sys.stderr,
           flush=True)
-
-
-def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
-        return [(r["text"], r["label"]) for r in csv.DictReader(f)]
-
-
-def write_csv(path, rows):
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["text", "label"])
-        w.writerows(rows)
 
 
 def draw(rng, pool, n):

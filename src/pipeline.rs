@@ -110,15 +110,16 @@ fn within_paired(best: &[bool], candidate: &[bool], k: f64) -> bool {
     if n < 2 {
         return false;
     }
-    let d: Vec<f64> = best
-        .iter()
-        .zip(candidate)
-        .map(|(&a, &b)| f64::from(i8::from(a) - i8::from(b)))
-        .collect();
+    // Each difference is +1 (only `best` right), -1 (only `candidate`) or 0.
+    let (mut plus, mut minus) = (0usize, 0usize);
+    for (&a, &b) in best.iter().zip(candidate) {
+        plus += usize::from(a && !b);
+        minus += usize::from(b && !a);
+    }
     let nf = n as f64;
-    let mean = d.iter().sum::<f64>() / nf;
-    let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0);
-    mean <= k * (var / nf).sqrt()
+    let mean = (plus as f64 - minus as f64) / nf;
+    let var = ((plus + minus) as f64 - nf * mean * mean) / (nf - 1.0);
+    mean <= k * (var.max(0.0) / nf).sqrt()
 }
 
 /// The index in `grid` of the point to choose: the best mean accuracy
