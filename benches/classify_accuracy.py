@@ -39,7 +39,8 @@ Outputs: Markdown tables on stdout, every raw number in /tmp/bench/classify_accu
 embed-tl and fastText stderr under /tmp/bench/logs/. Results already in the JSON (same
 embed-tl binary) are reused, so a rerun after a failure only computes what is missing.
 
-Options: --no-timing (skip the time row), --fresh (ignore the cached JSON),
+Options: --no-timing (skip the time row), --fresh (ignore the cached JSON), --embed-tl-only
+(skip the scikit-learn and fastText cells: the rerun after a change to embed-tl alone),
 --redo-timing (recompute only the time row), --retime-noisy (rerun the timed runs that
 started with the load average above 0.6), --report-only. Environment: EMBED_TL (binary, default
 /tmp/embed-tl-bench), BENCH_DIR (default /tmp/bench), MAX_WAIT (seconds to wait for the load
@@ -85,6 +86,10 @@ REFERENCE = {  # the numbers this benchmark is meant to reproduce (sklearn, fast
 }
 EMBED_VARIANTS = [("vectors", ["--features", "vectors"]), ("ngrams", ["--features", "ngrams"]),
                   ("both", [])]
+
+
+# Whether the scikit-learn and fastText cells are computed (--embed-tl-only clears it).
+PEERS = True
 
 
 def log(msg):
@@ -336,7 +341,7 @@ def full_row(store, name, protocol, train, test):
     texts, labels = read_csv(train)
     y = np.array(labels)
 
-    if store.get(*key, "sklearn") is None:
+    if PEERS and store.get(*key, "sklearn") is None:
         kv = glove()
         X, cov = mean_pool(kv, texts)
         t0 = time.monotonic()
@@ -356,7 +361,7 @@ def full_row(store, name, protocol, train, test):
         store.put(res, *key, "sklearn")
         log(f"sklearn {name} full: {res['accuracy']:.4f}")
 
-    if store.get(*key, "fasttext") is None:
+    if PEERS and store.get(*key, "fasttext") is None:
         t0 = time.monotonic()
         if protocol == "cv":
             folds = []
@@ -411,14 +416,14 @@ def draw_row(store, name, protocol, train, test):
         d["train_classes"], d["min_class_count"] = len(counts), min(counts.values())
         d["train_file"], d["test_file"] = tr_path, te_path
 
-        if "sklearn" not in d:
+        if PEERS and "sklearn" not in d:
             kv = glove()
             Xtr, _ = mean_pool(kv, tr_t)
             Xte, _ = mean_pool(kv, te_t)
             d["sklearn"] = sklearn_fit_score(Xtr, np.array(tr_l), Xte, np.array(te_l))
             store.put(draws, *key, "draws")
             log(f"sklearn {name} 500 seed {seed}: {d['sklearn']['accuracy']:.4f}")
-        if "fasttext" not in d:
+        if PEERS and "fasttext" not in d:
             d["fasttext"] = fasttext_fit_score(f"{name}-500-seed{seed}", tr_t, tr_l, te_t, te_l)
             store.put(draws, *key, "draws")
             log(f"fasttext {name} 500 seed {seed}: {d['fasttext']['accuracy']:.4f}")
@@ -432,6 +437,8 @@ def draw_row(store, name, protocol, train, test):
                     f"{d['embed_tl_' + variant]['accuracy']:.4f}")
     store.put(draws, *key, "draws")
     for peer in ["sklearn", "fasttext"] + ["embed_tl_" + v for v, _ in EMBED_VARIANTS]:
+        if not all(peer in draws[str(s)] for s in SEEDS):
+            continue
         accs = [draws[str(s)][peer]["accuracy"] for s in SEEDS]
         store.put({"accuracy": statistics.mean(accs), "per_draw": accs,
                    "std": statistics.stdev(accs)}, *key, peer)
@@ -667,10 +674,15 @@ def main():
                     help="rerun only the timed runs that started on a busy machine")
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--embed-tl-only", action="store_true",
+                    help="skip the scikit-learn and fastText cells (their columns stay empty "
+                         "unless cached): the rerun after a change to embed-tl alone")
     ap.add_argument("--sklearn-rt-cv", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--train", help=argparse.SUPPRESS)
     ap.add_argument("--test", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    global PEERS
+    PEERS = not a.embed_tl_only
     if a.sklearn_rt_cv:
         return sklearn_rt_cv_process(a.train or "corpora/rotten-tomatoes.csv", a.test)
 

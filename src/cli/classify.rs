@@ -454,7 +454,7 @@ impl Report {
         if let Some(m) = &self.model {
             writeln!(
                 out,
-                "\nmodel: C = {}, vector-channel weight = {}, {} L-BFGS iterations{}",
+                "\nmodel: C = {}, vector-channel weight = {}, {} Newton steps{}",
                 m.c,
                 m.beta,
                 m.iterations,

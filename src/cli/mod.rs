@@ -377,7 +377,7 @@ pub struct SearchArgs {
     #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
           value_parser = parse_beta)]
     pub beta: Vec<f32>,
-    /// L-BFGS iteration limit per fit.
+    /// Newton-step limit per fit (logistic regression; the iteration limit of linfa's classifiers).
     #[arg(long, default_value_t = 300)]
     pub max_iter: u64,
 }

@@ -1,5 +1,5 @@
 //! The classifiers of `classify --classifier`: ours (logistic regression
-//! by in-place L-BFGS on dense + sparse features, [`super::LogisticParams`])
+//! by a trust-region Newton method on dense + sparse features, [`super::LogisticParams`])
 //! and four of linfa's, on a dense feature matrix (the pooled vectors).
 //!
 //! [`LinfaParams`] is a linfa hyperparameter set: checked once by
@@ -50,7 +50,7 @@ const SVM_C: f64 = 0.1;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Classifier {
-    /// Ours: binary or multinomial logistic regression by in-place L-BFGS,
+    /// Ours: binary or multinomial logistic regression by trust-region Newton,
     /// on the vector channel, the n-grams or both, with `C` (and the vector
     /// channel's weight) chosen by inner cross-validation. The default, and
     /// the only one a model file can hold.
@@ -103,7 +103,7 @@ impl Classifier {
     /// What it is, in a few words, for reports.
     pub fn describe(self) -> &'static str {
         match self {
-            Classifier::Logistic => "logistic regression (embed-tl's L-BFGS)",
+            Classifier::Logistic => "logistic regression (embed-tl's trust-region Newton)",
             Classifier::LinfaLogistic => "linfa-logistic (multinomial for more than 2 classes)",
             Classifier::Svm => "linfa-svm (linear, one against the rest)",
             Classifier::GaussianNb => "linfa-bayes Gaussian naive Bayes",

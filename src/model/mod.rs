@@ -17,8 +17,8 @@
 
 mod classifier;
 mod design;
-mod lbfgs;
 mod logistic;
+mod tron;
 
 pub use classifier::{Classifier, FittedLinfa, LinfaParams, OneVsRest, ValidLinfaParams};
 pub use design::{Csr, Design};
