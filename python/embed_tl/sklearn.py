@@ -238,7 +238,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
     seed : int, default 42
         Seed of every shuffle.
     max_iter : int, default 300
-        L-BFGS iteration limit per fit.
+        Newton-step limit per fit (the trust-region Newton solver of logistic regression).
     vectors_format : str or None, default None
         Read the vector file as this format instead of sniffing it (the
         CLI's ``--vectors-format``).
