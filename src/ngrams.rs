@@ -65,6 +65,55 @@ impl NgramParams {
     /// Learn the vocabulary and IDF weights from training texts.
     pub fn fit<T: AsRef<str> + Sync>(&self, texts: &[T]) -> NgramVocab {
         let tokenizer = ngram_tokenizer();
+        // Two passes. The first counts the texts of every term by a 64-bit
+        // fingerprint, not by an owned string: most terms of a large
+        // corpus are bigrams seen once (millions on the 50,000 IMDB
+        // reviews), and a string per term made this count one of the
+        // largest allocations of a fit. The second collects the strings of
+        // the terms frequent enough to make the vocabulary. Two terms whose
+        // fingerprints collide (about one chance in a million per corpus
+        // of millions of terms) would share a count; the outcome is the
+        // same on every run.
+        let fingerprints = texts
+            .par_chunks(512)
+            .map(|chunk| {
+                let mut df: HashMap<u64, u32> = HashMap::new();
+                let mut terms = Terms::default();
+                let mut list: Vec<u64> = Vec::new();
+                for text in chunk {
+                    terms.collect(&tokenizer, text.as_ref());
+                    list.clear();
+                    terms.for_each_term(self.max_n, |t| list.push(fingerprint(t)));
+                    list.sort_unstable();
+                    list.dedup();
+                    for &term in &list {
+                        *df.entry(term).or_default() += 1;
+                    }
+                }
+                df
+            })
+            .reduce(HashMap::new, |a, b| {
+                let (mut a, b) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                for (k, v) in b {
+                    *a.entry(k).or_default() += v;
+                }
+                a
+            });
+        // Only terms at least as frequent as the `max_features`-th most
+        // frequent can be kept (ties at that count are all collected, for
+        // the tie-break by term below).
+        let mut counts: Vec<u32> = fingerprints
+            .values()
+            .copied()
+            .filter(|&n| u64::from(n) >= self.min_df)
+            .collect();
+        let min_df = if counts.len() > self.max_features {
+            let (_, nth, _) = counts.select_nth_unstable_by(self.max_features - 1, |a, b| b.cmp(a));
+            u64::from(*nth).max(self.min_df)
+        } else {
+            self.min_df
+        };
+        drop(counts);
         let doc_freq = texts
             .par_chunks(512)
             .map(|chunk| {
@@ -72,27 +121,23 @@ impl NgramParams {
                 let mut terms = Terms::default();
                 for text in chunk {
                     terms.collect(&tokenizer, text.as_ref());
-                    let mut list: Vec<&str> = Vec::new();
-                    terms.for_each_term(self.max_n, |t| list.push(t));
-                    list.sort_unstable();
-                    list.dedup();
-                    for &term in &list {
-                        match df.get_mut(term) {
-                            Some(c) => *c += 1,
-                            None => {
-                                df.insert(term.to_string(), 1);
-                            }
+                    terms.for_each_term(self.max_n, |t| {
+                        let n = fingerprints.get(&fingerprint(t)).copied().unwrap_or(0);
+                        if u64::from(n) >= min_df && !df.contains_key(t) {
+                            df.insert(t.to_string(), u64::from(n));
                         }
-                    }
+                    });
                 }
                 df
             })
-            .reduce(HashMap::new, |mut a, b| {
+            .reduce(HashMap::new, |a, b| {
+                let (mut a, b) = if a.len() >= b.len() { (a, b) } else { (b, a) };
                 for (k, v) in b {
-                    *a.entry(k).or_default() += v;
+                    a.entry(k).or_insert(v);
                 }
                 a
             });
+        drop(fingerprints);
         let mut kept: Vec<(String, u64)> = doc_freq
             .into_iter()
             .filter(|(_, df)| *df >= self.min_df)
@@ -115,6 +160,16 @@ impl NgramParams {
         }
         .indexed()
     }
+}
+
+/// A term's 64-bit fingerprint for counting: the standard library's
+/// `DefaultHasher::new()` (SipHash-1-3 with fixed keys), the same on every
+/// run of a build.
+fn fingerprint(term: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(term.as_bytes());
+    h.finish()
 }
 
 /// The tokenizer of the n-gram channel: lowercased, punctuation and
@@ -299,6 +354,47 @@ impl NgramVocab {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The vocabulary (counted by fingerprints, the strings collected
+    /// above the cap's count) is the one of counting every term by its
+    /// string: the most frequent terms, ties at the cap broken by term.
+    #[test]
+    fn the_vocabulary_is_the_one_of_counting_by_strings() {
+        let words = ["good", "bad", "not", "very", "film", "plot", "ok", "the"];
+        let train: Vec<String> = (0..60)
+            .map(|i| {
+                (0..(3 + i % 5))
+                    .map(|j| words[(i * 7 + j * j * 3 + i / 4) % words.len()])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        for (min_df, cap) in [(1, 5), (2, 7), (2, 1000), (3, 12)] {
+            let fitted = NgramParams::default()
+                .min_df(min_df)
+                .max_features(cap)
+                .fit(&train);
+            let tokenizer = ngram_tokenizer();
+            let mut df: std::collections::BTreeMap<String, u64> = Default::default();
+            let mut terms = Terms::default();
+            for text in &train {
+                terms.collect(&tokenizer, text);
+                let mut seen = std::collections::BTreeSet::new();
+                terms.for_each_term(2, |t| {
+                    seen.insert(t.to_string());
+                });
+                seen.into_iter()
+                    .for_each(|t| *df.entry(t).or_default() += 1);
+            }
+            let mut kept: Vec<(String, u64)> =
+                df.into_iter().filter(|(_, n)| *n >= min_df).collect();
+            kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            kept.truncate(cap);
+            let mut expected: Vec<String> = kept.into_iter().map(|(t, _)| t).collect();
+            expected.sort();
+            assert_eq!(fitted.terms, expected, "min_df {min_df}, cap {cap}");
+        }
+    }
 
     #[test]
     fn vocabulary_respects_min_df_and_cap() {

@@ -1,6 +1,8 @@
 //! Design matrices: a dense block (pooled word vectors) and a sparse block
 //! (n-gram counts) side by side, one row per document.
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 
 /// A sparse matrix in compressed-row form, built row by row.
@@ -60,12 +62,20 @@ impl Csr {
 
 /// Features of `rows` documents: `dense_cols` dense values then a sparse
 /// block, per row.
+///
+/// The sparse block is shared, not copied, by the designs that
+/// [`Design::select`] makes of some of its rows (the inner cross-validation
+/// makes one per fold and weight): on 50,000 IMDB reviews each copy was
+/// 160 MB. The dense block, small, is copied, so each can be scaled.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Design {
     rows: usize,
     dense: Vec<f32>,
     dense_cols: usize,
-    sparse: Csr,
+    sparse: Arc<Csr>,
+    /// The row of `sparse` of each of this design's rows, when it holds
+    /// some of them (`None`: all, in order).
+    sparse_rows: Option<Vec<u32>>,
 }
 
 impl Design {
@@ -83,7 +93,8 @@ impl Design {
             rows,
             dense,
             dense_cols,
-            sparse,
+            sparse: Arc::new(sparse),
+            sparse_rows: None,
         })
     }
 
@@ -96,7 +107,8 @@ impl Design {
             rows,
             dense: x.iter().copied().collect(),
             dense_cols: cols,
-            sparse,
+            sparse: Arc::new(sparse),
+            sparse_rows: None,
         }
     }
 
@@ -115,21 +127,36 @@ impl Design {
         self.dense_cols
     }
 
-    /// The rows at `indices`, in that order.
+    /// The rows at `indices`, in that order: the dense rows copied, the
+    /// sparse block shared.
+    ///
+    /// # Panics
+    /// When an index is out of range (a bug in the caller).
     pub fn select(&self, indices: &[usize]) -> Design {
         let d = self.dense_cols;
         let mut dense = Vec::with_capacity(indices.len() * d);
-        let mut sparse = Csr::new(self.sparse.cols());
+        let mut sparse_rows = Vec::with_capacity(indices.len());
         for &i in indices {
+            assert!(i < self.rows, "row {i} out of range");
             dense.extend_from_slice(&self.dense[i * d..(i + 1) * d]);
-            let (idx, val) = self.sparse.row(i);
-            sparse.push_row(idx.iter().copied().zip(val.iter().copied()));
+            sparse_rows.push(self.sparse_index(i));
         }
         Design {
             rows: indices.len(),
             dense,
             dense_cols: d,
-            sparse,
+            sparse: Arc::clone(&self.sparse),
+            sparse_rows: Some(sparse_rows),
+        }
+    }
+
+    /// The row of the shared sparse block that row `i` is.
+    fn sparse_index(&self, i: usize) -> u32 {
+        match &self.sparse_rows {
+            Some(rows) => rows[i],
+            // Fewer than 2^32 rows: a Csr of more would not fit in memory
+            // long before (8 bytes per row offset alone).
+            None => i as u32,
         }
     }
 
@@ -143,7 +170,7 @@ impl Design {
             return Some((at / d, at % d, self.dense[at]));
         }
         (0..self.rows).find_map(|i| {
-            let (idx, val) = self.sparse.row(i);
+            let (idx, val) = self.sparse_row(i);
             idx.iter()
                 .zip(val)
                 .find(|(_, v)| !v.is_finite())
@@ -181,9 +208,16 @@ impl Design {
         (0..self.rows).map(move |i| &self.dense[i * d..(i + 1) * d])
     }
 
-    /// The sparse block.
-    pub(crate) fn sparse(&self) -> &Csr {
-        &self.sparse
+    /// Row `i` of the dense block (empty when it has no columns).
+    #[cfg(test)]
+    pub(crate) fn dense_row(&self, i: usize) -> &[f32] {
+        let d = self.dense_cols;
+        &self.dense[i * d..(i + 1) * d]
+    }
+
+    /// The entries of row `i` of the sparse block.
+    pub(crate) fn sparse_row(&self, i: usize) -> (&[u32], &[f32]) {
+        self.sparse.row(self.sparse_index(i) as usize)
     }
 
     /// `w . x_i` over the first `cols()` entries of `w` (a reference for
@@ -193,7 +227,7 @@ impl Design {
         let d = self.dense_cols;
         let row = &self.dense[i * d..(i + 1) * d];
         let mut sum: f64 = row.iter().zip(w).map(|(&x, &w)| f64::from(x) * w).sum();
-        let (idx, val) = self.sparse.row(i);
+        let (idx, val) = self.sparse_row(i);
         let ws = &w[d..];
         for (&j, &v) in idx.iter().zip(val) {
             sum += f64::from(v) * ws[j as usize];
@@ -219,6 +253,29 @@ mod tests {
         let s = x.select(&[1]);
         assert_eq!(s.rows(), 1);
         assert_eq!(s.dot(0, &w), x.dot(1, &w));
+    }
+
+    /// A selection of a selection reads the right rows of the one shared
+    /// sparse block, and scaling a selection leaves the original alone.
+    #[test]
+    fn selections_share_the_sparse_block_and_copy_the_dense_one() {
+        let mut sparse = Csr::new(2);
+        for i in 0..4 {
+            sparse.push_row([(i % 2, i as f32 + 1.0)]);
+        }
+        let dense = vec![0.0, 1.0, 2.0, 3.0];
+        let x = Design::new(dense, 1, sparse).unwrap();
+        let mut s = x.select(&[3, 1, 2]);
+        let t = s.select(&[2, 0]);
+        assert!(Arc::ptr_eq(&x.sparse, &t.sparse));
+        assert_eq!(t.sparse_row(0), (&[0u32][..], &[3.0f32][..]));
+        assert_eq!(t.sparse_row(1), (&[1u32][..], &[4.0f32][..]));
+        assert_eq!(t.dense_row(0), &[2.0]);
+        assert_eq!(t.dense_row(1), &[3.0]);
+        s.scale_dense(10.0);
+        assert_eq!(s.dense_row(0), &[30.0]);
+        assert_eq!(x.dense_row(3), &[3.0]);
+        assert_eq!(t.dense_row(1), &[3.0]);
     }
 
     #[test]

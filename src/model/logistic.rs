@@ -365,12 +365,11 @@ fn scores_into(x: &Design, w: &[f64], outputs: usize, work: &mut Workspace) {
         work.z.fill(0.0);
     }
     let bias = &w[cols * outputs..(cols + 1) * outputs];
-    let sparse = x.sparse();
     for (i, mut zi) in work.z.outer_iter_mut().enumerate() {
         let zi = zi
             .as_slice_mut()
             .expect("rows of a standard-layout array are contiguous");
-        let (idx, val) = sparse.row(i);
+        let (idx, val) = x.sparse_row(i);
         for (&j, &v) in idx.iter().zip(val) {
             let wj = &w[(d + j as usize) * outputs..(d + j as usize + 1) * outputs];
             let v = f64::from(v);
@@ -386,7 +385,6 @@ fn scores32(x: &Design, w32: &[f32], outputs: usize, z32: &mut Array2<f32>) {
     let (n, d) = (x.rows(), x.dense_cols());
     let cols = x.cols();
     shaped(z32, (n, outputs));
-    let sparse = x.sparse();
     if outputs == 1 {
         // One weight per column: a dot product per row. The matrix product
         // below would pack the whole dense block at every call for a
@@ -396,7 +394,7 @@ fn scores32(x: &Design, w32: &[f32], outputs: usize, z32: &mut Array2<f32>) {
         let ws = &w32[d..cols];
         let z = z32.as_slice_mut().expect("a fresh array is contiguous");
         for (i, (zi, xi)) in z.iter_mut().zip(x.dense_rows()).enumerate() {
-            let (idx, val) = sparse.row(i);
+            let (idx, val) = x.sparse_row(i);
             let sparse_part: f32 = idx.iter().zip(val).map(|(&j, &v)| v * ws[j as usize]).sum();
             *zi = dot32(xi, wd) + sparse_part + b;
         }
@@ -414,7 +412,7 @@ fn scores32(x: &Design, w32: &[f32], outputs: usize, z32: &mut Array2<f32>) {
         let zi = zi
             .as_slice_mut()
             .expect("rows of a standard-layout array are contiguous");
-        let (idx, val) = sparse.row(i);
+        let (idx, val) = x.sparse_row(i);
         for (&j, &v) in idx.iter().zip(val) {
             let at = (d + j as usize) * outputs;
             let wj = &w32[at..at + outputs];
@@ -600,7 +598,6 @@ impl<'a> Problem<'a> {
 fn transpose_times(x: &Design, r: &Array2<f32>, out: &mut [f32], bias: &mut Vec<f64>) {
     let k = r.ncols();
     let d = x.dense_cols();
-    let sparse = x.sparse();
     if k == 1 {
         // Binary: `Xd^T r` and the sparse scatter row by row, no matrix
         // product (see scores32).
@@ -609,7 +606,7 @@ fn transpose_times(x: &Design, r: &Array2<f32>, out: &mut [f32], bias: &mut Vec<
         let r = r.as_slice().expect("a fresh array is contiguous");
         for (i, (&ri, xi)) in r.iter().zip(x.dense_rows()).enumerate() {
             gd.iter_mut().zip(xi).for_each(|(g, &v)| *g += ri * v);
-            let (idx, val) = sparse.row(i);
+            let (idx, val) = x.sparse_row(i);
             for (&j, &v) in idx.iter().zip(val) {
                 gs[j as usize] += v * ri;
             }
@@ -628,7 +625,7 @@ fn transpose_times(x: &Design, r: &Array2<f32>, out: &mut [f32], bias: &mut Vec<
             let ri = ri
                 .as_slice()
                 .expect("rows of a standard-layout array are contiguous");
-            let (idx, val) = sparse.row(i);
+            let (idx, val) = x.sparse_row(i);
             for (&j, &v) in idx.iter().zip(val) {
                 let at = (d + j as usize) * k;
                 out[at..at + k]
@@ -722,7 +719,6 @@ impl Objective for Problem<'_> {
                 .expect("d x outputs weights");
             general_mat_mul(1.0, &self.dense_sq.t(), &work.residual, 0.0, &mut gd);
         }
-        let sparse = x.sparse();
         for (i, (hi, xi)) in work.residual.outer_iter().zip(x.dense_rows()).enumerate() {
             let hi = hi
                 .as_slice()
@@ -733,7 +729,7 @@ impl Objective for Problem<'_> {
                     .zip(xi)
                     .for_each(|(g, &v)| *g += v * v * hi[0]);
             }
-            let (idx, val) = sparse.row(i);
+            let (idx, val) = x.sparse_row(i);
             for (&j, &v) in idx.iter().zip(val) {
                 let at = (d + j as usize) * k;
                 let v2 = v * v;
