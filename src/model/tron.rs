@@ -60,7 +60,8 @@ pub(crate) struct Outcome {
 pub(crate) struct Tron {
     /// Euclidean norm of the gradient at convergence.
     pub tolerance: f64,
-    /// Newton steps allowed (accepted or not).
+    /// Accepted Newton steps allowed. Trial steps, accepted or not, are
+    /// bounded by `TRIALS_PER_ITERATION` times this.
     pub max_iterations: u64,
 }
 
