@@ -107,7 +107,7 @@ impl NgramParams {
             .copied()
             .filter(|&n| u64::from(n) >= self.min_df)
             .collect();
-        let min_df = if counts.len() > self.max_features {
+        let floor = if counts.len() > self.max_features {
             let (_, nth, _) = counts.select_nth_unstable_by(self.max_features - 1, |a, b| b.cmp(a));
             u64::from(*nth).max(self.min_df)
         } else {
@@ -123,7 +123,7 @@ impl NgramParams {
                     terms.collect(&tokenizer, text.as_ref());
                     terms.for_each_term(self.max_n, |t| {
                         let n = fingerprints.get(&fingerprint(t)).copied().unwrap_or(0);
-                        if u64::from(n) >= min_df && !df.contains_key(t) {
+                        if u64::from(n) >= floor && !df.contains_key(t) {
                             df.insert(t.to_string(), u64::from(n));
                         }
                     });
@@ -138,10 +138,8 @@ impl NgramParams {
                 a
             });
         drop(fingerprints);
-        let mut kept: Vec<(String, u64)> = doc_freq
-            .into_iter()
-            .filter(|(_, df)| *df >= self.min_df)
-            .collect();
+        // Every term collected has at least `min_df` texts (`floor`).
+        let mut kept: Vec<(String, u64)> = doc_freq.into_iter().collect();
         // Most frequent first; ties by the term, so the vocabulary is the
         // same on every run.
         kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -66,8 +66,9 @@ const INNER_TOLERANCE: f64 = 1e-3;
 /// by more than this many standard errors of that accuracy (binomial, over
 /// every validated text). Large corpora drop clearly past their best weight
 /// and skip the rest, which are the slowest fits (the largest weights
-/// condition the problem worst: with the L-BFGS of earlier releases, 40 to 50 iterations per fit on
-/// Banking77 at beta = 1 against 5 to 20 at 0.03); on small ones a drop is
+/// condition the problem worst: with the L-BFGS of earlier releases, 40
+/// to 50 iterations per fit on Banking77 at beta = 1 against 5 to 20 at
+/// 0.03); on small ones a drop is
 /// within the noise, so the whole grid is tried as before. With 1 or 2
 /// standard errors `benches/small_n.py` chose the same models on every draw
 /// as the whole grid (docs/benchmarks.md).

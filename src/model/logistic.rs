@@ -635,12 +635,17 @@ fn transpose_times(x: &Design, r: &Array2<f32>, out: &mut [f32], bias: &mut Vec<
             }
         }
     }
-    bias.clear();
-    bias.resize(k, 0.0);
+    column_sums(r, bias);
+}
+
+/// `out[o] = sum_i r[i, o]`, in f64, the rows in order.
+fn column_sums(r: &Array2<f32>, out: &mut Vec<f64>) {
+    out.clear();
+    out.resize(r.ncols(), 0.0);
     for ri in r.outer_iter() {
-        bias.iter_mut()
+        out.iter_mut()
             .zip(ri.iter())
-            .for_each(|(g, &r)| *g += f64::from(r));
+            .for_each(|(o, &v)| *o += f64::from(v));
     }
 }
 
@@ -742,15 +747,10 @@ impl Objective for Problem<'_> {
         let n = x.rows().max(1) as f64;
         let (lambda, inv) = (self.lambda as f32, (1.0 / n) as f32);
         weights.iter_mut().for_each(|o| *o = *o * inv + lambda);
-        let mut sums = vec![0.0f64; k];
-        for hi in work.residual.outer_iter() {
-            sums.iter_mut()
-                .zip(hi.iter())
-                .for_each(|(o, &h)| *o += f64::from(h));
-        }
+        column_sums(&work.residual, &mut work.bias);
         intercepts
             .iter_mut()
-            .zip(&sums)
+            .zip(&work.bias)
             .for_each(|(o, &h)| *o = (h / n) as f32);
     }
 }
