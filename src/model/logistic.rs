@@ -24,6 +24,7 @@
 use super::design::Design;
 use super::tron::{dot, Objective, Stop, Tron};
 use crate::error::{Error, Result};
+use multiversion::multiversion;
 use ndarray::linalg::general_mat_mul;
 use ndarray::Array2;
 
@@ -381,6 +382,7 @@ fn scores_into(x: &Design, w: &[f64], outputs: usize, work: &mut Workspace) {
 
 /// Training scores `x . W + b` into `z32`, all in `f32`, for the weights
 /// `w32` (feature-major, the intercepts last).
+#[multiversion(targets("x86_64+avx2"))]
 fn scores32(x: &Design, w32: &[f32], outputs: usize, z32: &mut Array2<f32>) {
     let (n, d) = (x.rows(), x.dense_cols());
     let cols = x.cols();
@@ -395,7 +397,7 @@ fn scores32(x: &Design, w32: &[f32], outputs: usize, z32: &mut Array2<f32>) {
         let z = z32.as_slice_mut().expect("a fresh array is contiguous");
         for (i, (zi, xi)) in z.iter_mut().zip(x.dense_rows()).enumerate() {
             let (idx, val) = x.sparse_row(i);
-            let sparse_part: f32 = idx.iter().zip(val).map(|(&j, &v)| v * ws[j as usize]).sum();
+            let sparse_part = sparse_dot(idx, val, ws);
             *zi = dot32(xi, wd) + sparse_part + b;
         }
         return;
@@ -422,11 +424,25 @@ fn scores32(x: &Design, w32: &[f32], outputs: usize, z32: &mut Array2<f32>) {
     }
 }
 
-/// `a . b` in `f32`, over eight interleaved partial sums (so the compiler
-/// can keep them in one SIMD register) added in a fixed order.
+/// Partial sums of [`dot32`]: enough independent chains of additions to
+/// keep the floating-point units busy (eight SSE or four AVX registers),
+/// where eight lanes waited on the latency of one register's additions.
+const DOT_LANES: usize = 32;
+
+/// `a . b` in `f32`, over [`DOT_LANES`] interleaved partial sums (the
+/// rest eight at a time into the first lanes, then one at a time), added
+/// in a fixed order: the same bits whatever the SIMD width.
+#[inline]
 fn dot32(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let mut acc = [0.0f32; DOT_LANES];
+    let (ac, bc) = (a.chunks_exact(DOT_LANES), b.chunks_exact(DOT_LANES));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for k in 0..DOT_LANES {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let (ac, bc) = (ar.chunks_exact(8), br.chunks_exact(8));
     let tail: f32 = ac
         .remainder()
         .iter()
@@ -438,7 +454,35 @@ fn dot32(a: &[f32], b: &[f32]) -> f32 {
             acc[k] += x[k] * y[k];
         }
     }
-    acc.iter().sum::<f32>() + tail
+    let mut width = DOT_LANES;
+    while width > 1 {
+        width /= 2;
+        for k in 0..width {
+            acc[k] += acc[k + width];
+        }
+    }
+    acc[0] + tail
+}
+
+/// `sum_e val[e] * w[idx[e]]` in `f32`, over four interleaved partial
+/// sums added in a fixed order: one running sum made each product wait
+/// for the last addition.
+#[inline]
+fn sparse_dot(idx: &[u32], val: &[f32], w: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 4];
+    let (ic, vc) = (idx.chunks_exact(4), val.chunks_exact(4));
+    let tail: f32 = ic
+        .remainder()
+        .iter()
+        .zip(vc.remainder())
+        .map(|(&j, &v)| v * w[j as usize])
+        .sum();
+    for (i, v) in ic.zip(vc) {
+        for k in 0..4 {
+            acc[k] += v[k] * w[i[k] as usize];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// Index of the largest value (the first on ties).
@@ -591,10 +635,59 @@ impl<'a> Problem<'a> {
     }
 }
 
+impl Problem<'_> {
+    /// [`Objective::hessian_times`] for one output in one pass over the
+    /// rows ([`binary_hessian_pass`]).
+    fn hessian_times_binary(&mut self, v: &[f32], out: &mut [f32]) {
+        let x = self.x;
+        let cols = x.cols();
+        let curvature = self
+            .work
+            .curvature
+            .as_slice()
+            .expect("a fresh array is contiguous");
+        let (weights, intercept) = out.split_at_mut(cols);
+        let bias = binary_hessian_pass(x, curvature, v, weights);
+        let n = x.rows().max(1) as f64;
+        let (lambda, inv) = (self.lambda as f32, (1.0 / n) as f32);
+        weights
+            .iter_mut()
+            .zip(&v[..cols])
+            .for_each(|(o, &v)| *o = *o * inv + lambda * v);
+        intercept[0] = (bias / n) as f32;
+    }
+}
+
+/// `out = X^T diag(c) (X v + v_b)` for one output, in one pass over the
+/// rows: each row's score of `v`, times its curvature `c`, is added back
+/// through the same row while it is in cache (two passes, [`scores32`] and
+/// [`transpose_times`], read the dense block twice per product, and it is
+/// larger than the core's cache on 10k texts). Returns the sum of the
+/// rows' `c (x . v + v_b)` in f64 (the intercept's entry).
+#[multiversion(targets("x86_64+avx2"))]
+fn binary_hessian_pass(x: &Design, curvature: &[f32], v: &[f32], out: &mut [f32]) -> f64 {
+    let (d, cols) = (x.dense_cols(), x.cols());
+    out.fill(0.0);
+    let (gd, gs) = out.split_at_mut(d);
+    let (vd, vs, vb) = (&v[..d], &v[d..cols], v[cols]);
+    let mut bias = 0.0f64;
+    for (i, (xi, &ci)) in x.dense_rows().zip(curvature).enumerate() {
+        let (idx, val) = x.sparse_row(i);
+        let r = ci * (dot32(xi, vd) + sparse_dot(idx, val, vs) + vb);
+        gd.iter_mut().zip(xi).for_each(|(g, &x)| *g += r * x);
+        for (&j, &v) in idx.iter().zip(val) {
+            gs[j as usize] += v * r;
+        }
+        bias += f64::from(r);
+    }
+    bias
+}
+
 /// `out = X^T R` for the feature weights (`cols x outputs`, feature-major)
 /// and `bias` the column sums of `R` (`rows x outputs`), in f64. The dense
 /// block is one matrix product (a row at a time for one output), the
 /// sparse block adds `v * R[i, :]` rows; every sum in a fixed order.
+#[multiversion(targets("x86_64+avx2"))]
 fn transpose_times(x: &Design, r: &Array2<f32>, out: &mut [f32], bias: &mut Vec<f64>) {
     let k = r.ncols();
     let d = x.dense_cols();
@@ -639,6 +732,7 @@ fn transpose_times(x: &Design, r: &Array2<f32>, out: &mut [f32], bias: &mut Vec<
 }
 
 /// `out[o] = sum_i r[i, o]`, in f64, the rows in order.
+#[multiversion(targets("x86_64+avx2"))]
 fn column_sums(r: &Array2<f32>, out: &mut Vec<f64>) {
     out.clear();
     out.resize(r.ncols(), 0.0);
@@ -659,6 +753,9 @@ impl Objective for Problem<'_> {
     /// for the softmax), then back through `X^T` like a gradient.
     fn hessian_times(&mut self, v: &[f32], out: &mut [f32]) {
         let k = self.outputs;
+        if k == 1 {
+            return self.hessian_times_binary(v, out);
+        }
         let work = &mut self.work;
         scores32(self.x, v, k, &mut work.z32);
         for ((zi, ci), mut ri) in work
@@ -802,6 +899,46 @@ mod tests {
         }
         assert_eq!(dot32(&[1.0; 3], &[2.0; 3]), 6.0);
         assert_eq!(dot32(&[], &[]), 0.0);
+    }
+
+    /// The one-pass binary Hessian product gives the bits of its two
+    /// passes (scores, then back through `X^T`), on 45 dense columns (32 +
+    /// 8 + a remainder of 5 for dot32) and sparse rows of 0 to 9 entries
+    /// (sparse_dot's blocks of 4 and its remainder).
+    #[test]
+    fn the_one_pass_hessian_product_is_the_two_passes() {
+        let (n, d, vocab) = (12, 45, 11);
+        let mut sparse = Csr::new(vocab);
+        let mut dense = Vec::new();
+        for i in 0..n {
+            sparse.push_row(
+                (0..i % 10)
+                    .map(|e| {
+                        (
+                            (e * 7 + i) as u32 % vocab as u32,
+                            (e + i) as f32 * 0.3 - 1.0,
+                        )
+                    })
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            );
+            dense.extend((0..d).map(|j| ((i * d + j) as f32 * 0.37).sin()));
+        }
+        let x = Design::new(dense, d, sparse).unwrap();
+        let cols = x.cols();
+        let v: Vec<f32> = (0..=cols).map(|j| (j as f32 * 0.61).cos()).collect();
+        let curvature: Vec<f32> = (0..n)
+            .map(|i| 0.05 + (i as f32 * 0.9).sin().abs() * 0.2)
+            .collect();
+        let mut one = vec![0.0f32; cols];
+        let bias = binary_hessian_pass(&x, &curvature, &v, &mut one);
+        let mut z32 = Array2::default((0, 0));
+        scores32(&x, &v, 1, &mut z32);
+        let r = Array2::from_shape_fn((n, 1), |(i, _)| curvature[i] * z32[[i, 0]]);
+        let (mut two, mut sums) = (vec![0.0f32; cols], Vec::new());
+        transpose_times(&x, &r, &mut two, &mut sums);
+        assert_eq!(one, two);
+        assert_eq!(bias, sums[0]);
+        assert!(one[..d].iter().all(|g| *g != 0.0));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!
 //! Each Newton step solves `H s = -g` approximately by conjugate gradients
 //! inside a trust region, and each CG step needs one Hessian-vector product
-//! `H d`: two passes over the design, the cost of a gradient. No history is
+//! `H d`: the cost of a gradient (one pass over the design for two
+//! classes, two for the softmax). No history is
 //! kept, so the state is a handful of weight-sized vectors (the L-BFGS it
 //! replaced held ten pairs more). The Hessian's diagonal, taken once per
 //! Newton step, preconditions CG: the dense block of standardised pooled
@@ -17,6 +18,8 @@
 //! precision), or when neither the actual nor the predicted reduction of
 //! the loss is distinguishable from rounding. Every sum runs in a fixed
 //! order, so the result does not depend on threads.
+
+use multiversion::multiversion;
 
 /// A twice-differentiable loss that the solver minimises.
 pub(crate) trait Objective {
@@ -151,21 +154,25 @@ fn sum3(a: &[f32], b: &[f32], c: &[f32], term: impl Fn(f32, f32, f32) -> f32) ->
 }
 
 /// `a . b` for the `f32` vectors of the CG solve.
+#[multiversion(targets("x86_64+avx2"))]
 fn dot32(a: &[f32], b: &[f32]) -> f64 {
     sum3(a, b, a, |a, b, _| a * b)
 }
 
 /// `a . diag(m) . b`.
+#[multiversion(targets("x86_64+avx2"))]
 fn dot_m(a: &[f32], m: &[f32], b: &[f32]) -> f64 {
     sum3(a, m, b, |a, m, b| a * m * b)
 }
 
 /// `r . diag(m)^-1 . r`.
+#[multiversion(targets("x86_64+avx2"))]
 fn dot_m_inv(r: &[f32], m: &[f32]) -> f64 {
     sum3(r, m, r, |r, m, _| r * r / m)
 }
 
 /// `y += a x`.
+#[multiversion(targets("x86_64+avx2"))]
 fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     y.iter_mut().zip(x).for_each(|(y, &x)| *y += a * x);
 }
