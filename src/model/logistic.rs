@@ -424,9 +424,10 @@ fn scores32(x: &Design, w32: &[f32], outputs: usize, z32: &mut Array2<f32>) {
     }
 }
 
-/// Partial sums of [`dot32`]: enough independent chains of additions to
-/// keep the floating-point units busy (eight SSE or four AVX registers),
-/// where eight lanes waited on the latency of one register's additions.
+/// Partial sums of [`dot32`]: four independent AVX registers of additions
+/// (eight SSE ones). On its own it measured the same as the eight lanes
+/// before it (Rotten Tomatoes 10-fold, docs/benchmarks.md, issue 13 sixth
+/// slice): the binary products are bound by the sparse block.
 const DOT_LANES: usize = 32;
 
 /// `a . b` in `f32`, over [`DOT_LANES`] interleaved partial sums (the
