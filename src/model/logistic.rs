@@ -397,8 +397,7 @@ fn scores32(x: &Design, w32: &[f32], outputs: usize, z32: &mut Array2<f32>) {
         let z = z32.as_slice_mut().expect("a fresh array is contiguous");
         for (i, (zi, xi)) in z.iter_mut().zip(x.dense_rows()).enumerate() {
             let (idx, val) = x.sparse_row(i);
-            let sparse_part = sparse_dot(idx, val, ws);
-            *zi = dot32(xi, wd) + sparse_part + b;
+            *zi = binary_score(xi, idx, val, wd, ws, b);
         }
         return;
     }
@@ -463,6 +462,14 @@ fn dot32(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     acc[0] + tail
+}
+
+/// One row's score for one output: its dense part `xi . wd`, its sparse
+/// entries against `ws`, and the intercept `b`. Training scores and the
+/// one-pass Hessian product both call it, so they add in the same order.
+#[inline]
+fn binary_score(xi: &[f32], idx: &[u32], val: &[f32], wd: &[f32], ws: &[f32], b: f32) -> f32 {
+    dot32(xi, wd) + sparse_dot(idx, val, ws) + b
 }
 
 /// `sum_e val[e] * w[idx[e]]` in `f32`, over four interleaved partial
@@ -636,29 +643,6 @@ impl<'a> Problem<'a> {
     }
 }
 
-impl Problem<'_> {
-    /// [`Objective::hessian_times`] for one output in one pass over the
-    /// rows ([`binary_hessian_pass`]).
-    fn hessian_times_binary(&mut self, v: &[f32], out: &mut [f32]) {
-        let x = self.x;
-        let cols = x.cols();
-        let curvature = self
-            .work
-            .curvature
-            .as_slice()
-            .expect("a fresh array is contiguous");
-        let (weights, intercept) = out.split_at_mut(cols);
-        let bias = binary_hessian_pass(x, curvature, v, weights);
-        let n = x.rows().max(1) as f64;
-        let (lambda, inv) = (self.lambda as f32, (1.0 / n) as f32);
-        weights
-            .iter_mut()
-            .zip(&v[..cols])
-            .for_each(|(o, &v)| *o = *o * inv + lambda * v);
-        intercept[0] = (bias / n) as f32;
-    }
-}
-
 /// `out = X^T diag(c) (X v + v_b)` for one output, in one pass over the
 /// rows: each row's score of `v`, times its curvature `c`, is added back
 /// through the same row while it is in cache (two passes, [`scores32`] and
@@ -674,7 +658,7 @@ fn binary_hessian_pass(x: &Design, curvature: &[f32], v: &[f32], out: &mut [f32]
     let mut bias = 0.0f64;
     for (i, (xi, &ci)) in x.dense_rows().zip(curvature).enumerate() {
         let (idx, val) = x.sparse_row(i);
-        let r = ci * (dot32(xi, vd) + sparse_dot(idx, val, vs) + vb);
+        let r = ci * binary_score(xi, idx, val, vd, vs, vb);
         gd.iter_mut().zip(xi).for_each(|(g, &x)| *g += r * x);
         for (&j, &v) in idx.iter().zip(val) {
             gs[j as usize] += v * r;
@@ -751,32 +735,36 @@ impl Objective for Problem<'_> {
 
     /// `H v`: the scores of `v` (`a = X v + v_b`), per row the log-loss
     /// Hessian times them (`p (1 - p) a` for one output; `p * (a - p . a)`
-    /// for the softmax), then back through `X^T` like a gradient.
+    /// for the softmax), then back through `X^T` like a gradient; for one
+    /// output all in one pass over the rows ([`binary_hessian_pass`]).
     fn hessian_times(&mut self, v: &[f32], out: &mut [f32]) {
         let k = self.outputs;
-        if k == 1 {
-            return self.hessian_times_binary(v, out);
-        }
         let work = &mut self.work;
-        scores32(self.x, v, k, &mut work.z32);
-        for ((zi, ci), mut ri) in work
-            .z32
-            .outer_iter()
-            .zip(work.curvature.outer_iter())
-            .zip(work.residual.outer_iter_mut())
-        {
-            if k == 1 {
-                ri[0] = ci[0] * zi[0];
-            } else {
+        let ck = self.x.cols() * k;
+        let (weights, intercepts) = out.split_at_mut(ck);
+        if k == 1 {
+            let curvature = work
+                .curvature
+                .as_slice()
+                .expect("a fresh array is contiguous");
+            let bias = binary_hessian_pass(self.x, curvature, v, weights);
+            work.bias.clear();
+            work.bias.push(bias);
+        } else {
+            scores32(self.x, v, k, &mut work.z32);
+            for ((zi, ci), mut ri) in work
+                .z32
+                .outer_iter()
+                .zip(work.curvature.outer_iter())
+                .zip(work.residual.outer_iter_mut())
+            {
                 let pa: f32 = zi.iter().zip(ci.iter()).map(|(a, p)| a * p).sum();
                 for ((r, &a), &p) in ri.iter_mut().zip(zi.iter()).zip(ci.iter()) {
                     *r = p * (a - pa);
                 }
             }
+            transpose_times(self.x, &work.residual, weights, &mut work.bias);
         }
-        let ck = self.x.cols() * k;
-        let (weights, intercepts) = out.split_at_mut(ck);
-        transpose_times(self.x, &work.residual, weights, &mut work.bias);
         let n = self.x.rows().max(1) as f64;
         let (lambda, inv) = (self.lambda as f32, (1.0 / n) as f32);
         weights
