@@ -209,7 +209,6 @@ impl Design {
     }
 
     /// Row `i` of the dense block (empty when it has no columns).
-    #[cfg(test)]
     pub(crate) fn dense_row(&self, i: usize) -> &[f32] {
         let d = self.dense_cols;
         &self.dense[i * d..(i + 1) * d]

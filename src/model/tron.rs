@@ -11,7 +11,12 @@
 //! replaced held ten pairs more). The Hessian's diagonal, taken once per
 //! Newton step, preconditions CG: the dense block of standardised pooled
 //! vectors and the sparse block of unit-length TF-IDF rows differ in scale
-//! by orders of magnitude, which made first-order steps slow.
+//! by orders of magnitude, which made first-order steps slow. Where the
+//! objective offers a block of its Hessian ([`Objective::hessian_block`]:
+//! the dense pooled-vector columns of a binary model, which are correlated),
+//! that block is kept whole, by its Cholesky factor: on Rotten Tomatoes it
+//! cut the CG steps of a selection from 1,530 to 731, most of them at the
+//! largest vector weights.
 //!
 //! It stops when the Euclidean norm of the gradient is at most `tolerance`
 //! (the rule the L-BFGS fits used, so a fit converges to the same
@@ -32,6 +37,136 @@ pub(crate) trait Objective {
     fn hessian_times(&mut self, v: &[f32], out: &mut [f32]);
     /// The diagonal of that Hessian, into `out`.
     fn hessian_diagonal(&mut self, out: &mut [f32]);
+    /// A block of that Hessian to precondition whole instead of by its
+    /// diagonal, if the objective has one worth it; called after
+    /// [`Objective::hessian_diagonal`] at the same point.
+    fn hessian_block(&mut self) -> Option<HessianBlock> {
+        None
+    }
+}
+
+/// A square block of the Hessian on the diagonal: rows and columns
+/// `start..start + dim`, row-major. The preconditioner keeps it whole (by
+/// its Cholesky factor) where the diagonal alone would ignore how those
+/// variables move together: the standardised pooled-vector columns are
+/// correlated, and their weights dominate a fit when `beta` is large.
+#[derive(Clone, Debug)]
+pub(crate) struct HessianBlock {
+    pub start: usize,
+    pub dim: usize,
+    pub matrix: Vec<f64>,
+}
+
+/// The preconditioner `M`: the Hessian's diagonal, or the diagonal with a
+/// [`HessianBlock`] kept whole.
+struct Preconditioner {
+    m: Vec<f32>,
+    block: Option<Factored>,
+}
+
+/// A [`HessianBlock`] with its Cholesky factor `L` (lower, row-major).
+struct Factored {
+    start: usize,
+    dim: usize,
+    matrix: Vec<f64>,
+    lower: Vec<f64>,
+}
+
+impl Factored {
+    /// The block and its Cholesky factor, or `None` when the block is not
+    /// positive definite to the precision of the arithmetic (the diagonal
+    /// then serves alone).
+    fn new(block: HessianBlock) -> Option<Factored> {
+        let n = block.dim;
+        let a = &block.matrix;
+        let mut l = vec![0.0f64; n * n];
+        for i in 0..n {
+            for j in 0..=i {
+                let mut sum = a[i * n + j];
+                for k in 0..j {
+                    sum -= l[i * n + k] * l[j * n + k];
+                }
+                if i == j {
+                    if !(sum > 0.0 && sum.is_finite()) {
+                        return None;
+                    }
+                    l[i * n + i] = sum.sqrt();
+                } else {
+                    l[i * n + j] = sum / l[j * n + j];
+                }
+            }
+        }
+        Some(Factored {
+            start: block.start,
+            dim: n,
+            matrix: block.matrix,
+            lower: l,
+        })
+    }
+
+    fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.start + self.dim
+    }
+
+    /// `z = B^-1 r` on the block, by the two triangular solves.
+    fn solve(&self, r: &[f32], z: &mut [f32]) {
+        let (n, l) = (self.dim, &self.lower);
+        let mut y = vec![0.0f64; n];
+        for i in 0..n {
+            let mut sum = f64::from(r[i]);
+            for k in 0..i {
+                sum -= l[i * n + k] * y[k];
+            }
+            y[i] = sum / l[i * n + i];
+        }
+        for i in (0..n).rev() {
+            let mut sum = y[i];
+            for k in i + 1..n {
+                sum -= l[k * n + i] * y[k];
+            }
+            y[i] = sum / l[i * n + i];
+        }
+        z.iter_mut().zip(&y).for_each(|(z, &y)| *z = y as f32);
+    }
+
+    /// `a . B . b` on the block.
+    fn inner(&self, a: &[f32], b: &[f32]) -> f64 {
+        let n = self.dim;
+        let mut total = 0.0;
+        for (row, &ai) in self.matrix.chunks_exact(n).zip(a) {
+            let rb: f64 = row.iter().zip(b).map(|(&h, &b)| h * f64::from(b)).sum();
+            total += f64::from(ai) * rb;
+        }
+        total
+    }
+}
+
+impl Preconditioner {
+    /// `a . M . b`.
+    fn inner(&self, a: &[f32], b: &[f32]) -> f64 {
+        match &self.block {
+            None => dot_m(a, &self.m, b),
+            Some(f) => {
+                let r = f.range();
+                dot_m(&a[..r.start], &self.m[..r.start], &b[..r.start])
+                    + f.inner(&a[r.clone()], &b[r.clone()])
+                    + dot_m(&a[r.end..], &self.m[r.end..], &b[r.end..])
+            }
+        }
+    }
+
+    /// `z = M^-1 r`, and `r . z`.
+    fn solve(&self, r: &[f32], z: &mut [f32]) -> f64 {
+        z.iter_mut()
+            .zip(r)
+            .zip(&self.m)
+            .for_each(|((z, &r), &m)| *z = r / m);
+        if let Some(f) = &self.block {
+            let range = f.range();
+            f.solve(&r[range.clone()], &mut z[range]);
+        }
+        dot32(r, z)
+    }
 }
 
 /// Why a minimisation stopped.
@@ -188,6 +323,8 @@ struct Cg {
     d: Vec<f32>,
     /// `H d`.
     hd: Vec<f32>,
+    /// `M^-1 r` (used with a block in the preconditioner).
+    z: Vec<f32>,
 }
 
 impl Cg {
@@ -199,18 +336,12 @@ impl Cg {
         &mut self,
         f: &mut impl Objective,
         g: &[f64],
-        m: &[f32],
+        pre: &Preconditioner,
         radius: f64,
         s: &mut [f32],
     ) -> u64 {
         s.fill(0.0);
-        for (((r, d), &g), &m) in self.r.iter_mut().zip(&mut self.d).zip(g).zip(m) {
-            *r = -g as f32;
-            *d = *r / m;
-        }
-        // z = M^-1 r is not stored: d starts as z, and z . r is formed
-        // while r is updated.
-        let mut ztr = dot_m_inv(&self.r, m);
+        let mut ztr = self.start(g, pre);
         let stop = CG_TOLERANCE * ztr.sqrt();
         let mut steps = 0;
         while steps < MAX_CG_STEPS {
@@ -222,19 +353,13 @@ impl Cg {
             let dhd = dot32(&self.d, &self.hd);
             let alpha = ztr / dhd;
             let inside = dhd > 0.0 && alpha.is_finite() && {
-                // s += alpha d, r -= alpha H d, in one pass that also sums
-                // s . M . s and the new z . r.
-                let (sms, ztr_new) =
-                    step_in_place(alpha as f32, &self.d, &self.hd, m, s, &mut self.r);
+                let (sms, ztr_new) = self.advance(alpha as f32, pre, s);
                 if sms.sqrt() > radius {
                     axpy(-alpha as f32, &self.d, s);
                     axpy(alpha as f32, &self.hd, &mut self.r);
                     false
                 } else {
-                    let beta = (ztr_new / ztr) as f32;
-                    for ((d, &r), &m) in self.d.iter_mut().zip(&self.r).zip(m) {
-                        *d = r / m + beta * *d;
-                    }
+                    self.turn((ztr_new / ztr) as f32, pre);
                     ztr = ztr_new;
                     true
                 }
@@ -242,9 +367,9 @@ impl Cg {
             if !inside {
                 // Negative curvature, or the step left the region: go to
                 // the boundary along d from the last inside point.
-                let std = dot_m(s, m, &self.d);
-                let sts = dot_m(s, m, s);
-                let dtd = dot_m(&self.d, m, &self.d);
+                let std = pre.inner(s, &self.d);
+                let sts = pre.inner(s, s);
+                let dtd = pre.inner(&self.d, &self.d);
                 let dsq = radius * radius;
                 let rad = (std * std + dtd * (dsq - sts)).max(0.0).sqrt();
                 let tau = if std >= 0.0 {
@@ -260,6 +385,59 @@ impl Cg {
             }
         }
         steps
+    }
+
+    /// `r = -g`, the first direction `d = M^-1 r`; returns `r . M^-1 . r`.
+    fn start(&mut self, g: &[f64], pre: &Preconditioner) -> f64 {
+        match pre.block {
+            None => {
+                // z = M^-1 r is not stored: d starts as z, and z . r is
+                // formed while r is updated.
+                let m = &pre.m;
+                for (((r, d), &g), &m) in self.r.iter_mut().zip(&mut self.d).zip(g).zip(m) {
+                    *r = -g as f32;
+                    *d = *r / m;
+                }
+                dot_m_inv(&self.r, m)
+            }
+            Some(_) => {
+                self.r.iter_mut().zip(g).for_each(|(r, &g)| *r = -g as f32);
+                let ztr = pre.solve(&self.r, &mut self.z);
+                self.d.copy_from_slice(&self.z);
+                ztr
+            }
+        }
+    }
+
+    /// `s += alpha d`, `r -= alpha H d`; returns `s . M . s` and the new
+    /// `r . M^-1 . r` (with a block, `z = M^-1 r` is kept for
+    /// [`Cg::turn`]).
+    fn advance(&mut self, alpha: f32, pre: &Preconditioner, s: &mut [f32]) -> (f64, f64) {
+        match pre.block {
+            // One pass that also sums the two.
+            None => step_in_place(alpha, &self.d, &self.hd, &pre.m, s, &mut self.r),
+            Some(_) => {
+                axpy(alpha, &self.d, s);
+                axpy(-alpha, &self.hd, &mut self.r);
+                (pre.inner(s, s), pre.solve(&self.r, &mut self.z))
+            }
+        }
+    }
+
+    /// The next direction: `d = M^-1 r + beta d`.
+    fn turn(&mut self, beta: f32, pre: &Preconditioner) {
+        match pre.block {
+            None => {
+                for ((d, &r), &m) in self.d.iter_mut().zip(&self.r).zip(&pre.m) {
+                    *d = r / m + beta * *d;
+                }
+            }
+            Some(_) => {
+                for (d, &z) in self.d.iter_mut().zip(&self.z) {
+                    *d = z + beta * *d;
+                }
+            }
+        }
     }
 }
 
@@ -302,8 +480,13 @@ impl Tron {
             r: vec![0.0; n],
             d: vec![0.0; n],
             hd: vec![0.0; n],
+            z: vec![0.0; n],
         };
-        let (mut m, mut s) = (vec![0.0f32; n], vec![0.0f32; n]);
+        let mut pre = Preconditioner {
+            m: vec![0.0f32; n],
+            block: None,
+        };
+        let mut s = vec![0.0f32; n];
         let budget = self
             .max_iterations
             .saturating_add(1)
@@ -317,8 +500,8 @@ impl Tron {
                 return outcome(Stop::Aborted, iterations, cg_steps);
             }
             if fresh {
-                f.hessian_diagonal(&mut m);
-                for v in m.iter_mut() {
+                f.hessian_diagonal(&mut pre.m);
+                for v in pre.m.iter_mut() {
                     let mixed = (1.0 - PRECONDITIONER_MIX) + PRECONDITIONER_MIX * *v;
                     // A diagonal entry that is zero (a column no row uses,
                     // an intercept whose class is certain) would divide by
@@ -329,13 +512,20 @@ impl Tron {
                         1.0
                     };
                 }
+                pre.block = f.hessian_block().and_then(Factored::new);
                 if radius.is_nan() {
-                    radius = sum_lanes(n, |i| g[i] * g[i] / f64::from(m[i])).sqrt();
+                    radius = match pre.block {
+                        None => sum_lanes(n, |i| g[i] * g[i] / f64::from(pre.m[i])).sqrt(),
+                        Some(_) => {
+                            let g32: Vec<f32> = g.iter().map(|&g| g as f32).collect();
+                            pre.solve(&g32, &mut cg.z).sqrt()
+                        }
+                    };
                 }
                 fresh = false;
             }
             trials += 1;
-            cg_steps += cg.solve(f, &g, &m, radius, &mut s);
+            cg_steps += cg.solve(f, &g, &pre, radius, &mut s);
             let gs = sum_lanes(n, |i| g[i] * f64::from(s[i]));
             // The model's reduction: -(g.s + s.H.s/2) = -(g.s - s.r)/2,
             // since r = -g - H s.
@@ -344,7 +534,7 @@ impl Tron {
             // are restored if the step is not taken.
             w.iter_mut().zip(&s).for_each(|(w, &s)| *w += f64::from(s));
             let f_new = f.loss_and_gradient(w, &mut g);
-            let snorm = dot_m(&s, &m, &s).sqrt();
+            let snorm = pre.inner(&s, &s).sqrt();
             if iterations == 0 && trials == 1 {
                 radius = radius.min(snorm);
             }
@@ -478,6 +668,126 @@ mod tests {
                 b[i] / a[i]
             );
         }
+    }
+
+    /// `x' A x / 2 - b' x` with a dense `A`: its first `dim` variables
+    /// strongly correlated, the rest on the diagonal at scales of their own.
+    struct Correlated {
+        a: Vec<f64>,
+        b: Vec<f64>,
+        dim: usize,
+        block: bool,
+    }
+
+    impl Correlated {
+        fn new(n: usize, dim: usize, block: bool) -> Correlated {
+            // The block: correlation 0.95^|i - j| at scales 1 + i.
+            let mut a = vec![0.0; n * n];
+            for i in 0..n {
+                if i >= dim {
+                    a[i * n + i] = 10f64.powf(i as f64 / 10.0 - 1.0);
+                    continue;
+                }
+                for j in 0..dim {
+                    let r = 0.95f64.powi((i as i32 - j as i32).abs());
+                    a[i * n + j] = r * ((1.0 + i as f64) * (1.0 + j as f64)).sqrt();
+                }
+            }
+            let b = (0..n).map(|i| (i as f64 + 1.0).cos()).collect();
+            Correlated { a, b, dim, block }
+        }
+    }
+
+    impl Objective for Correlated {
+        fn loss_and_gradient(&mut self, w: &[f64], grad: &mut [f64]) -> f64 {
+            let n = w.len();
+            let mut f = 0.0;
+            for i in 0..n {
+                let aw: f64 = (0..n).map(|j| self.a[i * n + j] * w[j]).sum();
+                grad[i] = aw - self.b[i];
+                f += 0.5 * w[i] * aw - self.b[i] * w[i];
+            }
+            f
+        }
+        fn hessian_times(&mut self, v: &[f32], out: &mut [f32]) {
+            let n = v.len();
+            for (o, row) in out.iter_mut().zip(self.a.chunks_exact(n)) {
+                let s: f64 = row.iter().zip(v).map(|(&a, &v)| a * f64::from(v)).sum();
+                *o = s as f32;
+            }
+        }
+        fn hessian_diagonal(&mut self, out: &mut [f32]) {
+            let n = out.len();
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = self.a[i * n + i] as f32;
+            }
+        }
+        fn hessian_block(&mut self) -> Option<HessianBlock> {
+            let (n, dim) = (self.b.len(), self.dim);
+            self.block.then(|| HessianBlock {
+                start: 0,
+                dim,
+                matrix: (0..dim * dim)
+                    .map(|k| self.a[(k / dim) * n + k % dim])
+                    .collect(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_block_in_the_preconditioner_reaches_the_same_minimum_in_fewer_cg_steps() {
+        let (n, dim) = (30, 12);
+        let solve = |block: bool| {
+            let mut q = Correlated::new(n, dim, block);
+            let mut w = vec![0.0; n];
+            let out = Tron {
+                tolerance: 1e-7,
+                max_iterations: 100,
+            }
+            .minimize(&mut w, &mut q);
+            assert_eq!(out.stop, Stop::Converged, "block {block}: {out:?}");
+            let mut g = vec![0.0; n];
+            q.loss_and_gradient(&w, &mut g);
+            assert!(dot(&g, &g).sqrt() <= 1e-7, "block {block}: {g:?}");
+            (w, out.cg_steps)
+        };
+        let (diagonal, diagonal_steps) = solve(false);
+        let (blocked, blocked_steps) = solve(true);
+        for (a, b) in diagonal.iter().zip(&blocked) {
+            assert!((a - b).abs() < 1e-5, "{a} {b}");
+        }
+        assert!(
+            blocked_steps < diagonal_steps,
+            "{blocked_steps} CG steps with the block, {diagonal_steps} without"
+        );
+    }
+
+    #[test]
+    fn the_block_factor_solves_and_measures() {
+        // B = [[4, 2], [2, 3]]: B^-1 r for r = (2, 1) is (0.5, 0).
+        let f = Factored::new(HessianBlock {
+            start: 1,
+            dim: 2,
+            matrix: vec![4.0, 2.0, 2.0, 3.0],
+        })
+        .expect("positive definite");
+        let pre = Preconditioner {
+            m: vec![2.0, 1.0, 1.0, 4.0],
+            block: Some(f),
+        };
+        let mut z = vec![0.0f32; 4];
+        let rz = pre.solve(&[1.0, 2.0, 1.0, 8.0], &mut z);
+        assert_eq!(z, vec![0.5, 0.5, 0.0, 2.0]);
+        assert_eq!(rz, 0.5 + 1.0 + 0.0 + 16.0);
+        // a . M . a for a = (1, 1, 1, 1): 2 + (4 + 2 + 2 + 3) + 4.
+        assert_eq!(pre.inner(&[1.0; 4], &[1.0; 4]), 17.0);
+        // Not positive definite: no factor, the diagonal serves alone.
+        assert!(Factored::new(HessianBlock {
+            start: 0,
+            dim: 2,
+            matrix: vec![1.0, 2.0, 2.0, 1.0],
+        })
+        .is_none());
     }
 
     #[test]
