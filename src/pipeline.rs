@@ -89,11 +89,11 @@ fn clear_drop(best: f64, last: f64, validated: usize) -> bool {
 /// stops at the first weight whose best point the selection could not
 /// choose (below the best and outside its [`TRANSFER_STANDARD_ERRORS`]
 /// band, [`largest_weight_out_of_band`]): on large sets the accuracy
-/// falls smoothly past the best weight, so the larger ones, the most
-/// costly fits of the grid, cannot come back into the band. On Rotten
-/// Tomatoes (10,662 texts) that leaves 10 of the 20 points: 10-fold
-/// `classify` took 4.1 s instead of 7.5 s, the same model chosen, and the
-/// accuracy table did not move (docs/benchmarks.md). Below a few hundred
+/// falls smoothly past the best weight, and the larger ones are not
+/// expected to come back into the band. On Rotten Tomatoes that leaves
+/// 10 of the 20 points: 10-fold `classify` took 4.1 s instead of 7.5 s,
+/// the same model chosen, and the accuracy table did not move
+/// (docs/benchmarks.md). Below a few hundred
 /// texts the accuracy by weight is too noisy for it: on the 54 draws of
 /// `benches/small_n.py` (20 to 500 texts), stopping there changed 4
 /// models, 3 for the worse (the UCI reviews at 50 texts -1.5 points on
