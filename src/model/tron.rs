@@ -64,12 +64,16 @@ struct Preconditioner {
     block: Option<Factored>,
 }
 
-/// A [`HessianBlock`] with its Cholesky factor `L` (lower, row-major).
+/// A [`HessianBlock`] with its Cholesky factor `L` (lower, row-major),
+/// written out here: the block is 50 x 50 for the shipped vectors, and the
+/// crate's ndarray has no factorisations without a LAPACK binding.
 struct Factored {
     start: usize,
     dim: usize,
     matrix: Vec<f64>,
     lower: Vec<f64>,
+    /// The triangular solves' `f64` work vector, kept across CG steps.
+    work: Vec<f64>,
 }
 
 impl Factored {
@@ -101,6 +105,7 @@ impl Factored {
             dim: n,
             matrix: block.matrix,
             lower: l,
+            work: vec![0.0; n],
         })
     }
 
@@ -109,9 +114,8 @@ impl Factored {
     }
 
     /// `z = B^-1 r` on the block, by the two triangular solves.
-    fn solve(&self, r: &[f32], z: &mut [f32]) {
-        let (n, l) = (self.dim, &self.lower);
-        let mut y = vec![0.0f64; n];
+    fn solve(&mut self, r: &[f32], z: &mut [f32]) {
+        let (n, l, y) = (self.dim, &self.lower, &mut self.work);
         for i in 0..n {
             let mut sum = f64::from(r[i]);
             for k in 0..i {
@@ -126,7 +130,7 @@ impl Factored {
             }
             y[i] = sum / l[i * n + i];
         }
-        z.iter_mut().zip(&y).for_each(|(z, &y)| *z = y as f32);
+        z.iter_mut().zip(y.iter()).for_each(|(z, &y)| *z = y as f32);
     }
 
     /// `a . B . b` on the block.
@@ -156,12 +160,12 @@ impl Preconditioner {
     }
 
     /// `z = M^-1 r`, and `r . z`.
-    fn solve(&self, r: &[f32], z: &mut [f32]) -> f64 {
+    fn solve(&mut self, r: &[f32], z: &mut [f32]) -> f64 {
         z.iter_mut()
             .zip(r)
             .zip(&self.m)
             .for_each(|((z, &r), &m)| *z = r / m);
-        if let Some(f) = &self.block {
+        if let Some(f) = &mut self.block {
             let range = f.range();
             f.solve(&r[range.clone()], &mut z[range]);
         }
@@ -336,7 +340,7 @@ impl Cg {
         &mut self,
         f: &mut impl Objective,
         g: &[f64],
-        pre: &Preconditioner,
+        pre: &mut Preconditioner,
         radius: f64,
         s: &mut [f32],
     ) -> u64 {
@@ -388,7 +392,7 @@ impl Cg {
     }
 
     /// `r = -g`, the first direction `d = M^-1 r`; returns `r . M^-1 . r`.
-    fn start(&mut self, g: &[f64], pre: &Preconditioner) -> f64 {
+    fn start(&mut self, g: &[f64], pre: &mut Preconditioner) -> f64 {
         match pre.block {
             None => {
                 // z = M^-1 r is not stored: d starts as z, and z . r is
@@ -412,7 +416,7 @@ impl Cg {
     /// `s += alpha d`, `r -= alpha H d`; returns `s . M . s` and the new
     /// `r . M^-1 . r` (with a block, `z = M^-1 r` is kept for
     /// [`Cg::turn`]).
-    fn advance(&mut self, alpha: f32, pre: &Preconditioner, s: &mut [f32]) -> (f64, f64) {
+    fn advance(&mut self, alpha: f32, pre: &mut Preconditioner, s: &mut [f32]) -> (f64, f64) {
         match pre.block {
             // One pass that also sums the two.
             None => step_in_place(alpha, &self.d, &self.hd, &pre.m, s, &mut self.r),
@@ -517,15 +521,16 @@ impl Tron {
                     radius = match pre.block {
                         None => sum_lanes(n, |i| g[i] * g[i] / f64::from(pre.m[i])).sqrt(),
                         Some(_) => {
-                            let g32: Vec<f32> = g.iter().map(|&g| g as f32).collect();
-                            pre.solve(&g32, &mut cg.z).sqrt()
+                            // g in f32 into the residual, which CG rewrites.
+                            cg.r.iter_mut().zip(&g).for_each(|(r, &g)| *r = g as f32);
+                            pre.solve(&cg.r, &mut cg.z).sqrt()
                         }
                     };
                 }
                 fresh = false;
             }
             trials += 1;
-            cg_steps += cg.solve(f, &g, &pre, radius, &mut s);
+            cg_steps += cg.solve(f, &g, &mut pre, radius, &mut s);
             let gs = sum_lanes(n, |i| g[i] * f64::from(s[i]));
             // The model's reduction: -(g.s + s.H.s/2) = -(g.s - s.r)/2,
             // since r = -g - H s.
@@ -771,7 +776,7 @@ mod tests {
             matrix: vec![4.0, 2.0, 2.0, 3.0],
         })
         .expect("positive definite");
-        let pre = Preconditioner {
+        let mut pre = Preconditioner {
             m: vec![2.0, 1.0, 1.0, 4.0],
             block: Some(f),
         };
