@@ -97,15 +97,17 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
             let model = params.fit(vectors, train_texts, train_labels, classes)?;
             let predicted = model.predict(vectors, held)?;
             let selection = model.selection();
-            let chosen = GridPoint {
-                c: selection.c,
-                beta: selection.beta,
-                accuracy: selection
-                    .grid
-                    .iter()
-                    .find(|p| p.c == selection.c && p.beta == selection.beta)
-                    .map_or(f64::NAN, |p| p.accuracy),
-            };
+            let chosen = selection
+                .grid
+                .iter()
+                .find(|p| p.c == selection.c && p.beta == selection.beta)
+                .cloned()
+                .unwrap_or(GridPoint {
+                    c: selection.c,
+                    beta: selection.beta,
+                    accuracy: f64::NAN,
+                    log_loss: None,
+                });
             Ok(FoldFit {
                 predicted,
                 chosen,
@@ -150,6 +152,7 @@ pub fn cross_validate_linfa<T: AsRef<str> + Sync>(
                     c,
                     beta: 1.0,
                     accuracy: f64::NAN,
+                    log_loss: None,
                 },
                 unconverged: 0,
                 small: None,
@@ -221,6 +224,7 @@ where
                         c: f64::NAN,
                         beta: f32::NAN,
                         accuracy: f64::NAN,
+                        log_loss: None,
                     },
                     unconverged: 0,
                     untrained,
