@@ -144,7 +144,7 @@ impl NgramParams {
             .reduce(FrequentTerms::default, |a, b| {
                 let (mut a, b) = if a.len() >= b.len() { (a, b) } else { (b, a) };
                 for (key, (t, n)) in b {
-                    keep_smaller(&mut a, key, &t, n);
+                    keep_smaller(&mut a, key, t, n);
                 }
                 a
             });
@@ -195,15 +195,15 @@ type FrequentTerms =
 
 /// Record `term` (counted in `n` texts) under `key` in `df`, unless the
 /// term there is the same or a smaller string of the same fingerprint.
-fn keep_smaller(df: &mut FrequentTerms, key: u64, term: &str, n: u32) {
+fn keep_smaller(df: &mut FrequentTerms, key: u64, term: String, n: u32) {
     match df.entry(key) {
         hashbrown::hash_map::Entry::Occupied(mut e) => {
-            if term < e.get().0.as_str() {
-                *e.get_mut() = (term.to_string(), n);
+            if term < e.get().0 {
+                *e.get_mut() = (term, n);
             }
         }
         hashbrown::hash_map::Entry::Vacant(e) => {
-            e.insert((term.to_string(), n));
+            e.insert((term, n));
         }
     }
 }

@@ -372,11 +372,10 @@ pub struct SearchArgs {
           value_parser = parse_c)]
     pub c: Vec<f64>,
     /// Candidate weights of the vector channel of the hybrid (--features
-    /// both), each above 0 and at most 1000. The inner CV's best point
-    /// (by held-out log-loss below 2,000 validated texts with the vectors
-    /// in, else by accuracy)
-    /// is kept unless a larger weight does as well within the noise (half
-    /// a paired standard error), which then wins.
+    /// both), each above 0 and at most 1000. The inner CV's best point (by
+    /// held-out log-loss below 2,000 validated texts with the vectors in,
+    /// else by accuracy) is kept unless a larger weight does as well within
+    /// the noise (half a paired standard error), which then wins.
     #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
           value_parser = parse_beta)]
     pub beta: Vec<f32>,
