@@ -375,7 +375,8 @@ pub struct SearchArgs {
     /// both), each above 0 and at most 1000. The inner CV's best point (by
     /// held-out log-loss below 2,000 validated texts with the vectors in,
     /// else by accuracy) is kept unless a larger weight does as well within
-    /// the noise (half a paired standard error), which then wins.
+    /// the noise (half a paired standard error of accuracy; with log-loss
+    /// ranking, also a log-loss not clearly worse), which then wins.
     #[arg(long, value_delimiter = ',', default_value = "0.03,0.1,0.3,1",
           value_parser = parse_beta)]
     pub beta: Vec<f32>,
