@@ -1921,6 +1921,17 @@ mod tests {
             .collect()
     }
 
+    /// `best`'s log-losses worse by 0.1 on average, +0.9 and -0.7 in turn.
+    fn noisier(best: &Losses) -> Losses {
+        Losses::new(
+            best.texts
+                .iter()
+                .enumerate()
+                .map(|(i, l)| l + if i % 2 == 0 { 0.9 } else { -0.7 })
+                .collect(),
+        )
+    }
+
     #[test]
     fn a_log_loss_is_clearly_worse_beyond_its_paired_standard_errors() {
         let best = Losses::new((0..20).map(|i| 0.5 + 0.05 * (i % 5) as f64).collect());
@@ -1930,13 +1941,7 @@ mod tests {
         assert!(!clearly_worse(&shifted, &best, 2.0));
         // Worse by 0.1 on average, +0.9 and -0.7 in turn: a standard error
         // of 0.18, so within 2 of them.
-        let noisy = Losses::new(
-            best.texts
-                .iter()
-                .enumerate()
-                .map(|(i, l)| l + if i % 2 == 0 { 0.9 } else { -0.7 })
-                .collect(),
-        );
+        let noisy = noisier(&best);
         assert!(!clearly_worse(&best, &noisy, 2.0));
         assert!(clearly_worse(&best, &noisy, 0.5));
         // One text proves nothing.
@@ -1979,13 +1984,7 @@ mod tests {
             Some(1)
         );
         // Worse within the noise: the larger weight is chosen.
-        let noisy = Losses::new(
-            best.texts
-                .iter()
-                .enumerate()
-                .map(|(i, l)| l + if i % 2 == 0 { 0.9 } else { -0.7 })
-                .collect(),
-        );
+        let noisy = noisier(&best);
         let losses = vec![best, noisy];
         assert_eq!(
             choose_point(&grid, &rights, &losses, Rank::LogLoss),
