@@ -652,12 +652,15 @@ impl ValidPipelineParams {
         // a start as close as the path's end, without the path.
         let mut warm: Option<FittedLogistic> = chosen;
         let inner = self.logistic.clone().tolerance(INNER_TOLERANCE);
-        let mut path: Vec<f64> = self
-            .cs
-            .iter()
-            .copied()
-            .filter(|&c| warm.is_none() && c < selection.c)
-            .collect();
+        let mut path: Vec<f64> = match warm {
+            Some(_) => Vec::new(),
+            None => self
+                .cs
+                .iter()
+                .copied()
+                .filter(|&c| c < selection.c)
+                .collect(),
+        };
         path.sort_by(f64::total_cmp);
         for c in path {
             warm = Some(
@@ -793,6 +796,7 @@ impl ValidPipelineParams {
         // every (fold, beta) pair in parallel, each walking C upwards with
         // warm starts. The walk stops at a clear drop (STOP_STANDARD_ERRORS).
         let validated_rows: usize = folds[..walked].iter().map(Vec::len).sum();
+        let rank = Rank::over(validated_rows, self.features);
         let mut grid: Vec<GridPoint> = Vec::with_capacity(betas.len() * cs.len());
         // Which validated texts each grid point got right, in one order
         // for all (see choose_point).
@@ -829,16 +833,11 @@ impl ValidPipelineParams {
                         unconverged: 0,
                         models: Vec::new(),
                     };
-                    // The last fit warm-starts the next: kept in
-                    // `walk.models` when the fits are kept, else here.
-                    let mut warm: Option<FittedLogistic> = None;
+                    // The last fit warm-starts the next; the earlier ones
+                    // are kept only with `keep`.
+                    let mut fits: Vec<FittedLogistic> = Vec::with_capacity(cs.len());
                     for &c in &cs {
-                        let start = if keep {
-                            walk.models.last()
-                        } else {
-                            warm.as_ref()
-                        };
-                        let model = inner.clone().c(c).fit(&x, &y, classes, start)?;
+                        let model = inner.clone().c(c).fit(&x, &y, classes, fits.last())?;
                         walk.unconverged += usize::from(!model.converged());
                         let proba = model.predict_proba(&xh)?;
                         let mut loss = Vec::with_capacity(held.len());
@@ -850,11 +849,13 @@ impl ValidPipelineParams {
                         }
                         walk.rights.push(right);
                         walk.losses.push(loss);
-                        if keep {
-                            walk.models.push(model);
-                        } else {
-                            warm = Some(model);
+                        if !keep {
+                            fits.clear();
                         }
+                        fits.push(model);
+                    }
+                    if keep {
+                        walk.models = fits;
                     }
                     Ok(walk)
                 })
@@ -910,12 +911,7 @@ impl ValidPipelineParams {
                 }
             }
             if validated_rows >= BAND_STOP_MIN_TEXTS
-                && largest_weight_out_of_band(
-                    &grid,
-                    &rights,
-                    &losses,
-                    Rank::over(validated_rows, self.features),
-                )
+                && largest_weight_out_of_band(&grid, &rights, &losses, rank)
             {
                 break;
             }
@@ -923,15 +919,11 @@ impl ValidPipelineParams {
         // The best point (by accuracy, or by log-loss on small sets: see
         // LOSS_RANK_MAX_TEXTS), or a larger beta as good within the noise
         // (TRANSFER_STANDARD_ERRORS).
-        let chosen = choose_point(
-            &grid,
-            &rights,
-            &losses,
-            Rank::over(validated_rows, self.features),
-        )
-        .ok_or_else(|| Error::InvalidParameter("empty hyperparameter grid".into()))?;
+        let chosen = choose_point(&grid, &rights, &losses, rank)
+            .ok_or_else(|| Error::InvalidParameter("empty hyperparameter grid".into()))?;
         let best = grid[chosen].clone();
-        let model = (models.len() == grid.len()).then(|| models.swap_remove(chosen));
+        // With `keep`, one fit per grid point, in the grid's order.
+        let model = keep.then(|| models.swap_remove(chosen));
         let selection = Selection {
             c: best.c,
             beta: best.beta,
@@ -1040,6 +1032,18 @@ struct Channels {
     beta: f32,
 }
 
+/// `pooled` standardised by `scaler` and weighted by `beta`, as the
+/// row-major values and column count of a design's dense part.
+fn standardised(
+    scaler: &Standardizer,
+    mut pooled: ndarray::Array2<f32>,
+    beta: f32,
+) -> (Vec<f32>, usize) {
+    scaler.apply(&mut pooled, beta);
+    let cols = pooled.ncols();
+    (pooled.into_raw_vec_and_offset().0, cols)
+}
+
 impl Channels {
     /// The channels fitted on the training `texts`, and their pooled
     /// vectors (unscaled; `None` without the vector channel), which
@@ -1081,11 +1085,7 @@ impl Channels {
         texts: &[T],
     ) -> Result<Design> {
         let (dense, cols) = match (pooled, &self.scaler) {
-            (Some(mut pooled), Some(s)) => {
-                s.apply(&mut pooled, 1.0);
-                let cols = pooled.ncols();
-                (pooled.into_raw_vec_and_offset().0, cols)
-            }
+            (Some(pooled), Some(s)) => standardised(s, pooled, 1.0),
             _ => (Vec::new(), 0),
         };
         Design::new(dense, cols, self.sparse(texts))
@@ -1124,10 +1124,7 @@ impl Channels {
                     found_dims: None,
                     message: "this model needs the word vectors it was trained with".into(),
                 })?;
-                let mut pooled = f.transform(v, texts)?;
-                s.apply(&mut pooled, beta);
-                let cols = pooled.ncols();
-                (pooled.into_raw_vec_and_offset().0, cols)
+                standardised(s, f.transform(v, texts)?, beta)
             }
             _ => (Vec::new(), 0),
         };
