@@ -17,18 +17,27 @@ Systems:
   default    embed-tl classify --vectors V --train draw.csv --test test.csv --format json
   vectors    the same with --features vectors
   ngrams     the same with --features ngrams
+  balanced   the default with --class-weight balanced
+  macro-f1   the default with --select-by macro-f1
+  balanced-f1  the default with --class-weight balanced --select-by macro-f1
+  finetune   the trainable layer (examples/finetune.rs: fastText's recipe on the same
+             vectors and tokenizer, 25 epochs, lr 0.5, bigrams, seed SEED; words unseen in
+             training keep their pretrained vectors); needs
+             `cargo build --release --example finetune`
+  finetune-ft  the same, dropping words unseen in training as fastText does
   fasttext   fasttext supervised -dim D -pretrainedVectors V.vec -epoch 25 -lr 0.5
              -wordNgrams 2 -thread 1 -seed SEED, on lowercased text split by the regex
              \\w+|[^\\w\\s] (the tokenised recipe of docs/benchmarks.md), scored by
              `fasttext test`; only when `fasttext` is on PATH and VEC is given.
 
-Prints a markdown table of mean accuracy per (corpus, N) and writes every run to OUT (JSON).
+Prints a markdown table of mean accuracy per (corpus, N) (METRIC=macro_f1: the mean macro-F1
+of the embed-tl systems) and writes every run to OUT (JSON).
 Needs: a release build (cargo build --release), python3; fasttext (apt-get install fasttext)
 for the fastText column.
 Usage: [VECTORS=embeddings/glove.6B.50d.top50k.fifu] [VEC=glove.6B.50d.vec]
        [CORPORA=reviews,rt,trec,banking77] [SIZES=20,50,100,200,500] [SEEDS=1,2,3]
        [SYSTEMS=default,vectors,ngrams,fasttext] [BIN=target/release/embed-tl]
-       [OUT=/tmp/bench/small_n.json] python3 benches/small_n.py
+       [OUT=/tmp/bench/small_n.json] [METRIC=accuracy|macro_f1] python3 benches/small_n.py
 """
 
 import csv
@@ -45,6 +54,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("BIN", os.path.join(ROOT, "target", "release", "embed-tl"))
+FINETUNE = os.environ.get("FINETUNE", os.path.join(ROOT, "target", "release", "examples", "finetune"))
 VECTORS = os.environ.get("VECTORS", os.path.join(ROOT, "embeddings", "glove.6B.50d.top50k.fifu"))
 VEC = os.environ.get("VEC", "")
 OUT = os.environ.get("OUT", "/tmp/bench/small_n.json")
@@ -105,11 +115,19 @@ def fasttext_lines(path, rows):
             f.write(f"__label__{label.replace(' ', '_')} {tokens}\n")
 
 
-def run_embed_tl(features, train, test):
+SYSTEM_FLAGS = {
+    "default": [],
+    "vectors": ["--features", "vectors"],
+    "ngrams": ["--features", "ngrams"],
+    "balanced": ["--class-weight", "balanced"],
+    "macro-f1": ["--select-by", "macro-f1"],
+    "balanced-f1": ["--class-weight", "balanced", "--select-by", "macro-f1"],
+}
+
+
+def run_embed_tl(system, train, test):
     cmd = [BIN, "classify", "--vectors", VECTORS, "--train", train, "--test", test,
-           "--format", "json", "--quiet"]
-    if features != "default":
-        cmd += ["--features", features]
+           "--format", "json", "--quiet"] + SYSTEM_FLAGS[system]
     t = time.time()
     run = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.time() - t
@@ -117,8 +135,20 @@ def run_embed_tl(features, train, test):
         return {"error": run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "?", "wall": wall}
     report = json.loads(run.stdout)
     model = report.get("model") or {}
-    return {"accuracy": report["test"]["metrics"]["accuracy"], "wall": wall,
+    metrics = report["test"]["metrics"]
+    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "wall": wall,
             "c": model.get("c"), "beta": model.get("beta"), "selection": report.get("selection")}
+
+
+def run_finetune(system, train, test, seed):
+    cmd = [FINETUNE, VECTORS, train, test, str(seed)] + (["fasttext"] if system == "finetune-ft" else [])
+    t = time.time()
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.time() - t
+    if run.returncode != 0:
+        return {"error": run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "?", "wall": wall}
+    result = json.loads(run.stdout)
+    return {"accuracy": result["accuracy"], "macro_f1": result["macro_f1"], "wall": wall}
 
 
 def run_fasttext(tmp, train_rows, test_rows, seed):
@@ -183,6 +213,8 @@ def main():
                     for system in systems:
                         if system == "fasttext":
                             result = run_fasttext(tmp, train_rows, test_rows, seed)
+                        elif system.startswith("finetune"):
+                            result = run_finetune(system, train, test, seed)
                         else:
                             result = run_embed_tl(system, train, test)
                         result.update(corpus=corpus, n=n, seed=seed, system=system)
@@ -197,12 +229,17 @@ def main():
 
 
 def table(runs, systems):
+    metric = os.environ.get("METRIC", "accuracy")
+    if metric != "accuracy":
+        systems = [s for s in systems if s != "fasttext"]
     cells = {}
     for r in runs:
-        if "accuracy" in r:
-            cells.setdefault((r["corpus"], r["n"], r["system"]), []).append(r["accuracy"])
+        if metric in r:
+            cells.setdefault((r["corpus"], r["n"], r["system"]), []).append(r[metric])
     keys = sorted({(r["corpus"], r["n"]) for r in runs}, key=lambda k: (list(CORPORA).index(k[0]), k[1]))
     head = ["corpus", "N"] + systems + ["default - better channel"]
+    if "balanced" in systems:
+        head.append("balanced - default")
     if "fasttext" in systems:
         head.append("default - fastText")
     print("| " + " | ".join(head) + " |")
@@ -216,6 +253,9 @@ def table(runs, systems):
         d = mean.get("default")
         channels = [mean[s] for s in ("vectors", "ngrams") if mean.get(s) is not None]
         row.append(f"{d - max(channels):+.1f}" if d is not None and channels else "")
+        if "balanced" in systems:
+            b = mean.get("balanced")
+            row.append(f"{b - d:+.1f}" if d is not None and b is not None else "")
         if "fasttext" in systems:
             ft = mean.get("fasttext")
             row.append(f"{d - ft:+.1f}" if d is not None and ft is not None else "")
@@ -225,7 +265,7 @@ def table(runs, systems):
 if __name__ == "__main__":
     if os.environ.get("TABLE_ONLY"):
         runs = json.load(open(OUT))
-        systems = [s for s in ("default", "vectors", "ngrams", "fasttext") if any(r["system"] == s for r in runs)]
+        systems = [s for s in ("default", "vectors", "ngrams", "balanced", "macro-f1", "balanced-f1", "finetune", "finetune-ft", "fasttext") if any(r["system"] == s for r in runs)]
         table(runs, systems)
     else:
         main()

@@ -255,26 +255,100 @@ fn clearly_worse(best: &Losses, candidate: &Losses, k: f64) -> bool {
     mean > k * (var / nf).sqrt()
 }
 
-/// What ranks the grid's points: the inner-CV accuracy, or the held-out
-/// log-loss (see [`LOSS_RANK_MAX_TEXTS`]).
+/// What ranks the grid's points: the inner-CV accuracy, the held-out
+/// log-loss (see [`LOSS_RANK_MAX_TEXTS`]) or the macro-F1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Rank {
     /// The highest mean accuracy, ties to the lower log-loss.
     Accuracy,
     /// The lowest mean log-loss, ties to the higher accuracy.
     LogLoss,
+    /// The highest macro-F1 over the validated texts, ties to the lower
+    /// log-loss.
+    MacroF1,
 }
 
 impl Rank {
     /// How the grid of a model on `features` is ranked over `validated`
-    /// texts.
-    fn over(validated: usize, features: FeatureSet) -> Rank {
-        if validated < LOSS_RANK_MAX_TEXTS && features.uses_vectors() {
-            Rank::LogLoss
-        } else {
-            Rank::Accuracy
+    /// texts when `select_by` asks for it.
+    fn over(validated: usize, features: FeatureSet, select_by: SelectBy) -> Rank {
+        match select_by {
+            SelectBy::Auto if validated < LOSS_RANK_MAX_TEXTS && features.uses_vectors() => {
+                Rank::LogLoss
+            }
+            SelectBy::Auto | SelectBy::Accuracy => Rank::Accuracy,
+            SelectBy::LogLoss => Rank::LogLoss,
+            SelectBy::MacroF1 => Rank::MacroF1,
         }
     }
+}
+
+/// What the inner cross-validation ranks its grid points by
+/// (`--select-by`). Whatever ranks them, a larger vector weight as good
+/// within the noise wins ([`PipelineParams::betas`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SelectBy {
+    /// The held-out log-loss below 2,000 validated texts when the vectors
+    /// are in, else the accuracy (the default: see the crate's
+    /// `docs/benchmarks.md` for why).
+    #[default]
+    Auto,
+    /// The mean inner-CV accuracy.
+    Accuracy,
+    /// The mean held-out log-loss.
+    LogLoss,
+    /// The macro-F1 over the validated texts (each class that has some
+    /// counts the same, however few its texts): for uneven classes, with
+    /// [`ClassWeight::Balanced`](crate::model::ClassWeight::Balanced).
+    MacroF1,
+}
+
+impl FromStr for SelectBy {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(SelectBy::Auto),
+            "accuracy" => Ok(SelectBy::Accuracy),
+            "log-loss" => Ok(SelectBy::LogLoss),
+            "macro-f1" => Ok(SelectBy::MacroF1),
+            _ => Err(Error::InvalidParameter(format!(
+                "unknown selection metric '{s}': expected auto, accuracy, log-loss or macro-f1"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for SelectBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SelectBy::Auto => "auto",
+            SelectBy::Accuracy => "accuracy",
+            SelectBy::LogLoss => "log-loss",
+            SelectBy::MacroF1 => "macro-f1",
+        })
+    }
+}
+
+/// The macro-F1 of `predicted` against `truth` (class indices, the same
+/// texts in the same order): the mean F1 of the classes that have texts
+/// in `truth`.
+fn macro_f1(truth: &[usize], predicted: &[usize], classes: usize) -> f64 {
+    let (mut tp, mut support, mut guessed) = (
+        vec![0usize; classes],
+        vec![0usize; classes],
+        vec![0usize; classes],
+    );
+    for (&t, &p) in truth.iter().zip(predicted) {
+        support[t] += 1;
+        guessed[p] += 1;
+        tp[t] += usize::from(t == p);
+    }
+    let f1: Vec<f64> = (0..classes)
+        .filter(|&c| support[c] > 0)
+        .map(|c| 2.0 * tp[c] as f64 / (support[c] + guessed[c]) as f64)
+        .collect();
+    f1.iter().sum::<f64>() / f1.len().max(1) as f64
 }
 
 /// Below this many validated texts the grid's points are ranked by their
@@ -313,6 +387,10 @@ fn best_point(
         }
         Rank::LogLoss => {
             loss(i) < loss(b) || (loss(i) == loss(b) && grid[i].accuracy > grid[b].accuracy)
+        }
+        Rank::MacroF1 => {
+            let f1 = |i: usize| grid[i].macro_f1.unwrap_or(0.0);
+            f1(i) > f1(b) || (f1(i) == f1(b) && loss(i) < loss(b))
         }
     };
     points.fold(None::<usize>, |best, i| match best {
@@ -423,6 +501,7 @@ pub struct ValidPipelineParams {
     cs: Vec<f64>,
     betas: Vec<f32>,
     inner_folds: usize,
+    select_by: SelectBy,
     seed: u64,
     logistic: LogisticParams,
     /// [`ONE_FOLD_MIN_HELD`], lowered by the tests.
@@ -438,6 +517,7 @@ impl Default for PipelineParams {
             cs: vec![0.01, 0.1, 1.0, 10.0, 100.0],
             betas: vec![0.03, 0.1, 0.3, 1.0],
             inner_folds: 3,
+            select_by: SelectBy::Auto,
             seed: 42,
             logistic: LogisticParams::default(),
             one_fold_min_held: ONE_FOLD_MIN_HELD,
@@ -488,6 +568,13 @@ impl PipelineParams {
     /// trained on the others: one split is enough to rank the grid there.
     pub fn inner_folds(mut self, k: usize) -> Self {
         self.0.inner_folds = k;
+        self
+    }
+
+    /// What ranks the inner cross-validation's grid points. Default
+    /// [`SelectBy::Auto`].
+    pub fn select_by(mut self, s: SelectBy) -> Self {
+        self.0.select_by = s;
         self
     }
 
@@ -796,7 +883,13 @@ impl ValidPipelineParams {
         // every (fold, beta) pair in parallel, each walking C upwards with
         // warm starts. The walk stops at a clear drop (STOP_STANDARD_ERRORS).
         let validated_rows: usize = folds[..walked].iter().map(Vec::len).sum();
-        let rank = Rank::over(validated_rows, self.features);
+        let rank = Rank::over(validated_rows, self.features, self.select_by);
+        // The validated texts' classes, in the order of `rights` (the
+        // folds one after the other), for the macro-F1.
+        let truth: Vec<usize> = folds[..walked]
+            .iter()
+            .flat_map(|held| held.iter().map(|&i| labels[i]))
+            .collect();
         let mut grid: Vec<GridPoint> = Vec::with_capacity(betas.len() * cs.len());
         // Which validated texts each grid point got right, in one order
         // for all (see choose_point).
@@ -829,6 +922,7 @@ impl ValidPipelineParams {
                     // of their log-losses.
                     let mut walk = FoldWalk {
                         rights: Vec::with_capacity(cs.len()),
+                        predicted: Vec::with_capacity(cs.len()),
                         losses: Vec::with_capacity(cs.len()),
                         unconverged: 0,
                         models: Vec::new(),
@@ -842,12 +936,16 @@ impl ValidPipelineParams {
                         let proba = model.predict_proba(&xh)?;
                         let mut loss = Vec::with_capacity(held.len());
                         let mut right = Vec::with_capacity(held.len());
+                        let mut predicted = Vec::with_capacity(held.len());
                         for (p, &i) in proba.outer_iter().zip(held) {
                             let p = p.as_slice().expect("rows of a fresh array are contiguous");
-                            right.push(crate::model::argmax(p) == labels[i]);
+                            let class = crate::model::argmax(p);
+                            right.push(class == labels[i]);
+                            predicted.push(class);
                             loss.push(-f64::from(p[labels[i]]).max(MIN_PROBABILITY).ln());
                         }
                         walk.rights.push(right);
+                        walk.predicted.push(predicted);
                         walk.losses.push(loss);
                         if !keep {
                             fits.clear();
@@ -865,27 +963,40 @@ impl ValidPipelineParams {
             let mut sums = vec![vec![0.0; cs.len()]; round];
             let mut round_rights = vec![vec![Vec::new(); cs.len()]; round];
             let mut round_losses = vec![vec![Vec::new(); cs.len()]; round];
+            let mut round_predicted = vec![vec![Vec::new(); cs.len()]; round];
             for (&(b, _), result) in tasks.iter().zip(results) {
                 let walk = result?;
                 unconverged += walk.unconverged;
                 models.extend(walk.models);
-                for (i, (right, loss)) in walk.rights.into_iter().zip(walk.losses).enumerate() {
+                for (i, ((right, loss), predicted)) in walk
+                    .rights
+                    .into_iter()
+                    .zip(walk.losses)
+                    .zip(walk.predicted)
+                    .enumerate()
+                {
                     let n = right.iter().filter(|&&r| r).count();
                     sums[b - next][i] += n as f64 / right.len() as f64;
                     round_rights[b - next][i].extend(right);
                     round_losses[b - next][i].extend(loss);
+                    round_predicted[b - next][i].extend(predicted);
                 }
             }
-            for (offset, ((sums, beta_rights), beta_losses)) in sums
+            for (offset, (((sums, beta_rights), beta_losses), beta_predicted)) in sums
                 .into_iter()
                 .zip(round_rights)
                 .zip(round_losses)
+                .zip(round_predicted)
                 .enumerate()
             {
                 let beta = betas[next + offset];
                 let mut top = f64::NEG_INFINITY;
-                for (((&c, s), right), loss) in
-                    cs.iter().zip(sums).zip(beta_rights).zip(beta_losses)
+                for ((((&c, s), right), loss), predicted) in cs
+                    .iter()
+                    .zip(sums)
+                    .zip(beta_rights)
+                    .zip(beta_losses)
+                    .zip(beta_predicted)
                 {
                     let accuracy = s / walked as f64;
                     top = top.max(accuracy);
@@ -895,6 +1006,8 @@ impl ValidPipelineParams {
                         beta,
                         accuracy,
                         log_loss: Some(loss.mean),
+                        macro_f1: (rank == Rank::MacroF1)
+                            .then(|| macro_f1(&truth, &predicted, classes)),
                     });
                     rights.push(right);
                     losses.push(loss);
@@ -945,6 +1058,8 @@ const MIN_PROBABILITY: f64 = 1e-15;
 /// and how many fits stopped at the iteration limit.
 struct FoldWalk {
     rights: Vec<Vec<bool>>,
+    /// Per C, the class predicted for each held-out text.
+    predicted: Vec<Vec<usize>>,
     losses: Vec<Vec<f64>>,
     unconverged: usize,
     /// The fit at each C, kept only when one fold is walked.
@@ -1021,6 +1136,10 @@ pub struct GridPoint {
     /// in models saved before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_loss: Option<f64>,
+    /// The macro-F1 over the validated texts, when it ranked the grid
+    /// ([`SelectBy::MacroF1`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub macro_f1: Option<f64>,
 }
 
 /// The fitted feature extractors.
@@ -1956,6 +2075,7 @@ mod tests {
             beta,
             accuracy,
             log_loss: None,
+            macro_f1: None,
         };
         // The best by log-loss at beta 0.1; beta 1's best point is right on
         // the same 12 of 20 texts, but far less sure of them.
@@ -1996,6 +2116,7 @@ mod tests {
             beta,
             accuracy,
             log_loss: None,
+            macro_f1: None,
         };
         // Two betas x two Cs on 40 texts; the best is (1, 0.03).
         let grid = [
@@ -2054,6 +2175,7 @@ mod tests {
             beta: 1.0,
             accuracy,
             log_loss: None,
+            macro_f1: None,
         };
         // Three Cs right on the same 30 of 40 texts: the middle one was the
         // surest of the right classes.
@@ -2084,6 +2206,7 @@ mod tests {
             beta,
             accuracy,
             log_loss: None,
+            macro_f1: None,
         };
         // 2,000 texts: 1,560 right at beta 0.03; 1,540 at 0.1 (20 fewer,
         // a paired standard error of 0.0022 on a gap of 0.01: out of the
@@ -2175,12 +2298,21 @@ mod tests {
     /// in, many by accuracy.
     #[test]
     fn few_validated_texts_rank_the_grid_by_log_loss() {
-        assert_eq!(Rank::over(20, FeatureSet::Both), Rank::LogLoss);
-        let most = LOSS_RANK_MAX_TEXTS - 1;
-        assert_eq!(Rank::over(most, FeatureSet::Vectors), Rank::LogLoss);
-        assert_eq!(Rank::over(most, FeatureSet::Ngrams), Rank::Accuracy);
         assert_eq!(
-            Rank::over(LOSS_RANK_MAX_TEXTS, FeatureSet::Both),
+            Rank::over(20, FeatureSet::Both, SelectBy::Auto),
+            Rank::LogLoss
+        );
+        let most = LOSS_RANK_MAX_TEXTS - 1;
+        assert_eq!(
+            Rank::over(most, FeatureSet::Vectors, SelectBy::Auto),
+            Rank::LogLoss
+        );
+        assert_eq!(
+            Rank::over(most, FeatureSet::Ngrams, SelectBy::Auto),
+            Rank::Accuracy
+        );
+        assert_eq!(
+            Rank::over(LOSS_RANK_MAX_TEXTS, FeatureSet::Both, SelectBy::Auto),
             Rank::Accuracy
         );
         let point = |c, accuracy| GridPoint {
@@ -2188,6 +2320,7 @@ mod tests {
             beta: 1.0,
             accuracy,
             log_loss: None,
+            macro_f1: None,
         };
         // C = 100 gets one more text right, C = 1 is surer of the rest.
         let grid = [point(1.0, 0.70), point(100.0, 0.75)];
@@ -2208,6 +2341,61 @@ mod tests {
         );
     }
 
+    /// `--select-by` overrides the automatic choice of ranking, and the
+    /// macro-F1 ranks the grid when asked.
+    #[test]
+    fn the_selection_metric_can_be_chosen() {
+        for (s, rank) in [
+            ("accuracy", Rank::Accuracy),
+            ("log-loss", Rank::LogLoss),
+            ("macro-f1", Rank::MacroF1),
+        ] {
+            let select_by: SelectBy = s.parse().unwrap();
+            assert_eq!(select_by.to_string(), s);
+            assert_eq!(Rank::over(20, FeatureSet::Both, select_by), rank);
+            assert_eq!(Rank::over(50_000, FeatureSet::Ngrams, select_by), rank);
+        }
+        assert_eq!("auto".parse::<SelectBy>().unwrap(), SelectBy::Auto);
+        assert!("f1".parse::<SelectBy>().is_err());
+        // C = 100 gets 3 more texts right, all of the common class; C = 1
+        // finds the rare class.
+        let point = |c, accuracy, f1| GridPoint {
+            c,
+            beta: 1.0,
+            accuracy,
+            log_loss: None,
+            macro_f1: Some(f1),
+        };
+        let grid = [point(1.0, 0.80, 0.72), point(100.0, 0.95, 0.49)];
+        let rights = [right_first(20, 16), right_first(20, 19)];
+        let losses = flat(&[0.5, 0.5]);
+        assert_eq!(
+            choose_point(&grid, &rights, &losses, Rank::Accuracy),
+            Some(1)
+        );
+        assert_eq!(
+            choose_point(&grid, &rights, &losses, Rank::MacroF1),
+            Some(0)
+        );
+    }
+
+    /// The macro-F1 averages the F1 of the classes present in the truth,
+    /// a class predicted but absent costing the others precision.
+    #[test]
+    fn the_macro_f1_averages_the_classes_with_texts() {
+        // Class 0: 2 of 3 found, none wrongly (P 1, R 2/3, F1 0.8); class
+        // 1: 1 of 1 found, 1 wrongly (P 1/2, R 1, F1 2/3); class 2 has no
+        // texts and is not averaged.
+        let truth = [0, 0, 0, 1];
+        let predicted = [0, 0, 1, 1];
+        let f1 = macro_f1(&truth, &predicted, 3);
+        assert!((f1 - (0.8 + 2.0 / 3.0) / 2.0).abs() < 1e-12, "{f1}");
+        let predicted = [0, 0, 2, 1];
+        let f1 = macro_f1(&truth, &predicted, 3);
+        assert!((f1 - (0.8 + 1.0) / 2.0).abs() < 1e-12, "{f1}");
+        assert_eq!(macro_f1(&[], &[], 2), 0.0);
+    }
+
     #[test]
     fn small_sets_try_the_whole_grid() {
         let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu").unwrap();
@@ -2226,6 +2414,15 @@ mod tests {
             .fit(Some(&vectors), &texts, &labels, &classes)
             .unwrap();
         assert_eq!(model.selection().grid.len(), 4 * 5);
+        assert!(model.selection().grid.iter().all(|p| p.macro_f1.is_none()));
+        let model = PipelineParams::default()
+            .select_by(SelectBy::MacroF1)
+            .fit(Some(&vectors), &texts, &labels, &classes)
+            .unwrap();
+        let grid = &model.selection().grid;
+        assert!(grid
+            .iter()
+            .all(|p| p.macro_f1.is_some_and(|f| (0.0..=1.0).contains(&f))));
     }
 
     #[test]

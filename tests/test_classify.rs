@@ -505,6 +505,68 @@ fn the_json_report_shows_the_grid_and_the_choice() {
     assert!((0.0..=1.0).contains(&accuracy));
 }
 
+/// Balanced class weights and selection by macro-F1 on a small set with
+/// rare classes: the report says what was asked, the grid carries the
+/// macro-F1 that chose the point, and the rare classes are found more
+/// often on the test set than by the default model.
+#[test]
+fn class_weights_and_macro_f1_selection_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    small_trec(dir.path());
+    let run = |flags: &[&str]| -> serde_json::Value {
+        let out = embed_tl(dir.path())
+            .args(["classify", "--vectors"])
+            .arg(default_vectors())
+            .args(["--train", "small.csv", "--test"])
+            .arg(repo("corpora/trec-test.csv"))
+            .args(["--format", "json"])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let plain = run(&[]);
+    assert_eq!(plain["model"]["class_weight"], "none");
+    assert_eq!(plain["model"]["select_by"], "auto");
+    assert!(plain["model"]["grid"][0].get("macro_f1").is_none());
+    let weighted = run(&["--class-weight", "balanced", "--select-by", "macro-f1"]);
+    let model = &weighted["model"];
+    assert_eq!(model["class_weight"], "balanced");
+    assert_eq!(model["select_by"], "macro-f1");
+    let grid = model["grid"].as_array().unwrap();
+    let f1 = |p: &serde_json::Value| p["macro_f1"].as_f64().unwrap();
+    let best = grid.iter().map(f1).fold(f64::NEG_INFINITY, f64::max);
+    let chosen = grid
+        .iter()
+        .find(|p| p["c"] == model["c"] && p["beta"] == model["beta"])
+        .expect("the chosen point is in the grid");
+    // The best macro-F1, or a larger vector weight in its accuracy band.
+    assert!(f1(chosen) <= best && (0.0..=1.0).contains(&best));
+    // LOC has 2 training texts of 50 and ABBR 1: the recall of the two
+    // together rises with the balanced weights.
+    let recall = |report: &serde_json::Value| {
+        let classes = report["classes"].as_array().unwrap();
+        let per_class = report["test"]["metrics"]["per_class"].as_array().unwrap();
+        classes
+            .iter()
+            .zip(per_class)
+            .filter(|(c, _)| *c == "ABBR" || *c == "LOC")
+            .map(|(_, m)| m["recall"].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert!(
+        recall(&weighted) > recall(&plain),
+        "{} vs {}",
+        recall(&weighted),
+        recall(&plain)
+    );
+}
+
 /// The CV accuracy `classify --format json` reports.
 fn cv_accuracy(stdout: &[u8]) -> f64 {
     let report: serde_json::Value = serde_json::from_slice(stdout).unwrap();
@@ -607,7 +669,19 @@ fn a_linfa_classifier_scores_a_test_file() {
 /// say what would work.
 #[test]
 fn linfa_classifiers_refuse_what_they_cannot_do() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["--classifier", "svm", "--class-weight", "balanced"],
+            "--class-weight balanced works with --classifier logistic only",
+        ),
+        (
+            &["--classifier", "tree", "--select-by", "macro-f1"],
+            "--select-by macro-f1 works with --classifier logistic only",
+        ),
+        (
+            &["--class-weight", "heavy"],
+            "unknown class weight 'heavy': expected none or balanced",
+        ),
         (
             &["--classifier", "svm", "--features", "ngrams"],
             "--classifier svm trains on the pooled vectors only (--features vectors); --features ngrams needs --classifier logistic",

@@ -110,5 +110,7 @@ def fit(
     inner_folds: int = 3,
     seed: int = 42,
     max_iter: int = 300,
+    class_weight: str = "none",
+    select_by: str = "auto",
 ) -> Model: ...
 def stratified_folds(labels: Sequence[int], k: int, seed: int = 42) -> list[list[int]]: ...

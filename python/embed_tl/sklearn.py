@@ -239,6 +239,13 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         Seed of every shuffle.
     max_iter : int, default 300
         Newton-step limit per fit (the trust-region Newton solver of logistic regression).
+    class_weight : str, default "none"
+        ``none`` (each text counts once) or ``balanced`` (a text of class k
+        counts ``n / (classes * n_k)``): the CLI's ``--class-weight``.
+    select_by : str, default "auto"
+        What ranks the inner cross-validation's points: ``auto``,
+        ``accuracy``, ``log-loss`` or ``macro-f1`` (the CLI's
+        ``--select-by``).
     vectors_format : str or None, default None
         Read the vector file as this format instead of sniffing it (the
         CLI's ``--vectors-format``).
@@ -268,6 +275,8 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         inner_folds=3,
         seed=42,
         max_iter=300,
+        class_weight="none",
+        select_by="auto",
         vectors_format=None,
         vectors_encoding=None,
     ):
@@ -280,6 +289,8 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         self.inner_folds = inner_folds
         self.seed = seed
         self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.select_by = select_by
         self.vectors_format = vectors_format
         self.vectors_encoding = vectors_encoding
 
@@ -311,6 +322,8 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
             inner_folds=self.inner_folds,
             seed=self.seed,
             max_iter=self.max_iter,
+            class_weight=self.class_weight,
+            select_by=self.select_by,
         )
         self.classes_ = classes
         self.vectors_fingerprint_ = self.model_.fingerprint()

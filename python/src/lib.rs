@@ -13,8 +13,8 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use embed_tl::features::{Featurizer, FeaturizerParams};
-use embed_tl::model::LogisticParams;
-use embed_tl::pipeline::{FeatureSet, Fingerprint, Pipeline, PipelineParams};
+use embed_tl::model::{ClassWeight, LogisticParams};
+use embed_tl::pipeline::{FeatureSet, Fingerprint, Pipeline, PipelineParams, SelectBy};
 use embed_tl::pool::PoolParams;
 use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale};
 
@@ -814,11 +814,14 @@ fn load_model(py: Python<'_>, path: PathBuf) -> PyResult<PyModel> {
 /// distinct labels, as the CLI takes them) fixes their order. `features`:
 /// "vectors", "ngrams" or "both"; `pool`: the CLI's `--pool`; `cs` and
 /// `betas`: the candidate L2 strengths and vector-channel weights
-/// (defaults 0.01..100 and 0.03..1); `inner_folds`, `seed`, `max_iter` as
-/// the CLI's flags. `vectors` may be None only with `features="ngrams"`.
+/// (defaults 0.01..100 and 0.03..1); `inner_folds`, `seed`, `max_iter`,
+/// `class_weight` ("none" or "balanced") and `select_by` ("auto",
+/// "accuracy", "log-loss" or "macro-f1") as the CLI's flags. `vectors` may
+/// be None only with `features="ngrams"`.
 #[pyfunction]
 #[pyo3(signature = (texts, labels, vectors=None, *, classes=None, features="both",
-    pool="pmeans", unit=false, cs=None, betas=None, inner_folds=3, seed=42, max_iter=300))]
+    pool="pmeans", unit=false, cs=None, betas=None, inner_folds=3, seed=42, max_iter=300,
+    class_weight="none", select_by="auto"))]
 #[allow(clippy::too_many_arguments)]
 fn fit(
     py: Python<'_>,
@@ -834,6 +837,8 @@ fn fit(
     inner_folds: usize,
     seed: u64,
     max_iter: u64,
+    class_weight: &str,
+    select_by: &str,
 ) -> PyResult<PyModel> {
     let texts = texts_of(texts)?;
     let labels: Vec<String> = texts_of(labels)?.iter().map(|l| l.to_string()).collect();
@@ -883,7 +888,12 @@ fn fit(
         )
         .inner_folds(inner_folds)
         .seed(seed)
-        .logistic(LogisticParams::default().max_iterations(max_iter));
+        .select_by(parse::<SelectBy>(select_by)?)
+        .logistic(
+            LogisticParams::default()
+                .max_iterations(max_iter)
+                .class_weight(parse::<ClassWeight>(class_weight)?),
+        );
     if let Some(cs) = cs {
         params = params.cs(cs);
     }

@@ -21,6 +21,41 @@ def test_fit_in_python_is_the_cli_model_byte_for_byte(cli_model, py_model, tmp_p
     assert path.read_bytes() == cli_model.read_bytes()
 
 
+def test_class_weights_and_the_selection_metric_match_the_cli(cli, vectors, reviews, tmp_path):
+    # An uneven set (60 negative, 15 positive reviews): balanced class
+    # weights and selection by macro-F1 give the CLI's model, byte for byte.
+    texts, labels = reviews
+    neg = [i for i, label in enumerate(labels) if label == "neg"][:60]
+    pos = [i for i, label in enumerate(labels) if label == "pos"][:15]
+    rows = sorted(neg + pos)
+    train = tmp_path / "uneven.csv"
+    with open(train, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        w.writerows([texts[i], labels[i]] for i in rows)
+    cli_path = tmp_path / "cli.etl"
+    flags = ["--class-weight", "balanced", "--select-by", "macro-f1"]
+    cli("classify", "--vectors", VECTORS, "--train", train, "--test", train, "--save", cli_path, *flags)
+    model = embed_tl.fit(
+        [texts[i] for i in rows],
+        [labels[i] for i in rows],
+        vectors,
+        class_weight="balanced",
+        select_by="macro-f1",
+    )
+    py_path = tmp_path / "py.etl"
+    model.save(py_path)
+    assert py_path.read_bytes() == cli_path.read_bytes()
+    plain = embed_tl.fit([texts[i] for i in rows], [labels[i] for i in rows], vectors)
+    plain_path = tmp_path / "plain.etl"
+    plain.save(plain_path)
+    assert plain_path.read_bytes() != py_path.read_bytes()
+    with pytest.raises(ValueError, match="expected none or balanced"):
+        embed_tl.fit(texts[:20], labels[:20], vectors, class_weight="heavy")
+    with pytest.raises(ValueError, match="macro-f1"):
+        embed_tl.fit(texts[:20], labels[:20], vectors, select_by="f1")
+
+
 def test_a_cli_model_predicts_in_python_as_the_fit_one(cli_model, py_model, vectors, reviews):
     texts, _ = reviews
     model = embed_tl.load_model(cli_model)

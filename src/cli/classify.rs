@@ -10,8 +10,8 @@ use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
 use embed_tl::eval::{cross_validate, cross_validate_linfa, CvReport, Metrics};
 use embed_tl::features::Coverage;
-use embed_tl::model::{Classifier, LinfaParams};
-use embed_tl::pipeline::{FeatureSet, LinfaPipelineParams, PipelineParams, SmallClasses};
+use embed_tl::model::{ClassWeight, Classifier, LinfaParams};
+use embed_tl::pipeline::{FeatureSet, LinfaPipelineParams, PipelineParams, SelectBy, SmallClasses};
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
@@ -138,6 +138,20 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
                 );
             }
         }
+    }
+    if linfa && args.search.class_weight != ClassWeight::Uniform {
+        bail!(
+            "--class-weight {} works with --classifier logistic only: --classifier {} trains without class weights",
+            args.search.class_weight,
+            args.classifier
+        );
+    }
+    if linfa && args.search.select_by != SelectBy::Auto {
+        bail!(
+            "--select-by {} works with --classifier logistic only: --classifier {} keeps its settings, with no inner cross-validation to rank",
+            args.search.select_by,
+            args.classifier
+        );
     }
     let train = args.columns.read_train(&args.train, ui)?;
     let counts = train.class_counts();
@@ -278,6 +292,8 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         report.model = Some(ModelSummary {
             c: model.selection().c,
             beta: model.selection().beta,
+            class_weight: args.search.class_weight.to_string(),
+            select_by: args.search.select_by.to_string(),
             iterations: model.model().iterations(),
             converged: model.model().converged(),
             small_classes: model.selection().small_classes.clone(),
@@ -385,6 +401,10 @@ struct TestReport {
 struct ModelSummary {
     c: f64,
     beta: f32,
+    /// `--class-weight`: none or balanced.
+    class_weight: String,
+    /// `--select-by`: what ranked the inner CV's points.
+    select_by: String,
     iterations: u64,
     converged: bool,
     /// How choosing C and beta adapted to small classes, if it had to.

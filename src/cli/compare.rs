@@ -195,6 +195,10 @@ struct Settings {
     c: Vec<f64>,
     beta: Vec<f32>,
     max_iter: u64,
+    /// `--class-weight`: none or balanced.
+    class_weight: String,
+    /// `--select-by`: what ranked the inner CV's points.
+    select_by: String,
     margin_points: f64,
 }
 
@@ -449,6 +453,8 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
             c: args.search.c.clone(),
             beta: args.search.beta.clone(),
             max_iter: args.search.max_iter,
+            class_weight: args.search.class_weight.to_string(),
+            select_by: args.search.select_by.to_string(),
             margin_points: args.margin,
         },
         verdicts: verdicts(both, &names, &sizes),

@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use embed_tl::corpus::stream::{Limits, MultiLabel, ReadStats};
 use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, Labelled};
 use embed_tl::features::FeaturizerParams;
-use embed_tl::model::LogisticParams;
-use embed_tl::pipeline::PipelineParams;
+use embed_tl::model::{ClassWeight, LogisticParams};
+use embed_tl::pipeline::{PipelineParams, SelectBy};
 use embed_tl::pool::PoolParams;
 use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale, Vectors};
@@ -383,6 +383,24 @@ pub struct SearchArgs {
     /// Newton-step limit per fit (logistic regression; the iteration limit of linfa's classifiers).
     #[arg(long, default_value_t = 300)]
     pub max_iter: u64,
+    /// How much each training text counts in the logistic regression's
+    /// loss: none (each text once) or balanced (a text of class k counts
+    /// n / (classes x n_k), so every class weighs the same: for uneven
+    /// classes, when a rare class matters as much as a common one; judge it
+    /// by the macro-F1).
+    #[arg(long, default_value = "none", value_name = "none|balanced")]
+    pub class_weight: ClassWeight,
+    /// What ranks the inner CV's points (C, weight): auto (the held-out
+    /// log-loss below 2,000 validated texts with the vectors in, else the
+    /// accuracy), accuracy, log-loss, or macro-f1 (the mean F1 of the
+    /// classes, each counting the same: with --class-weight balanced when
+    /// rare classes matter).
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "auto|accuracy|log-loss|macro-f1"
+    )]
+    pub select_by: SelectBy,
 }
 
 impl SearchArgs {
@@ -392,7 +410,12 @@ impl SearchArgs {
             .inner_folds(self.inner_folds)
             .cs(self.c.clone())
             .betas(self.beta.clone())
-            .logistic(LogisticParams::default().max_iterations(self.max_iter))
+            .select_by(self.select_by)
+            .logistic(
+                LogisticParams::default()
+                    .max_iterations(self.max_iter)
+                    .class_weight(self.class_weight),
+            )
     }
 }
 

@@ -309,6 +309,8 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
             curve_c,
             curve_beta,
             max_iter: args.search.max_iter,
+            class_weight: args.search.class_weight.to_string(),
+            select_by: args.search.select_by.to_string(),
         },
         seconds: None,
     };
@@ -497,6 +499,10 @@ struct Settings {
     curve_c: Vec<f64>,
     curve_beta: Vec<f32>,
     max_iter: u64,
+    /// `--class-weight`: none or balanced.
+    class_weight: String,
+    /// `--select-by`: what ranked the inner CV's points.
+    select_by: String,
 }
 
 /// The files `--out DIR` may write.

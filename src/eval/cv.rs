@@ -107,6 +107,7 @@ pub fn cross_validate<T: AsRef<str> + Sync>(
                     beta: selection.beta,
                     accuracy: f64::NAN,
                     log_loss: None,
+                    macro_f1: None,
                 });
             Ok(FoldFit {
                 predicted,
@@ -153,6 +154,7 @@ pub fn cross_validate_linfa<T: AsRef<str> + Sync>(
                     beta: 1.0,
                     accuracy: f64::NAN,
                     log_loss: None,
+                    macro_f1: None,
                 },
                 unconverged: 0,
                 small: None,
@@ -225,6 +227,7 @@ where
                         beta: f32::NAN,
                         accuracy: f64::NAN,
                         log_loss: None,
+                        macro_f1: None,
                     },
                     unconverged: 0,
                     untrained,

@@ -44,6 +44,62 @@ pub const MAX_C: f64 = 1e6;
 /// is at most its value at zero, so `||W||^2 <= 2 C n ln(classes)`.
 pub const MAX_WEIGHT: f64 = 1e6;
 
+/// How much each training text's loss counts, by its class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClassWeight {
+    /// Every text counts once (the default).
+    #[default]
+    Uniform,
+    /// A text of class `k` counts `n / (classes * n_k)`, as scikit-learn's
+    /// `class_weight="balanced"`: every class present weighs as much in the
+    /// loss as the others, so a rare class is not traded away for a few
+    /// texts of a common one. The weights average 1 over the texts, so `C`
+    /// keeps its meaning.
+    Balanced,
+}
+
+impl std::str::FromStr for ClassWeight {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "none" | "uniform" => Ok(ClassWeight::Uniform),
+            "balanced" => Ok(ClassWeight::Balanced),
+            _ => Err(Error::InvalidParameter(format!(
+                "unknown class weight '{s}': expected none or balanced"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for ClassWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClassWeight::Uniform => "none",
+            ClassWeight::Balanced => "balanced",
+        })
+    }
+}
+
+impl ClassWeight {
+    /// The weight of each text of labels `y` (in `0..classes`); empty
+    /// when every text counts once.
+    fn of_texts(self, y: &[usize], classes: usize) -> Vec<f32> {
+        match self {
+            ClassWeight::Uniform => Vec::new(),
+            ClassWeight::Balanced => {
+                let mut counts = vec![0usize; classes];
+                y.iter().for_each(|&c| counts[c] += 1);
+                let present = counts.iter().filter(|&&n| n > 0).count().max(1);
+                let n = y.len() as f64;
+                y.iter()
+                    .map(|&c| (n / (present as f64 * counts[c] as f64)) as f32)
+                    .collect()
+            }
+        }
+    }
+}
+
 /// Logistic-regression settings (a consuming builder, checked by
 /// [`LogisticParams::check`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +107,7 @@ pub struct LogisticParams {
     c: f64,
     max_iterations: u64,
     tolerance: f64,
+    class_weight: ClassWeight,
 }
 
 impl Default for LogisticParams {
@@ -59,6 +116,7 @@ impl Default for LogisticParams {
             c: 1.0,
             max_iterations: 300,
             tolerance: 1e-4,
+            class_weight: ClassWeight::Uniform,
         }
     }
 }
@@ -83,9 +141,21 @@ impl LogisticParams {
         self
     }
 
+    /// How each text's loss counts by its class. Default
+    /// [`ClassWeight::Uniform`].
+    pub fn class_weight(mut self, w: ClassWeight) -> Self {
+        self.class_weight = w;
+        self
+    }
+
     /// The inverse L2 strength.
     pub fn get_c(&self) -> f64 {
         self.c
+    }
+
+    /// How each text's loss counts by its class.
+    pub fn get_class_weight(&self) -> ClassWeight {
+        self.class_weight
     }
 
     /// Fail on settings that cannot work.
@@ -144,7 +214,8 @@ impl LogisticParams {
             Some(w) if w.weights.len() == outputs * stride => w.weights.clone(),
             _ => vec![0.0; outputs * stride],
         };
-        let mut problem = Problem::new(x, y, outputs, 1.0 / (self.c * x.rows() as f64));
+        let mut problem = Problem::new(x, y, outputs, 1.0 / (self.c * x.rows() as f64))
+            .weighted(self.class_weight.of_texts(y, classes));
         let outcome = Tron {
             tolerance: self.tolerance,
             max_iterations: self.max_iterations,
@@ -551,6 +622,8 @@ struct Problem<'a> {
     y: &'a [usize],
     outputs: usize,
     lambda: f64,
+    /// Each row's weight in the loss ([`ClassWeight`]); empty: all 1.
+    row_weights: Vec<f32>,
     work: Workspace,
     /// The dense block squared, for the Hessian's diagonal (made on first
     /// use).
@@ -568,6 +641,7 @@ impl<'a> Problem<'a> {
             y,
             outputs,
             lambda,
+            row_weights: Vec::new(),
             work: Workspace::default(),
             dense_sq: Array2::default((0, 0)),
             sampled: Array2::default((0, 0)),
@@ -575,16 +649,28 @@ impl<'a> Problem<'a> {
         }
     }
 
+    /// The same problem with row `i`'s loss counted `row_weights[i]` times
+    /// (empty: once each).
+    fn weighted(mut self, row_weights: Vec<f32>) -> Problem<'a> {
+        debug_assert!(row_weights.is_empty() || row_weights.len() == self.x.rows());
+        self.row_weights = row_weights;
+        self
+    }
+
     /// The loss at `w`, and its gradient into `grad` when given. Scores
     /// come from [`scores32`]; the gradient is [`Problem::backward`] of the
     /// residuals; the loss and the intercepts' gradient sum in f64. With
     /// the gradient, the curvature at `w` (the probabilities) is kept for
     /// the Hessian products. Every sum runs in a fixed order, so the result
-    /// does not depend on the number of threads.
+    /// does not depend on the number of threads. A row's weight scales its
+    /// loss and residuals, and for one output its curvature (the softmax
+    /// keeps the probabilities there; its products apply the weight).
     fn evaluate(&mut self, w: &[f64], grad: Option<&mut [f64]>) -> f64 {
         let x = self.x;
         let k = self.outputs;
         let (n, cols) = (x.rows(), x.cols());
+        let row_weights = &self.row_weights;
+        let weight = |i: usize| row_weights.get(i).copied().unwrap_or(1.0);
         let work = &mut self.work;
         work.w32.clear();
         work.w32.extend(w.iter().map(|&v| v as f32));
@@ -597,21 +683,22 @@ impl<'a> Problem<'a> {
         let mut loss = 0.0;
         for (i, zi) in work.z32.outer_iter().enumerate() {
             let y = self.y[i];
+            let s = f64::from(weight(i));
             if k == 1 {
                 let z = f64::from(zi[0]);
                 let t = if y == 1 { 1.0 } else { 0.0 };
                 // -log p(y) = softplus(z) - t z
-                loss += softplus(z) - t * z;
+                loss += s * (softplus(z) - t * z);
                 if with_gradient {
                     let p = sigmoid(z);
-                    work.residual[[i, 0]] = (p - t) as f32;
-                    work.curvature[[i, 0]] = (p * (1.0 - p)) as f32;
+                    work.residual[[i, 0]] = (s * (p - t)) as f32;
+                    work.curvature[[i, 0]] = (s * p * (1.0 - p)) as f32;
                 }
             } else {
                 let max = zi.iter().copied().fold(f32::NEG_INFINITY, f32::max);
                 let max = f64::from(max);
                 let sum: f64 = zi.iter().map(|&v| (f64::from(v) - max).exp()).sum();
-                loss += max + sum.ln() - f64::from(zi[y]);
+                loss += s * (max + sum.ln() - f64::from(zi[y]));
                 if with_gradient {
                     let mut ri = work.residual.row_mut(i);
                     let mut ci = work.curvature.row_mut(i);
@@ -619,7 +706,7 @@ impl<'a> Problem<'a> {
                         zi.iter().zip(ri.iter_mut()).zip(ci.iter_mut()).enumerate()
                     {
                         let p = (f64::from(zo) - max).exp() / sum;
-                        *r = (p - if o == y { 1.0 } else { 0.0 }) as f32;
+                        *r = (s * (p - if o == y { 1.0 } else { 0.0 })) as f32;
                         *c = p as f32;
                     }
                 }
@@ -772,15 +859,17 @@ impl Objective for Problem<'_> {
             work.bias.push(bias);
         } else {
             scores32(self.x, v, k, &mut work.z32);
-            for ((zi, ci), mut ri) in work
+            for (i, ((zi, ci), mut ri)) in work
                 .z32
                 .outer_iter()
                 .zip(work.curvature.outer_iter())
                 .zip(work.residual.outer_iter_mut())
+                .enumerate()
             {
+                let s = self.row_weights.get(i).copied().unwrap_or(1.0);
                 let pa: f32 = zi.iter().zip(ci.iter()).map(|(a, p)| a * p).sum();
                 for ((r, &a), &p) in ri.iter_mut().zip(zi.iter()).zip(ci.iter()) {
-                    *r = p * (a - pa);
+                    *r = s * p * (a - pa);
                 }
             }
             transpose_times(self.x, &work.residual, weights, &mut work.bias);
@@ -858,18 +947,21 @@ impl Objective for Problem<'_> {
         let k = self.outputs;
         let (d, cols) = (x.dense_cols(), x.cols());
         let work = &mut self.work;
-        // h into the residual buffer.
-        for (ci, mut ri) in work
+        // h into the residual buffer (for one output the curvature already
+        // holds each row's weight).
+        for (i, (ci, mut ri)) in work
             .curvature
             .outer_iter()
             .zip(work.residual.outer_iter_mut())
+            .enumerate()
         {
             if k == 1 {
                 ri[0] = ci[0];
             } else {
+                let s = self.row_weights.get(i).copied().unwrap_or(1.0);
                 ri.iter_mut()
                     .zip(ci.iter())
-                    .for_each(|(r, &p)| *r = p * (1.0 - p));
+                    .for_each(|(r, &p)| *r = s * p * (1.0 - p));
             }
         }
         let (weights, intercepts) = out.split_at_mut(cols * k);
@@ -1013,25 +1105,32 @@ mod tests {
             } else {
                 y.clone()
             };
-            let mut p = Problem::new(&x, &y, outputs, 0.1);
-            let w: Vec<f64> = (0..outputs * 4).map(|i| 0.1 * i as f64 - 0.3).collect();
-            let mut g = vec![0.0; w.len()];
-            p.evaluate(&w, Some(&mut g));
-            for j in 0..w.len() {
-                let mut a = w.clone();
-                let mut b = w.clone();
-                // Central differences; the dense block is f32, so a step
-                // well above f32 rounding.
-                a[j] += 1e-3;
-                b[j] -= 1e-3;
-                let fd = (p.evaluate(&a, None) - p.evaluate(&b, None)) / 2e-3;
-                assert!(
-                    (fd - g[j]).abs() < 1e-4,
-                    "outputs {outputs}, w[{j}]: {fd} vs {}",
-                    g[j]
-                );
+            for weights in [Vec::new(), uneven_weights(y.len())] {
+                let mut p = Problem::new(&x, &y, outputs, 0.1).weighted(weights.clone());
+                let w: Vec<f64> = (0..outputs * 4).map(|i| 0.1 * i as f64 - 0.3).collect();
+                let mut g = vec![0.0; w.len()];
+                p.evaluate(&w, Some(&mut g));
+                for j in 0..w.len() {
+                    let mut a = w.clone();
+                    let mut b = w.clone();
+                    // Central differences; the dense block is f32, so a step
+                    // well above f32 rounding.
+                    a[j] += 1e-3;
+                    b[j] -= 1e-3;
+                    let fd = (p.evaluate(&a, None) - p.evaluate(&b, None)) / 2e-3;
+                    assert!(
+                        (fd - g[j]).abs() < 1e-4,
+                        "outputs {outputs}, weights {weights:?}, w[{j}]: {fd} vs {}",
+                        g[j]
+                    );
+                }
             }
         }
+    }
+
+    /// Row weights unlike each other, for the weighted-loss checks.
+    fn uneven_weights(n: usize) -> Vec<f32> {
+        (0..n).map(|i| 0.25 + (i % 3) as f32 * 0.9).collect()
     }
 
     /// The Hessian-vector product agrees with finite differences of the
@@ -1044,50 +1143,93 @@ mod tests {
             (1, vec![1, 1, 1, 1, 0, 0, 0, 0]),
             (3, vec![0, 1, 2, 0, 1, 2, 0, 1]),
         ] {
-            let size = (x.cols() + 1) * outputs;
-            let w: Vec<f64> = (0..size).map(|j| (j as f64 * 0.37).sin() * 0.5).collect();
-            let mut p = Problem::new(&x, &y, outputs, 0.1);
-            p.loss_and_gradient(&w, &mut vec![0.0; size]);
-            let mut diag = vec![0.0f32; size];
-            p.hessian_diagonal(&mut diag);
-            let v: Vec<f32> = (0..size).map(|j| (j as f32 * 0.91).cos()).collect();
-            let mut hv = vec![0.0f32; size];
-            p.hessian_times(&v, &mut hv);
-            // Central differences, with a step well above the f32
-            // rounding of the training scores.
-            let h = 1e-3;
-            let gradient_at = |t: f64| {
-                let moved: Vec<f64> = w
-                    .iter()
-                    .zip(&v)
-                    .map(|(w, &v)| w + t * f64::from(v))
-                    .collect();
-                let mut g = vec![0.0; size];
-                Problem::new(&x, &y, outputs, 0.1).loss_and_gradient(&moved, &mut g);
-                g
-            };
-            let (g1, g0) = (gradient_at(h), gradient_at(-h));
-            for j in 0..size {
-                let numeric = (g1[j] - g0[j]) / (2.0 * h);
-                assert!(
-                    (numeric - f64::from(hv[j])).abs() < 1e-3,
-                    "{outputs} outputs, entry {j}: {numeric} vs {}",
-                    hv[j]
-                );
-            }
-            let mut unit = vec![0.0f32; size];
-            for j in 0..size {
-                unit.fill(0.0);
-                unit[j] = 1.0;
-                p.hessian_times(&unit, &mut hv);
-                assert!(
-                    (hv[j] - diag[j]).abs() < 1e-5,
-                    "{outputs} outputs, diagonal {j}: {} vs {}",
-                    hv[j],
-                    diag[j]
-                );
+            for weights in [Vec::new(), uneven_weights(y.len())] {
+                let size = (x.cols() + 1) * outputs;
+                let w: Vec<f64> = (0..size).map(|j| (j as f64 * 0.37).sin() * 0.5).collect();
+                let mut p = Problem::new(&x, &y, outputs, 0.1).weighted(weights.clone());
+                p.loss_and_gradient(&w, &mut vec![0.0; size]);
+                let mut diag = vec![0.0f32; size];
+                p.hessian_diagonal(&mut diag);
+                let v: Vec<f32> = (0..size).map(|j| (j as f32 * 0.91).cos()).collect();
+                let mut hv = vec![0.0f32; size];
+                p.hessian_times(&v, &mut hv);
+                // Central differences, with a step well above the f32
+                // rounding of the training scores.
+                let h = 1e-3;
+                let gradient_at = |t: f64| {
+                    let moved: Vec<f64> = w
+                        .iter()
+                        .zip(&v)
+                        .map(|(w, &v)| w + t * f64::from(v))
+                        .collect();
+                    let mut g = vec![0.0; size];
+                    Problem::new(&x, &y, outputs, 0.1)
+                        .weighted(weights.clone())
+                        .loss_and_gradient(&moved, &mut g);
+                    g
+                };
+                let (g1, g0) = (gradient_at(h), gradient_at(-h));
+                for j in 0..size {
+                    let numeric = (g1[j] - g0[j]) / (2.0 * h);
+                    assert!(
+                        (numeric - f64::from(hv[j])).abs() < 1e-3,
+                        "{outputs} outputs, entry {j}: {numeric} vs {}",
+                        hv[j]
+                    );
+                }
+                let mut unit = vec![0.0f32; size];
+                for j in 0..size {
+                    unit.fill(0.0);
+                    unit[j] = 1.0;
+                    p.hessian_times(&unit, &mut hv);
+                    assert!(
+                        (hv[j] - diag[j]).abs() < 1e-5,
+                        "{outputs} outputs, diagonal {j}: {} vs {}",
+                        hv[j],
+                        diag[j]
+                    );
+                }
             }
         }
+    }
+
+    /// Balanced class weights: no change when the classes are even; on
+    /// uneven classes the rare class's texts count more, so its intercept
+    /// rises and its probabilities with it.
+    #[test]
+    fn balanced_class_weights_lift_a_rare_class() {
+        let (x, y) = toy();
+        let fit = |y: &[usize], w: ClassWeight| {
+            LogisticParams::default()
+                .c(0.1)
+                .class_weight(w)
+                .fit(&x, y, 2, None)
+                .unwrap()
+        };
+        assert_eq!(
+            fit(&y, ClassWeight::Uniform),
+            fit(&y, ClassWeight::Balanced)
+        );
+        assert_eq!(
+            ClassWeight::Balanced.of_texts(&[0, 0, 0, 1], 3),
+            vec![2.0 / 3.0, 2.0 / 3.0, 2.0 / 3.0, 2.0]
+        );
+        // One text of class 1 among eight.
+        let rare = [1, 0, 0, 0, 0, 0, 0, 0];
+        let (uniform, balanced) = (
+            fit(&rare, ClassWeight::Uniform),
+            fit(&rare, ClassWeight::Balanced),
+        );
+        assert!(balanced.weights(0).1 > uniform.weights(0).1 + 0.1);
+        let p_uniform = uniform.predict_proba(&x).unwrap();
+        let p_balanced = balanced.predict_proba(&x).unwrap();
+        assert!(p_balanced[[0, 1]] > p_uniform[[0, 1]]);
+        assert_eq!(
+            "balanced".parse::<ClassWeight>().unwrap(),
+            ClassWeight::Balanced
+        );
+        assert_eq!("none".parse::<ClassWeight>().unwrap(), ClassWeight::Uniform);
+        assert!("heavy".parse::<ClassWeight>().is_err());
     }
 
     #[test]

@@ -22,4 +22,4 @@ mod tron;
 
 pub use classifier::{Classifier, FittedLinfa, LinfaParams, OneVsRest, ValidLinfaParams};
 pub use design::{Csr, Design};
-pub use logistic::{argmax, FittedLogistic, LogisticParams, MAX_C, MAX_WEIGHT};
+pub use logistic::{argmax, ClassWeight, FittedLogistic, LogisticParams, MAX_C, MAX_WEIGHT};
