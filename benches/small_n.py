@@ -141,7 +141,7 @@ def run_embed_tl(system, train, test):
 
 
 def run_finetune(system, train, test, seed):
-    cmd = [FINETUNE, VECTORS, train, test, str(seed)] + (["fasttext"] if system == "finetune-ft" else [])
+    cmd = [FINETUNE, VECTORS, train, test, "--seed", str(seed)] + (["--fasttext"] if system == "finetune-ft" else [])
     t = time.time()
     run = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.time() - t

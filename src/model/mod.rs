@@ -4,6 +4,8 @@
 //! separate from the fitted model ([`FittedLogistic`]), which alone
 //! predicts and serialises, as in linfa. [`LinfaParams`] fits linfa's own
 //! classifiers ([`Classifier`]) on dense features through linfa's traits.
+//! [`FineTuneParams`] is the trainable layer: it fine-tunes the word
+//! vectors of the training texts under a softmax (fastText's recipe).
 //!
 //! ```
 //! use embed_tl::model::{Design, LogisticParams};
@@ -17,9 +19,11 @@
 
 mod classifier;
 mod design;
+mod finetune;
 mod logistic;
 mod tron;
 
 pub use classifier::{Classifier, FittedLinfa, LinfaParams, OneVsRest, ValidLinfaParams};
 pub use design::{Csr, Design};
+pub use finetune::{FineTuneParams, FineTuned};
 pub use logistic::{argmax, ClassWeight, FittedLogistic, LogisticParams, MAX_C, MAX_WEIGHT};

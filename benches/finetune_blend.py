@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Small labelled sets (issue 14): the trainable layer (examples/finetune.rs) beside the
+default model of `embed-tl classify`, and the two blended.
+
+On the draws of benches/small_n.py (the same corpora, sizes, seeds and stratified draws),
+for each draw:
+  default    embed-tl classify --vectors V --train draw.csv --predict test.csv: its class
+             probabilities
+  finetune   examples/finetune V draw.csv test.csv --seed SEED --proba: the fine-tuned
+             layer's class probabilities (fastText's recipe; unseen words keep their
+             pretrained vectors)
+  blend      the mean of the two probabilities, class by class
+and the accuracy of each on the test texts. Prints a markdown table of the mean accuracy
+per (corpus, N) and writes every draw to OUT (JSON).
+
+Needs: cargo build --release --example finetune (and the release binary).
+Usage: [VECTORS=embeddings/glove.6B.50d.top50k.fifu] [CORPORA=reviews,rt,trec,banking77]
+       [SIZES=20,50,100,200,500] [SEEDS=1,2,3] [BIN=target/release/embed-tl]
+       [FINETUNE=target/release/examples/finetune] [OUT=/tmp/bench/finetune_blend.json]
+       python3 benches/finetune_blend.py
+"""
+
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import small_n  # noqa: E402  (the same corpora and draws)
+
+OUT = os.environ.get("OUT", "/tmp/bench/finetune_blend.json")
+SYSTEMS = ["default", "finetune", "blend"]
+
+
+def accuracy(proba, truth):
+    return sum(max(range(len(p)), key=p.__getitem__) == t for p, t in zip(proba, truth)) / len(truth)
+
+
+def main():
+    corpora = os.environ.get("CORPORA", "reviews,rt,trec,banking77").split(",")
+    sizes = [int(s) for s in os.environ.get("SIZES", "20,50,100,200,500").split(",")]
+    seeds = [int(s) for s in os.environ.get("SEEDS", "1,2,3").split(",")]
+    for path in (small_n.BIN, small_n.FINETUNE):
+        if not os.path.exists(path):
+            sys.exit(f"benches/finetune_blend.py: {path} is missing: cargo build --release --example finetune")
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
+        default_out, finetune_out = os.path.join(tmp, "default.csv"), os.path.join(tmp, "finetune.json")
+        for corpus in corpora:
+            pool_path, test_path, min_n = small_n.CORPORA[corpus]
+            if not os.path.exists(pool_path):
+                print(f"benches/finetune_blend.py: skipping {corpus}: {pool_path} is missing", file=sys.stderr)
+                continue
+            pool = small_n.read(pool_path)
+            fixed_test = small_n.read(test_path) if test_path else None
+            for n in sizes:
+                if n < min_n:
+                    continue
+                for seed in seeds:
+                    picked = small_n.draw(pool, n, seed)
+                    chosen = set(picked)
+                    test_rows = fixed_test or [r for i, r in enumerate(pool) if i not in chosen]
+                    small_n.write(train, [pool[i] for i in picked])
+                    small_n.write(test, test_rows)
+                    subprocess.run([small_n.BIN, "classify", "--quiet", "--vectors", small_n.VECTORS,
+                                    "--train", train, "--test", test, "--predict", test,
+                                    "--output", default_out, "--format", "json"],
+                                   check=True, capture_output=True)
+                    subprocess.run([small_n.FINETUNE, small_n.VECTORS, train, test, "--seed", str(seed),
+                                    "--proba", finetune_out], check=True, capture_output=True)
+                    tuned = json.load(open(finetune_out))
+                    classes = tuned["classes"]
+                    with open(default_out, newline="", encoding="utf-8") as f:
+                        default = [[float(r["p_" + c]) for c in classes] for r in csv.DictReader(f)]
+                    truth = [classes.index(label) for _, label in test_rows]
+                    blend = [[(a + b) / 2 for a, b in zip(p, q)] for p, q in zip(default, tuned["proba"])]
+                    run = {"corpus": corpus, "n": n, "seed": seed, "default": accuracy(default, truth),
+                           "finetune": accuracy(tuned["proba"], truth), "blend": accuracy(blend, truth)}
+                    runs.append(run)
+                    print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in run.items()),
+                          file=sys.stderr, flush=True)
+                    with open(OUT, "w") as f:
+                        json.dump(runs, f, indent=1)
+    table(runs)
+
+
+def table(runs):
+    keys = sorted({(r["corpus"], r["n"]) for r in runs},
+                  key=lambda k: (list(small_n.CORPORA).index(k[0]), k[1]))
+    print("| corpus | N | " + " | ".join(SYSTEMS) + " | blend - default |")
+    print("|---|---:|" + "---:|" * (len(SYSTEMS) + 1))
+    for corpus, n in keys:
+        rows = [r for r in runs if (r["corpus"], r["n"]) == (corpus, n)]
+        mean = {s: 100 * statistics.mean(r[s] for r in rows) for s in SYSTEMS}
+        cells = [f"{mean[s]:.1f}" for s in SYSTEMS] + [f"{mean['blend'] - mean['default']:+.1f}"]
+        print(f"| {corpus} | {n} | " + " | ".join(cells) + " |")
+    means = [f"{100 * statistics.mean(r[s] for r in runs):.2f}" for s in SYSTEMS]
+    print(f"| mean of {len(runs)} draws | | " + " | ".join(means) + " | |")
+
+
+if __name__ == "__main__":
+    main()

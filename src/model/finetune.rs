@@ -1,0 +1,517 @@
+//! A small trainable layer over the pretrained vectors: the word vectors
+//! of the training texts are fine-tuned under a linear softmax on their
+//! mean, fastText's supervised recipe (`fasttext supervised
+//! -pretrainedVectors`, Joulin et al. 2017), on the vectors and tokenizer
+//! the rest of the toolkit uses.
+//!
+//! A text is its tokens, an end-of-text token (fastText's `</s>`, which
+//! learns a bias) and, with [`FineTuneParams::bigrams`], the pairs of
+//! adjacent ones. Each has a row: a word the vectors know starts from its
+//! pretrained vector, anything else (unknown words, bigrams, the end
+//! token) from uniform noise in `±1/dims`. The document is the mean of its
+//! rows, one matrix (zeros at the start) scores the classes, and
+//! stochastic gradient descent on the log-loss moves both, one text at a
+//! time, the learning rate falling linearly to zero over the epochs. Only
+//! rows seen in training exist; with [`FineTuneParams::unseen_words`] a
+//! word first met when predicting brings its pretrained vector (fastText
+//! drops it).
+//!
+//! ```
+//! use embed_tl::model::FineTuneParams;
+//! use embed_tl::text::Tokenizer;
+//! use embed_tl::Vectors;
+//!
+//! # fn main() -> embed_tl::Result<()> {
+//! let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu")?;
+//! let tokenizer = Tokenizer::for_vectors(&vectors);
+//! let texts = ["a wonderful film", "a dreadful film", "wonderful acting", "dreadful acting"];
+//! let model = FineTuneParams::default().fit(&vectors, &tokenizer, &texts, &[1, 0, 1, 0], 2)?;
+//! assert_eq!(model.predict(&vectors, &["wonderful", "dreadful"])?, [1, 0]);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::HashMap;
+
+use ndarray::Array2;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, Result};
+use crate::text::Tokenizer;
+use crate::vectors::{Scale, Vectors};
+
+/// The end-of-text token every text ends with (fastText's `</s>`); no
+/// tokenizer yields it from text, so its row is a learned bias.
+const END: &str = "</s>";
+
+/// Joins the two tokens of a bigram's key: no tokenizer yields it.
+const PAIR: char = '\u{0}';
+
+/// Fine-tuning settings (a consuming builder). The defaults are the
+/// fastText recipe `benches/small_n.py` compares against: 25 epochs,
+/// learning rate 0.5, bigrams.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FineTuneParams {
+    epochs: usize,
+    lr: f32,
+    bigrams: bool,
+    unseen_words: bool,
+    seed: u64,
+}
+
+impl Default for FineTuneParams {
+    fn default() -> Self {
+        FineTuneParams {
+            epochs: 25,
+            lr: 0.5,
+            bigrams: true,
+            unseen_words: true,
+            seed: 42,
+        }
+    }
+}
+
+impl FineTuneParams {
+    /// Passes over the training texts. Default 25.
+    pub fn epochs(mut self, n: usize) -> Self {
+        self.epochs = n;
+        self
+    }
+
+    /// The starting learning rate, falling linearly to 0. Default 0.5.
+    pub fn lr(mut self, lr: f32) -> Self {
+        self.lr = lr;
+        self
+    }
+
+    /// Give each pair of adjacent tokens a row too. Default true.
+    pub fn bigrams(mut self, on: bool) -> Self {
+        self.bigrams = on;
+        self
+    }
+
+    /// When predicting, a word never seen in training counts with its
+    /// pretrained vector (true) or not at all, as in fastText (false).
+    /// Default true.
+    pub fn unseen_words(mut self, on: bool) -> Self {
+        self.unseen_words = on;
+        self
+    }
+
+    /// Seed of the starting noise and of the order of the texts in each
+    /// epoch. Default 42.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Fail on settings that cannot work.
+    pub fn check(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return Err(Error::InvalidParameter("epochs must be at least 1".into()));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(Error::InvalidParameter(format!(
+                "the learning rate must be a number above 0, got {}",
+                self.lr
+            )));
+        }
+        Ok(())
+    }
+
+    /// Fine-tune on `texts` with labels in `0..classes`, split by
+    /// `tokenizer` (match it to `vectors`: [`Tokenizer::for_vectors`]).
+    pub fn fit<T: AsRef<str>>(
+        &self,
+        vectors: &Vectors,
+        tokenizer: &Tokenizer,
+        texts: &[T],
+        labels: &[usize],
+        classes: usize,
+    ) -> Result<FineTuned> {
+        self.check()?;
+        if classes < 2 {
+            return Err(Error::TooFewClasses {
+                found: classes,
+                needed: 2,
+                message: format!("need at least 2 classes, got {classes}"),
+            });
+        }
+        if texts.len() != labels.len() || texts.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "{} labels for {} texts",
+                labels.len(),
+                texts.len()
+            )));
+        }
+        if let Some(&bad) = labels.iter().find(|&&c| c >= classes) {
+            return Err(Error::InvalidInput(format!(
+                "label {bad} out of range 0..{classes}"
+            )));
+        }
+        let dims = vectors.dims();
+        let bound = 1.0 / dims as f32;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let mut rows: HashMap<String, usize> = HashMap::new();
+        let mut input: Vec<f32> = Vec::new();
+        // Each text's rows, and its token count (the end token included,
+        // bigrams not: what the learning rate's schedule counts).
+        let mut docs: Vec<(Vec<usize>, usize)> = Vec::with_capacity(texts.len());
+        for text in texts {
+            let keys = keys(tokenizer, self.bigrams, text.as_ref());
+            let tokens = keys.iter().filter(|(_, word)| *word).count() + 1;
+            let ids = keys
+                .into_iter()
+                .map(|(key, word)| {
+                    if let Some(&row) = rows.get(&key) {
+                        return row;
+                    }
+                    let row = rows.len();
+                    input.resize((row + 1) * dims, 0.0);
+                    let init = &mut input[row * dims..];
+                    if !(word && vectors.embedding_into(&key, Scale::Original, init)) {
+                        init.iter_mut()
+                            .for_each(|v| *v = rng.random_range(-bound..bound));
+                    }
+                    rows.insert(key, row);
+                    row
+                })
+                .collect();
+            docs.push((ids, tokens));
+        }
+        if let Some(v) = input.iter().find(|v| !v.is_finite()) {
+            return Err(Error::InvalidInput(format!(
+                "the word vectors of the training texts hold {v}: fine-tuning needs finite numbers"
+            )));
+        }
+        let mut output = vec![0.0f32; classes * dims];
+        let total = (self.epochs * docs.iter().map(|d| d.1).sum::<usize>()) as f64;
+        let mut seen = 0usize;
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        let (mut hidden, mut grad, mut probs) = (
+            vec![0.0f32; dims],
+            vec![0.0f32; dims],
+            vec![0.0f32; classes],
+        );
+        for _ in 0..self.epochs {
+            order.shuffle(&mut rng);
+            for &i in &order {
+                let (ids, tokens) = &docs[i];
+                let lr = self.lr * (1.0 - seen as f64 / total) as f32;
+                seen += tokens;
+                mean_of(&input, dims, ids, &mut hidden);
+                class_probabilities(&output, &hidden, &mut probs);
+                grad.fill(0.0);
+                for (k, (w, &p)) in output.chunks_exact_mut(dims).zip(&probs).enumerate() {
+                    let alpha = lr * (f32::from(u8::from(k == labels[i])) - p);
+                    grad.iter_mut()
+                        .zip(w.iter())
+                        .for_each(|(g, &w)| *g += alpha * w);
+                    w.iter_mut()
+                        .zip(&hidden)
+                        .for_each(|(w, &h)| *w += alpha * h);
+                }
+                let share = 1.0 / ids.len() as f32;
+                for &row in ids {
+                    input[row * dims..(row + 1) * dims]
+                        .iter_mut()
+                        .zip(&grad)
+                        .for_each(|(v, &g)| *v += share * g);
+                }
+            }
+        }
+        if input.iter().chain(&output).any(|v| !v.is_finite()) {
+            return Err(Error::Solver {
+                message: format!(
+                    "fine-tuning diverged (weights beyond f32): lower the learning rate ({})",
+                    self.lr
+                ),
+            });
+        }
+        Ok(FineTuned {
+            tokenizer: tokenizer.clone(),
+            dims,
+            classes,
+            bigrams: self.bigrams,
+            unseen_words: self.unseen_words,
+            rows,
+            input,
+            output,
+        })
+    }
+}
+
+/// The row keys of `text`: its tokens (true: a word), the end token, and
+/// with `bigrams` each pair of adjacent ones (false).
+fn keys(tokenizer: &Tokenizer, bigrams: bool, text: &str) -> Vec<(String, bool)> {
+    let mut tokens = tokenizer.tokenize(text);
+    let words = tokens.len();
+    tokens.push(END.to_string());
+    let mut keys: Vec<(String, bool)> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), i < words))
+        .collect();
+    if bigrams {
+        keys.extend(
+            tokens
+                .windows(2)
+                .map(|pair| (format!("{}{PAIR}{}", pair[0], pair[1]), false)),
+        );
+    }
+    keys
+}
+
+/// `hidden` = the mean of `ids`' rows of `input` (`dims` wide).
+fn mean_of(input: &[f32], dims: usize, ids: &[usize], hidden: &mut [f32]) {
+    hidden.fill(0.0);
+    for &row in ids {
+        hidden
+            .iter_mut()
+            .zip(&input[row * dims..(row + 1) * dims])
+            .for_each(|(h, &v)| *h += v);
+    }
+    let share = 1.0 / ids.len().max(1) as f32;
+    hidden.iter_mut().for_each(|h| *h *= share);
+}
+
+/// The softmax of `output` (one row per class) times `hidden`, into
+/// `probs`.
+fn class_probabilities(output: &[f32], hidden: &[f32], probs: &mut [f32]) {
+    let dims = hidden.len();
+    for (p, w) in probs.iter_mut().zip(output.chunks_exact(dims)) {
+        *p = w.iter().zip(hidden).map(|(a, b)| a * b).sum();
+    }
+    let max = probs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    probs.iter_mut().for_each(|p| *p = (*p - max).exp());
+    let sum: f32 = probs.iter().sum();
+    probs.iter_mut().for_each(|p| *p /= sum);
+}
+
+/// A fine-tuned model: the rows of the training tokens and the class
+/// matrix. Predicts from texts, with the vectors it was tuned from for the
+/// words it never saw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FineTuned {
+    tokenizer: Tokenizer,
+    dims: usize,
+    classes: usize,
+    bigrams: bool,
+    unseen_words: bool,
+    rows: HashMap<String, usize>,
+    /// `rows.len() x dims`, row-major.
+    input: Vec<f32>,
+    /// `classes x dims`, row-major.
+    output: Vec<f32>,
+}
+
+impl FineTuned {
+    /// Number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// Rows learned: the training texts' distinct tokens and bigrams, and
+    /// the end token.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Class probabilities of each text (`texts x classes`). `vectors`
+    /// must be the ones the model was tuned from (their dimension is
+    /// checked); they give the words never seen in training their
+    /// pretrained vectors.
+    pub fn predict_proba<T: AsRef<str>>(
+        &self,
+        vectors: &Vectors,
+        texts: &[T],
+    ) -> Result<Array2<f32>> {
+        if vectors.dims() != self.dims {
+            return Err(Error::InvalidInput(format!(
+                "the model was tuned from {}-dimensional vectors, these have {}",
+                self.dims,
+                vectors.dims()
+            )));
+        }
+        let dims = self.dims;
+        let mut out = Array2::zeros((texts.len(), self.classes));
+        let (mut hidden, mut word, mut probs) = (
+            vec![0.0f32; dims],
+            vec![0.0f32; dims],
+            vec![0.0f32; self.classes],
+        );
+        for (text, mut row) in texts.iter().zip(out.rows_mut()) {
+            hidden.fill(0.0);
+            let mut count = 0usize;
+            for (key, is_word) in keys(&self.tokenizer, self.bigrams, text.as_ref()) {
+                let v: &[f32] = match self.rows.get(&key) {
+                    Some(&r) => &self.input[r * dims..(r + 1) * dims],
+                    None if is_word
+                        && self.unseen_words
+                        && vectors.embedding_into(&key, Scale::Original, &mut word) =>
+                    {
+                        &word
+                    }
+                    None => continue,
+                };
+                hidden.iter_mut().zip(v).for_each(|(h, &x)| *h += x);
+                count += 1;
+            }
+            let share = 1.0 / count.max(1) as f32;
+            hidden.iter_mut().for_each(|h| *h *= share);
+            class_probabilities(&self.output, &hidden, &mut probs);
+            if probs.iter().any(|p| !p.is_finite()) {
+                return Err(Error::InvalidInput(format!(
+                    "text {}: its word vectors are not finite numbers, so it has no probabilities",
+                    out.nrows().min(texts.len())
+                )));
+            }
+            row.iter_mut().zip(&probs).for_each(|(o, &p)| *o = p);
+        }
+        Ok(out)
+    }
+
+    /// The most probable class of each text.
+    pub fn predict<T: AsRef<str>>(&self, vectors: &Vectors, texts: &[T]) -> Result<Vec<usize>> {
+        let proba = self.predict_proba(vectors, texts)?;
+        Ok(proba
+            .rows()
+            .into_iter()
+            .map(|r| super::argmax(r.as_slice().unwrap_or(&[])))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn glove() -> Vectors {
+        Vectors::open("embeddings/glove.6B.50d.top50k.fifu").unwrap()
+    }
+
+    /// A text's keys: its tokens, the end token, then its bigrams.
+    #[test]
+    fn a_text_is_its_tokens_the_end_and_its_bigrams() {
+        let tokenizer = Tokenizer {
+            lowercase: true,
+            ..Tokenizer::default()
+        };
+        let k = keys(&tokenizer, true, "Where is it?");
+        let names: Vec<&str> = k.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "where",
+                "is",
+                "it",
+                "?",
+                END,
+                "where\0is",
+                "is\0it",
+                "it\0?",
+                "?\0</s>"
+            ]
+        );
+        let words: Vec<bool> = k.iter().map(|(_, w)| *w).collect();
+        assert_eq!(
+            words,
+            [true, true, true, true, false, false, false, false, false]
+        );
+        assert_eq!(keys(&tokenizer, false, "").len(), 1);
+    }
+
+    /// Words the training never saw are placed by their pretrained
+    /// vectors: trained on four words of each sentiment, the model labels
+    /// eight others it never saw, and not without them.
+    #[test]
+    fn unseen_words_keep_what_the_vectors_know() {
+        let vectors = glove();
+        let tokenizer = Tokenizer::for_vectors(&vectors);
+        let texts = [
+            "excellent",
+            "wonderful",
+            "superb",
+            "delightful",
+            "awful",
+            "terrible",
+            "horrible",
+            "dreadful",
+        ];
+        let labels = [1, 1, 1, 1, 0, 0, 0, 0];
+        let params = FineTuneParams::default().seed(7);
+        let model = params
+            .fit(&vectors, &tokenizer, &texts, &labels, 2)
+            .unwrap();
+        assert_eq!(model.predict(&vectors, &texts).unwrap(), labels);
+        let unseen = [
+            "magnificent",
+            "brilliant",
+            "marvelous",
+            "fantastic",
+            "atrocious",
+            "abysmal",
+            "appalling",
+            "disgusting",
+        ];
+        assert_eq!(model.predict(&vectors, &unseen).unwrap(), labels);
+        // Without them every unseen text is the end token alone: one class.
+        let blind = params
+            .unseen_words(false)
+            .fit(&vectors, &tokenizer, &texts, &labels, 2)
+            .unwrap();
+        let guesses = blind.predict(&vectors, &unseen).unwrap();
+        assert!(guesses.iter().all(|&g| g == guesses[0]));
+        assert_eq!(model.rows(), 8 + 1 + 8);
+    }
+
+    /// The same seed, the same model; another seed, another start.
+    #[test]
+    fn the_seed_fixes_the_model() {
+        let vectors = glove();
+        let tokenizer = Tokenizer::for_vectors(&vectors);
+        let texts = [
+            "where is paris",
+            "who wrote hamlet",
+            "where is rome",
+            "who painted it",
+        ];
+        let labels = [0, 1, 0, 1];
+        let fit = |seed| {
+            FineTuneParams::default()
+                .seed(seed)
+                .fit(&vectors, &tokenizer, &texts, &labels, 2)
+                .unwrap()
+        };
+        assert_eq!(fit(1), fit(1));
+        assert_ne!(fit(1), fit(2));
+        let p = fit(1)
+            .predict_proba(&vectors, &["where is london"])
+            .unwrap();
+        assert!((p.sum() - 1.0).abs() < 1e-5 && p[[0, 0]] > 0.5);
+    }
+
+    #[test]
+    fn bad_settings_and_inputs_are_errors() {
+        let vectors = glove();
+        let tokenizer = Tokenizer::for_vectors(&vectors);
+        let fit = |p: FineTuneParams, labels: &[usize], classes| {
+            p.fit(&vectors, &tokenizer, &["a", "b"], labels, classes)
+        };
+        let d = FineTuneParams::default;
+        assert!(fit(d().epochs(0), &[0, 1], 2).is_err());
+        assert!(fit(d().lr(0.0), &[0, 1], 2).is_err());
+        assert!(fit(d().lr(f32::NAN), &[0, 1], 2).is_err());
+        assert!(fit(d(), &[0, 1], 1).is_err());
+        assert!(fit(d(), &[0], 2).is_err());
+        assert!(fit(d(), &[0, 2], 2).is_err());
+        // Vectors of another dimension than the model's.
+        let other = Vectors::open("tests/data/original-tools/ft_cbow_tiny.vec").unwrap();
+        assert_ne!(other.dims(), 50);
+        let model = fit(d(), &[0, 1], 2).unwrap();
+        let err = model.predict(&other, &["a"]).unwrap_err().to_string();
+        assert!(err.contains("50-dimensional"), "{err}");
+    }
+}
