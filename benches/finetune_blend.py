@@ -10,19 +10,26 @@ for each draw:
              layer's class probabilities (fastText's recipe; unseen words keep their
              pretrained vectors)
   blend      the mean of the two probabilities, class by class
+  blend-cv   (BLEND_CV=1) the two blended with the finetune weight of 0, 0.25, 0.5, 0.75 or 1
+             whose blend had the lowest held-out log-loss in a 3-fold stratified split of the
+             draw (both systems fitted on two folds and scored on the third; a held-out text
+             whose class is missing from its two folds is left out; ties to the smaller
+             weight): a prototype of choosing the weight by inner cross-validation
 and the accuracy of each on the test texts. Prints a markdown table of the mean accuracy
 per (corpus, N) and writes every draw to OUT (JSON).
 
 Needs: cargo build --release --example finetune (and the release binary).
 Usage: [VECTORS=embeddings/glove.6B.50d.top50k.fifu] [CORPORA=reviews,rt,trec,banking77]
        [SIZES=20,50,100,200,500] [SEEDS=1,2,3] [BIN=target/release/embed-tl]
-       [FINETUNE=target/release/examples/finetune] [OUT=/tmp/bench/finetune_blend.json]
+       [FINETUNE=target/release/examples/finetune] [OUT=/tmp/bench/finetune_blend.json] [BLEND_CV=1]
        python3 benches/finetune_blend.py
 """
 
 import csv
 import json
+import math
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -32,11 +39,63 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import small_n  # noqa: E402  (the same corpora and draws)
 
 OUT = os.environ.get("OUT", "/tmp/bench/finetune_blend.json")
-SYSTEMS = ["default", "finetune", "blend"]
+SYSTEMS = ["default", "finetune", "blend"] + (["blend-cv"] if os.environ.get("BLEND_CV") else [])
+WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
 
 
 def accuracy(proba, truth):
     return sum(max(range(len(p)), key=p.__getitem__) == t for p, t in zip(proba, truth)) / len(truth)
+
+
+def mixed(default, tuned, w):
+    return [[(1 - w) * a + w * b for a, b in zip(p, q)] for p, q in zip(default, tuned)]
+
+
+def probabilities(tmp, train_rows, test_rows, seed):
+    """The class names and both systems' test probabilities, trained on train_rows."""
+    train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
+    default_out, finetune_out = os.path.join(tmp, "default.csv"), os.path.join(tmp, "finetune.json")
+    small_n.write(train, train_rows)
+    small_n.write(test, test_rows)
+    subprocess.run([small_n.BIN, "classify", "--quiet", "--vectors", small_n.VECTORS,
+                    "--train", train, "--test", test, "--predict", test,
+                    "--output", default_out, "--format", "json"],
+                   check=True, capture_output=True)
+    subprocess.run([small_n.FINETUNE, small_n.VECTORS, train, test, "--seed", str(seed),
+                    "--proba", finetune_out], check=True, capture_output=True)
+    tuned = json.load(open(finetune_out))
+    classes = tuned["classes"]
+    with open(default_out, newline="", encoding="utf-8") as f:
+        default = [[float(r["p_" + c]) for c in classes] for r in csv.DictReader(f)]
+    return classes, default, tuned["proba"]
+
+
+def cv_weight(tmp, rows, seed):
+    """The finetune weight whose blend has the lowest held-out log-loss over 3 folds."""
+    by_class = {}
+    for i, (_, label) in enumerate(rows):
+        by_class.setdefault(label, []).append(i)
+    rng = random.Random(seed)
+    fold = [0] * len(rows)
+    for label in sorted(by_class):
+        members = by_class[label][:]
+        rng.shuffle(members)
+        for j, i in enumerate(members):
+            fold[i] = j % 3
+    losses = {w: [] for w in WEIGHTS}
+    for k in range(3):
+        train = [r for i, r in enumerate(rows) if fold[i] != k]
+        trained = {label for _, label in train}
+        held = [r for i, r in enumerate(rows) if fold[i] == k and r[1] in trained]
+        if not held or len(trained) < 2:
+            continue
+        classes, default, tuned = probabilities(tmp, train, held, seed)
+        truth = [classes.index(label) for _, label in held]
+        for w in WEIGHTS:
+            losses[w].extend(-math.log(max(p[t], 1e-15)) for p, t in zip(mixed(default, tuned, w), truth))
+    if not losses[0.0]:
+        return 0.0
+    return min(WEIGHTS, key=lambda w: (statistics.mean(losses[w]), w))
 
 
 def main():
@@ -49,8 +108,6 @@ def main():
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
-        default_out, finetune_out = os.path.join(tmp, "default.csv"), os.path.join(tmp, "finetune.json")
         for corpus in corpora:
             pool_path, test_path, min_n = small_n.CORPORA[corpus]
             if not os.path.exists(pool_path):
@@ -64,23 +121,16 @@ def main():
                 for seed in seeds:
                     picked = small_n.draw(pool, n, seed)
                     chosen = set(picked)
+                    train_rows = [pool[i] for i in picked]
                     test_rows = fixed_test or [r for i, r in enumerate(pool) if i not in chosen]
-                    small_n.write(train, [pool[i] for i in picked])
-                    small_n.write(test, test_rows)
-                    subprocess.run([small_n.BIN, "classify", "--quiet", "--vectors", small_n.VECTORS,
-                                    "--train", train, "--test", test, "--predict", test,
-                                    "--output", default_out, "--format", "json"],
-                                   check=True, capture_output=True)
-                    subprocess.run([small_n.FINETUNE, small_n.VECTORS, train, test, "--seed", str(seed),
-                                    "--proba", finetune_out], check=True, capture_output=True)
-                    tuned = json.load(open(finetune_out))
-                    classes = tuned["classes"]
-                    with open(default_out, newline="", encoding="utf-8") as f:
-                        default = [[float(r["p_" + c]) for c in classes] for r in csv.DictReader(f)]
+                    classes, default, tuned = probabilities(tmp, train_rows, test_rows, seed)
                     truth = [classes.index(label) for _, label in test_rows]
-                    blend = [[(a + b) / 2 for a, b in zip(p, q)] for p, q in zip(default, tuned["proba"])]
                     run = {"corpus": corpus, "n": n, "seed": seed, "default": accuracy(default, truth),
-                           "finetune": accuracy(tuned["proba"], truth), "blend": accuracy(blend, truth)}
+                           "finetune": accuracy(tuned, truth),
+                           "blend": accuracy(mixed(default, tuned, 0.5), truth)}
+                    if "blend-cv" in SYSTEMS:
+                        w = cv_weight(tmp, train_rows, seed)
+                        run.update({"blend-cv": accuracy(mixed(default, tuned, w), truth), "weight": w})
                     runs.append(run)
                     print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in run.items()),
                           file=sys.stderr, flush=True)

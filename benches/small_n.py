@@ -125,30 +125,33 @@ SYSTEM_FLAGS = {
 }
 
 
-def run_embed_tl(system, train, test):
-    cmd = [BIN, "classify", "--vectors", VECTORS, "--train", train, "--test", test,
-           "--format", "json", "--quiet"] + SYSTEM_FLAGS[system]
+def run_json(cmd):
+    """Run cmd; its stdout as JSON and the wall time, or the last line of its error."""
     t = time.time()
     run = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.time() - t
     if run.returncode != 0:
-        return {"error": run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "?", "wall": wall}
-    report = json.loads(run.stdout)
+        return None, {"error": run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "?", "wall": wall}
+    return json.loads(run.stdout), {"wall": wall}
+
+
+def run_embed_tl(system, train, test):
+    report, result = run_json([BIN, "classify", "--vectors", VECTORS, "--train", train, "--test", test,
+                               "--format", "json", "--quiet"] + SYSTEM_FLAGS[system])
+    if report is None:
+        return result
     model = report.get("model") or {}
     metrics = report["test"]["metrics"]
-    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "wall": wall,
-            "c": model.get("c"), "beta": model.get("beta"), "selection": report.get("selection")}
+    return dict(result, accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
+                c=model.get("c"), beta=model.get("beta"), selection=report.get("selection"))
 
 
 def run_finetune(system, train, test, seed):
-    cmd = [FINETUNE, VECTORS, train, test, "--seed", str(seed)] + (["--fasttext"] if system == "finetune-ft" else [])
-    t = time.time()
-    run = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.time() - t
-    if run.returncode != 0:
-        return {"error": run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "?", "wall": wall}
-    result = json.loads(run.stdout)
-    return {"accuracy": result["accuracy"], "macro_f1": result["macro_f1"], "wall": wall}
+    flags = ["--fasttext"] if system == "finetune-ft" else []
+    tuned, result = run_json([FINETUNE, VECTORS, train, test, "--seed", str(seed)] + flags)
+    if tuned is None:
+        return result
+    return dict(result, accuracy=tuned["accuracy"], macro_f1=tuned["macro_f1"])
 
 
 def run_fasttext(tmp, train_rows, test_rows, seed):

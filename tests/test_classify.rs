@@ -400,6 +400,26 @@ fn small_trec(dir: &Path) {
     assert_eq!((counts["ABBR"], counts["LOC"], rows), (1, 2, 50));
 }
 
+/// The JSON report of `classify` trained on [`small_trec`]'s file in `dir`
+/// with `flags`, scored on the TREC-6 test set.
+fn trec_json_report(dir: &Path, flags: &[&str]) -> serde_json::Value {
+    let out = embed_tl(dir)
+        .args(["classify", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "small.csv", "--test"])
+        .arg(repo("corpora/trec-test.csv"))
+        .args(["--format", "json"])
+        .args(flags)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// A real small corpus with a class of one text (ABBR) and one of two
 /// (LOC): the default settings train, score a test file and run the 10-fold
 /// estimate, warning about the classes instead of stopping.
@@ -455,20 +475,7 @@ fn fifty_trec_questions_with_one_abbr_train_and_cross_validate() {
 fn the_json_report_shows_the_grid_and_the_choice() {
     let dir = tempfile::tempdir().unwrap();
     small_trec(dir.path());
-    let out = embed_tl(dir.path())
-        .args(["classify", "--vectors"])
-        .arg(default_vectors())
-        .args(["--train", "small.csv", "--test"])
-        .arg(repo("corpora/trec-test.csv"))
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = trec_json_report(dir.path(), &[]);
     let model = &report["model"];
     let grid = model["grid"].as_array().unwrap();
     assert_eq!(grid.len(), 20, "5 C x 4 beta");
@@ -513,23 +520,7 @@ fn the_json_report_shows_the_grid_and_the_choice() {
 fn class_weights_and_macro_f1_selection_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     small_trec(dir.path());
-    let run = |flags: &[&str]| -> serde_json::Value {
-        let out = embed_tl(dir.path())
-            .args(["classify", "--vectors"])
-            .arg(default_vectors())
-            .args(["--train", "small.csv", "--test"])
-            .arg(repo("corpora/trec-test.csv"))
-            .args(["--format", "json"])
-            .args(flags)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let run = |flags: &[&str]| trec_json_report(dir.path(), flags);
     let plain = run(&[]);
     assert_eq!(plain["model"]["class_weight"], "none");
     assert_eq!(plain["model"]["select_by"], "auto");

@@ -132,25 +132,7 @@ impl FineTuneParams {
         classes: usize,
     ) -> Result<FineTuned> {
         self.check()?;
-        if classes < 2 {
-            return Err(Error::TooFewClasses {
-                found: classes,
-                needed: 2,
-                message: format!("need at least 2 classes, got {classes}"),
-            });
-        }
-        if texts.len() != labels.len() || texts.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "{} labels for {} texts",
-                labels.len(),
-                texts.len()
-            )));
-        }
-        if let Some(&bad) = labels.iter().find(|&&c| c >= classes) {
-            return Err(Error::InvalidInput(format!(
-                "label {bad} out of range 0..{classes}"
-            )));
-        }
+        super::check_labels(labels, texts.len(), "texts", classes)?;
         let dims = vectors.dims();
         let bound = 1.0 / dims as f32;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);

@@ -188,25 +188,7 @@ impl LogisticParams {
         warm: Option<&FittedLogistic>,
     ) -> Result<FittedLogistic> {
         self.check()?;
-        if classes < 2 {
-            return Err(Error::TooFewClasses {
-                found: classes,
-                needed: 2,
-                message: format!("need at least 2 classes, got {classes}"),
-            });
-        }
-        if y.len() != x.rows() || y.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "{} labels for {} rows",
-                y.len(),
-                x.rows()
-            )));
-        }
-        if let Some(&bad) = y.iter().find(|&&c| c >= classes) {
-            return Err(Error::InvalidInput(format!(
-                "label {bad} out of range 0..{classes}"
-            )));
-        }
+        super::check_labels(y, x.rows(), "rows", classes)?;
         x.check_finite()?;
         let outputs = if classes == 2 { 1 } else { classes };
         let stride = x.cols() + 1;

@@ -27,3 +27,30 @@ pub use classifier::{Classifier, FittedLinfa, LinfaParams, OneVsRest, ValidLinfa
 pub use design::{Csr, Design};
 pub use finetune::{FineTuneParams, FineTuned};
 pub use logistic::{argmax, ClassWeight, FittedLogistic, LogisticParams, MAX_C, MAX_WEIGHT};
+
+use crate::error::{Error, Result};
+
+/// The checks every fit makes on its labels: at least 2 classes, one
+/// label per one of `rows` (at least one), each in `0..classes`.
+/// `what` names the rows in the message ("rows", "texts").
+fn check_labels(labels: &[usize], rows: usize, what: &str, classes: usize) -> Result<()> {
+    if classes < 2 {
+        return Err(Error::TooFewClasses {
+            found: classes,
+            needed: 2,
+            message: format!("need at least 2 classes, got {classes}"),
+        });
+    }
+    if labels.len() != rows || labels.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{} labels for {rows} {what}",
+            labels.len()
+        )));
+    }
+    if let Some(&bad) = labels.iter().find(|&&c| c >= classes) {
+        return Err(Error::InvalidInput(format!(
+            "label {bad} out of range 0..{classes}"
+        )));
+    }
+    Ok(())
+}
