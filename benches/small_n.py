@@ -20,6 +20,8 @@ Systems:
   balanced   the default with --class-weight balanced
   macro-f1   the default with --select-by macro-f1
   balanced-f1  the default with --class-weight balanced --select-by macro-f1
+  tuned      the default with --finetune (a tuned layer blended in, its weight chosen by the
+             inner CV)
   finetune   the trainable layer (examples/finetune.rs: fastText's recipe on the same
              vectors and tokenizer, 25 epochs, lr 0.5, bigrams, seed SEED; words unseen in
              training keep their pretrained vectors); needs
@@ -122,6 +124,7 @@ SYSTEM_FLAGS = {
     "balanced": ["--class-weight", "balanced"],
     "macro-f1": ["--select-by", "macro-f1"],
     "balanced-f1": ["--class-weight", "balanced", "--select-by", "macro-f1"],
+    "tuned": ["--finetune"],
 }
 
 
@@ -268,7 +271,7 @@ def table(runs, systems):
 if __name__ == "__main__":
     if os.environ.get("TABLE_ONLY"):
         runs = json.load(open(OUT))
-        systems = [s for s in ("default", "vectors", "ngrams", "balanced", "macro-f1", "balanced-f1", "finetune", "finetune-ft", "fasttext") if any(r["system"] == s for r in runs)]
+        systems = [s for s in ("default", "vectors", "ngrams", "balanced", "macro-f1", "balanced-f1", "tuned", "finetune", "finetune-ft", "fasttext") if any(r["system"] == s for r in runs)]
         table(runs, systems)
     else:
         main()

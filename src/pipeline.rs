@@ -39,7 +39,7 @@ mod texts;
 
 use crate::eval::{stratified_folds_keeping, training_rows};
 use crate::features::{Featurizer, FeaturizerParams};
-use crate::model::{Csr, Design, FittedLogistic, LogisticParams, MAX_C};
+use crate::model::{Csr, Design, FineTuneParams, FineTuned, FittedLogistic, LogisticParams, MAX_C};
 use crate::ngrams::{NgramParams, NgramVocab};
 use crate::vectors::{Format, Scale, Vectors};
 pub use linfa_pipeline::{LinfaPipeline, LinfaPipelineParams, ValidLinfaPipelineParams};
@@ -435,6 +435,14 @@ pub const MODEL_VERSION: u32 = 1;
 /// 1 would ignore the tokenizer and split differently, so they must refuse
 /// it. This build reads both.
 pub const MODEL_VERSION_EXTERNAL_TOKENIZER: u32 = 2;
+/// The version it writes for models with a tuned layer
+/// ([`PipelineParams::finetune`]): builds that read only versions 1 and 2
+/// would ignore the layer and predict otherwise, so they must refuse it.
+pub const MODEL_VERSION_TUNED: u32 = 3;
+
+/// The weights of the tuned layer in the blended probabilities that the
+/// inner cross-validation tries ([`PipelineParams::finetune`]).
+const BLEND_WEIGHTS: [f32; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
 /// Which features the classifier sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -504,6 +512,7 @@ pub struct ValidPipelineParams {
     select_by: SelectBy,
     seed: u64,
     logistic: LogisticParams,
+    finetune: Option<FineTuneParams>,
     /// [`ONE_FOLD_MIN_HELD`], lowered by the tests.
     one_fold_min_held: usize,
 }
@@ -520,6 +529,7 @@ impl Default for PipelineParams {
             select_by: SelectBy::Auto,
             seed: 42,
             logistic: LogisticParams::default(),
+            finetune: None,
             one_fold_min_held: ONE_FOLD_MIN_HELD,
         })
     }
@@ -598,6 +608,21 @@ impl PipelineParams {
         self
     }
 
+    /// A tuned layer blended into the model (`--finetune`), or none (the
+    /// default). With one, the word vectors of the training texts are also
+    /// fine-tuned ([`FineTuneParams`], seeded with [`PipelineParams::seed`]),
+    /// and the model's probabilities are `(1 - w) p + w q`, `p` the linear
+    /// model's and `q` the layer's. The weight `w`, one of 0, 0.25, 0.5,
+    /// 0.75 and 1, is the one whose blend has the lowest held-out log-loss in the
+    /// inner folds, both models fitted on the other folds at the chosen C
+    /// and beta; ties go to the smaller weight, and weight 0 (no layer) is
+    /// taken when fewer than half the classes can be validated. Needs the
+    /// vector channel.
+    pub fn finetune(mut self, p: Option<FineTuneParams>) -> Self {
+        self.0.finetune = p;
+        self
+    }
+
     /// The feature set.
     pub fn get_features(&self) -> FeatureSet {
         self.0.features
@@ -669,6 +694,15 @@ impl ValidPipelineParams {
             return Err(Error::InvalidParameter(
                 "inner folds must be at least 2".into(),
             ));
+        }
+        if let Some(finetune) = &self.finetune {
+            if !self.features.uses_vectors() {
+                return Err(Error::InvalidParameter(format!(
+                    "a tuned layer fine-tunes the word vectors: features '{}' have none (use vectors or both)",
+                    self.features
+                )));
+            }
+            finetune.check()?;
         }
         self.logistic.check()
     }
@@ -763,7 +797,25 @@ impl ValidPipelineParams {
             classes.len(),
             warm.as_ref(),
         )?;
+        let tuned = match (&self.finetune, vectors, &channels.featurizer) {
+            (Some(params), Some(v), Some(f)) => {
+                let params = params.clone().seed(self.seed);
+                let tokenizer = f.tokenizer();
+                self.tuned_layer(
+                    &params,
+                    v,
+                    tokenizer,
+                    &design,
+                    texts,
+                    labels,
+                    classes.len(),
+                    selection.c,
+                )?
+            }
+            _ => None,
+        };
         let version = match &channels.featurizer {
+            _ if tuned.is_some() => MODEL_VERSION_TUNED,
             Some(f) if f.tokenizer().external.is_some() => MODEL_VERSION_EXTERNAL_TOKENIZER,
             _ => MODEL_VERSION,
         };
@@ -779,7 +831,84 @@ impl ValidPipelineParams {
             model,
             selection,
             vectors: vectors.map(Fingerprint::of),
+            tuned,
         })
+    }
+
+    /// The tuned layer of [`PipelineParams::finetune`], or none when the
+    /// inner folds give it weight 0: for each inner fold, the linear model
+    /// at C (on `design`, weighted by the chosen beta) and the layer are
+    /// fitted on the other folds, and each weight's blend of their
+    /// probabilities is scored by the held-out log-loss.
+    #[allow(clippy::too_many_arguments)]
+    fn tuned_layer<T: AsRef<str> + Sync>(
+        &self,
+        params: &FineTuneParams,
+        vectors: &Vectors,
+        tokenizer: &crate::text::Tokenizer,
+        design: &Design,
+        texts: &[T],
+        labels: &[usize],
+        classes: usize,
+        c: f64,
+    ) -> Result<Option<TunedLayer>> {
+        let counts: Vec<usize> = (0..classes)
+            .map(|c| labels.iter().filter(|&&l| l == c).count())
+            .collect();
+        let present = counts.iter().filter(|&&n| n > 0).count();
+        let k = counts
+            .iter()
+            .copied()
+            .filter(|&n| n >= 2)
+            .fold(self.inner_folds, usize::min);
+        let validated = counts.iter().filter(|&&n| n >= k.max(2)).count();
+        if k < 2 || 2 * validated < present {
+            return Ok(None);
+        }
+        let folds = stratified_folds_keeping(labels, k, self.seed, |c| {
+            counts.get(c).is_some_and(|&n| n < k)
+        })?;
+        let inner = self.logistic.clone().c(c);
+        // Per fold, each weight's summed held-out log-loss.
+        let per_fold: Vec<Result<Vec<f64>>> = (0..k)
+            .into_par_iter()
+            .map(|f| {
+                let train = training_rows(&folds, f, labels.len());
+                let held = &folds[f];
+                let y: Vec<usize> = train.iter().map(|&i| labels[i]).collect();
+                let linear = inner.fit(&design.select(&train), &y, classes, None)?;
+                let p = linear.predict_proba(&design.select(held))?;
+                let train_texts: Vec<&str> = train.iter().map(|&i| texts[i].as_ref()).collect();
+                let held_texts: Vec<&str> = held.iter().map(|&i| texts[i].as_ref()).collect();
+                let layer = params.fit(vectors, tokenizer, &train_texts, &y, classes)?;
+                let q = layer.predict_proba(vectors, &held_texts)?;
+                Ok(BLEND_WEIGHTS
+                    .iter()
+                    .map(|&w| {
+                        held.iter()
+                            .enumerate()
+                            .map(|(row, &i)| {
+                                let l = labels[i];
+                                let blended = (1.0 - w) * p[[row, l]] + w * q[[row, l]];
+                                -f64::from(blended).max(MIN_PROBABILITY).ln()
+                            })
+                            .sum::<f64>()
+                    })
+                    .collect())
+            })
+            .collect();
+        let mut totals = vec![0.0; BLEND_WEIGHTS.len()];
+        for losses in per_fold {
+            totals.iter_mut().zip(losses?).for_each(|(t, l)| *t += l);
+        }
+        let best =
+            (0..BLEND_WEIGHTS.len()).fold(0, |b, i| if totals[i] < totals[b] { i } else { b });
+        let weight = BLEND_WEIGHTS[best];
+        if weight == 0.0 {
+            return Ok(None);
+        }
+        let model = params.fit(vectors, tokenizer, texts, labels, classes)?;
+        Ok(Some(TunedLayer { weight, model }))
     }
 
     /// Choose `C` and `beta` by stratified inner k-fold CV on `base` (the
@@ -1442,6 +1571,25 @@ pub struct Pipeline {
     model: FittedLogistic,
     selection: Selection,
     vectors: Option<Fingerprint>,
+    /// The tuned layer blended in, if any (absent from older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tuned: Option<TunedLayer>,
+}
+
+/// A fine-tuned layer ([`PipelineParams::finetune`]) and its weight in a
+/// pipeline's blended probabilities.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TunedLayer {
+    /// The layer's share of the probabilities, above 0 and at most 1.
+    pub weight: f32,
+    model: FineTuned,
+}
+
+impl TunedLayer {
+    /// The fine-tuned model.
+    pub fn model(&self) -> &FineTuned {
+        &self.model
+    }
 }
 
 impl Pipeline {
@@ -1468,6 +1616,11 @@ impl Pipeline {
     /// The featurizer of the vector channel, if any.
     pub fn featurizer(&self) -> Option<&Featurizer> {
         self.channels.featurizer.as_ref()
+    }
+
+    /// The tuned layer blended in, if any ([`PipelineParams::finetune`]).
+    pub fn tuned(&self) -> Option<&TunedLayer> {
+        self.tuned.as_ref()
     }
 
     /// The fingerprint of the training vectors, if the model uses vectors.
@@ -1509,7 +1662,13 @@ impl Pipeline {
         texts: &[T],
     ) -> Result<ndarray::Array2<f32>> {
         let design = self.channels.design(vectors, texts, self.channels.beta)?;
-        self.model.predict_proba(&design)
+        let mut proba = self.model.predict_proba(&design)?;
+        if let (Some(tuned), Some(v)) = (&self.tuned, vectors) {
+            let q = tuned.model.predict_proba(v, texts)?;
+            let w = tuned.weight;
+            proba.zip_mut_with(&q, |p, &q| *p = (1.0 - w) * *p + w * q);
+        }
+        Ok(proba)
     }
 
     /// The most probable class of each text.
@@ -1632,6 +1791,19 @@ impl Pipeline {
                 ));
             }
         }
+        if let Some(tuned) = &self.tuned {
+            let w = tuned.weight;
+            if !(w > 0.0 && w <= 1.0) {
+                return Err(format!(
+                    "tuned.weight is {w}: expected a number above 0 and at most 1"
+                ));
+            }
+            let dims = self.vectors.as_ref().map_or(0, |v| v.dims);
+            tuned
+                .model
+                .check(self.classes.len(), dims)
+                .map_err(|e| format!("tuned: {e}"))?;
+        }
         self.model.check_weights()
     }
 
@@ -1658,12 +1830,13 @@ impl Pipeline {
         match value.get("version").and_then(|v| v.as_u64()) {
             Some(v)
                 if v == u64::from(MODEL_VERSION)
-                    || v == u64::from(MODEL_VERSION_EXTERNAL_TOKENIZER) => {}
+                    || v == u64::from(MODEL_VERSION_EXTERNAL_TOKENIZER)
+                    || v == u64::from(MODEL_VERSION_TUNED) => {}
             Some(v) => {
                 return Err(Error::malformed(
                     Location::None,
                     format!(
-                        "model format version {v}; this embed-tl reads versions {MODEL_VERSION} and {MODEL_VERSION_EXTERNAL_TOKENIZER}"
+                        "model format version {v}; this embed-tl reads versions {MODEL_VERSION} to {MODEL_VERSION_TUNED}"
                     ),
                 ))
             }
@@ -2394,6 +2567,39 @@ mod tests {
         let f1 = macro_f1(&truth, &predicted, 3);
         assert!((f1 - (0.8 + 1.0) / 2.0).abs() < 1e-12, "{f1}");
         assert_eq!(macro_f1(&[], &[], 2), 0.0);
+    }
+
+    /// The tuned layer is left out when most classes cannot be validated
+    /// (here 8 classes of one text beside 2 of six), and a feature set
+    /// without vectors cannot have one.
+    #[test]
+    fn a_tuned_layer_needs_classes_it_can_validate() {
+        let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu").unwrap();
+        let words = [
+            "good", "bad", "red", "blue", "cat", "dog", "sun", "rain", "car", "boat",
+        ];
+        let mut texts = Vec::new();
+        let mut labels = Vec::new();
+        for (class, word) in words.iter().enumerate() {
+            let n = if class < 2 { 6 } else { 1 };
+            for i in 0..n {
+                texts.push(format!("{word} thing {i}"));
+                labels.push(class);
+            }
+        }
+        let classes: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        let params = PipelineParams::default().finetune(Some(FineTuneParams::default()));
+        let model = params
+            .fit(Some(&vectors), &texts, &labels, &classes)
+            .unwrap();
+        assert!(model.tuned().is_none());
+        assert_eq!(model.version, MODEL_VERSION);
+        let err = params
+            .features(FeatureSet::Ngrams)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("features 'ngrams' have none"), "{err}");
     }
 
     #[test]

@@ -558,6 +558,84 @@ fn class_weights_and_macro_f1_selection_are_reported() {
     );
 }
 
+/// `--finetune` on 50 TREC-6 questions: the inner folds give the tuned
+/// layer a weight, the model file is format version 3, `predict` scores
+/// with the blend (the probabilities `classify --predict` wrote, and not
+/// those of the model without the layer), and a damaged weight is an error
+/// at load time.
+#[test]
+fn a_tuned_layer_is_blended_saved_and_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    small_trec(dir.path());
+    let report = trec_json_report(
+        dir.path(),
+        &[
+            "--finetune",
+            "--save",
+            "tuned.etl",
+            "--predict",
+            "small.csv",
+            "--output",
+            "by-classify.csv",
+        ],
+    );
+    let weight = report["model"]["finetune_weight"].as_f64().unwrap();
+    assert!(weight > 0.0 && weight <= 1.0, "{weight}");
+    let plain = trec_json_report(dir.path(), &["--save", "plain.etl"]);
+    assert!(plain["model"].get("finetune_weight").is_none());
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let tuned: serde_json::Value = serde_json::from_str(&read("tuned.etl")).unwrap();
+    assert_eq!(tuned["version"], 3);
+    assert_eq!(tuned["tuned"]["weight"].as_f64(), Some(weight));
+    let untuned: serde_json::Value = serde_json::from_str(&read("plain.etl")).unwrap();
+    assert_eq!(untuned["version"], 1);
+    assert!(untuned.get("tuned").is_none());
+    let predict = |model: &str, output: &str| {
+        embed_tl(dir.path())
+            .args(["predict", "--model", model, "--vectors"])
+            .arg(default_vectors())
+            .args(["--input", "small.csv", "--output", output, "--proba"])
+            .assert()
+            .success();
+        read(output)
+    };
+    let (blended, alone) = (
+        predict("tuned.etl", "tuned.csv"),
+        predict("plain.etl", "plain.csv"),
+    );
+    let probabilities = |csv: &str| -> Vec<String> {
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').skip(2).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(
+        probabilities(&blended),
+        probabilities(&read("by-classify.csv"))
+    );
+    assert_ne!(probabilities(&blended), probabilities(&alone));
+    // A weight beyond 1 is refused when the model is read.
+    let mut damaged = tuned.clone();
+    damaged["tuned"]["weight"] = serde_json::json!(2.0);
+    std::fs::write(dir.path().join("damaged.etl"), damaged.to_string()).unwrap();
+    embed_tl(dir.path())
+        .args(["predict", "--model", "damaged.etl", "--vectors"])
+        .arg(default_vectors())
+        .args(["--input", "small.csv", "--output", "x.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "tuned.weight is 2: expected a number above 0 and at most 1",
+        ));
+    embed_tl(dir.path())
+        .args(["classify", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "small.csv", "--features", "ngrams", "--finetune"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("features 'ngrams' have none"));
+}
+
 /// The CV accuracy `classify --format json` reports.
 fn cv_accuracy(stdout: &[u8]) -> f64 {
     let report: serde_json::Value = serde_json::from_slice(stdout).unwrap();

@@ -246,6 +246,9 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         What ranks the inner cross-validation's points: ``auto``,
         ``accuracy``, ``log-loss`` or ``macro-f1`` (the CLI's
         ``--select-by``).
+    finetune : bool, default False
+        Blend in a tuned layer (fine-tuned word vectors, its weight chosen
+        by the inner cross-validation): the CLI's ``--finetune``.
     vectors_format : str or None, default None
         Read the vector file as this format instead of sniffing it (the
         CLI's ``--vectors-format``).
@@ -277,6 +280,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         max_iter=300,
         class_weight="none",
         select_by="auto",
+        finetune=False,
         vectors_format=None,
         vectors_encoding=None,
     ):
@@ -291,6 +295,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.class_weight = class_weight
         self.select_by = select_by
+        self.finetune = finetune
         self.vectors_format = vectors_format
         self.vectors_encoding = vectors_encoding
 
@@ -324,6 +329,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
             max_iter=self.max_iter,
             class_weight=self.class_weight,
             select_by=self.select_by,
+            finetune=self.finetune,
         )
         self.classes_ = classes
         self.vectors_fingerprint_ = self.model_.fingerprint()

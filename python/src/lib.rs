@@ -13,7 +13,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use embed_tl::features::{Featurizer, FeaturizerParams};
-use embed_tl::model::{ClassWeight, LogisticParams};
+use embed_tl::model::{ClassWeight, FineTuneParams, LogisticParams};
 use embed_tl::pipeline::{FeatureSet, Fingerprint, Pipeline, PipelineParams, SelectBy};
 use embed_tl::pool::PoolParams;
 use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale};
@@ -816,12 +816,13 @@ fn load_model(py: Python<'_>, path: PathBuf) -> PyResult<PyModel> {
 /// `betas`: the candidate L2 strengths and vector-channel weights
 /// (defaults 0.01..100 and 0.03..1); `inner_folds`, `seed`, `max_iter`,
 /// `class_weight` ("none" or "balanced") and `select_by` ("auto",
-/// "accuracy", "log-loss" or "macro-f1") as the CLI's flags. `vectors` may
-/// be None only with `features="ngrams"`.
+/// "accuracy", "log-loss" or "macro-f1") and `finetune` (blend in a tuned
+/// layer) as the CLI's flags. `vectors` may be None only with
+/// `features="ngrams"`.
 #[pyfunction]
 #[pyo3(signature = (texts, labels, vectors=None, *, classes=None, features="both",
     pool="pmeans", unit=false, cs=None, betas=None, inner_folds=3, seed=42, max_iter=300,
-    class_weight="none", select_by="auto"))]
+    class_weight="none", select_by="auto", finetune=false))]
 #[allow(clippy::too_many_arguments)]
 fn fit(
     py: Python<'_>,
@@ -839,6 +840,7 @@ fn fit(
     max_iter: u64,
     class_weight: &str,
     select_by: &str,
+    finetune: bool,
 ) -> PyResult<PyModel> {
     let texts = texts_of(texts)?;
     let labels: Vec<String> = texts_of(labels)?.iter().map(|l| l.to_string()).collect();
@@ -889,6 +891,7 @@ fn fit(
         .inner_folds(inner_folds)
         .seed(seed)
         .select_by(parse::<SelectBy>(select_by)?)
+        .finetune(finetune.then(FineTuneParams::default))
         .logistic(
             LogisticParams::default()
                 .max_iterations(max_iter)

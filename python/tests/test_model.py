@@ -50,6 +50,17 @@ def test_class_weights_and_the_selection_metric_match_the_cli(cli, vectors, revi
     plain_path = tmp_path / "plain.etl"
     plain.save(plain_path)
     assert plain_path.read_bytes() != py_path.read_bytes()
+    # A tuned layer too: the same model as `classify --finetune`.
+    tuned_cli = tmp_path / "tuned-cli.etl"
+    cli("classify", "--vectors", VECTORS, "--train", train, "--test", train, "--save", tuned_cli, "--finetune")
+    tuned = embed_tl.fit([texts[i] for i in rows], [labels[i] for i in rows], vectors, finetune=True)
+    tuned_path = tmp_path / "tuned-py.etl"
+    tuned.save(tuned_path)
+    assert tuned_path.read_bytes() == tuned_cli.read_bytes()
+    np.testing.assert_array_equal(
+        embed_tl.load_model(tuned_path).predict_proba(texts[:50], vectors),
+        tuned.predict_proba(texts[:50], vectors),
+    )
     with pytest.raises(ValueError, match="expected none or balanced"):
         embed_tl.fit(texts[:20], labels[:20], vectors, class_weight="heavy")
     with pytest.raises(ValueError, match="macro-f1"):

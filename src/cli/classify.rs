@@ -146,6 +146,11 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             args.classifier
         );
     }
+    if linfa && args.search.finetune {
+        bail!(
+            "--finetune works with --classifier logistic only: it blends a tuned layer into embed-tl's logistic regression"
+        );
+    }
     if linfa && args.search.select_by != SelectBy::Auto {
         bail!(
             "--select-by {} works with --classifier logistic only: --classifier {} keeps its settings, with no inner cross-validation to rank",
@@ -294,6 +299,10 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             beta: model.selection().beta,
             class_weight: args.search.class_weight.to_string(),
             select_by: args.search.select_by.to_string(),
+            finetune_weight: args
+                .search
+                .finetune
+                .then(|| model.tuned().map_or(0.0, |t| t.weight)),
             iterations: model.model().iterations(),
             converged: model.model().converged(),
             small_classes: model.selection().small_classes.clone(),
@@ -405,6 +414,10 @@ struct ModelSummary {
     class_weight: String,
     /// `--select-by`: what ranked the inner CV's points.
     select_by: String,
+    /// The tuned layer's weight in the probabilities (`--finetune`; absent
+    /// without the flag, 0 when the inner CV turned it off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finetune_weight: Option<f32>,
     iterations: u64,
     converged: bool,
     /// How choosing C and beta adapted to small classes, if it had to.
@@ -480,6 +493,17 @@ impl Report {
                 m.iterations,
                 if m.converged { "" } else { " (not converged)" }
             )?;
+            match m.finetune_weight {
+                Some(0.0) => writeln!(
+                    out,
+                    "tuned layer: weight 0 (the inner folds preferred the model alone, or could not validate most classes)"
+                )?,
+                Some(w) => writeln!(
+                    out,
+                    "tuned layer: weight {w} of the probabilities (fine-tuned word vectors)"
+                )?,
+                None => {}
+            }
         }
         writeln!(out, "time: {:.2}s", self.seconds)
     }

@@ -199,6 +199,8 @@ struct Settings {
     class_weight: String,
     /// `--select-by`: what ranked the inner CV's points.
     select_by: String,
+    /// `--finetune`: a tuned layer blended in.
+    finetune: bool,
     margin_points: f64,
 }
 
@@ -455,6 +457,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
             max_iter: args.search.max_iter,
             class_weight: args.search.class_weight.to_string(),
             select_by: args.search.select_by.to_string(),
+            finetune: args.search.finetune,
             margin_points: args.margin,
         },
         verdicts: verdicts(both, &names, &sizes),

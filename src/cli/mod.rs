@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use embed_tl::corpus::stream::{Limits, MultiLabel, ReadStats};
 use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, Labelled};
 use embed_tl::features::FeaturizerParams;
-use embed_tl::model::{ClassWeight, LogisticParams};
+use embed_tl::model::{ClassWeight, FineTuneParams, LogisticParams};
 use embed_tl::pipeline::{PipelineParams, SelectBy};
 use embed_tl::pool::PoolParams;
 use embed_tl::text::Tokenizer;
@@ -401,6 +401,13 @@ pub struct SearchArgs {
         value_name = "auto|accuracy|log-loss|macro-f1"
     )]
     pub select_by: SelectBy,
+    /// Blend in a tuned layer: the word vectors of the training texts
+    /// fine-tuned under a softmax (fastText's recipe; unseen words keep
+    /// their pretrained vectors), its weight in the probabilities (0 to 1)
+    /// chosen by the inner CV's held-out log-loss. For small sets (docs/
+    /// benchmarks.md); the model file is then format version 3.
+    #[arg(long)]
+    pub finetune: bool,
 }
 
 impl SearchArgs {
@@ -411,6 +418,7 @@ impl SearchArgs {
             .cs(self.c.clone())
             .betas(self.beta.clone())
             .select_by(self.select_by)
+            .finetune(self.finetune.then(FineTuneParams::default))
             .logistic(
                 LogisticParams::default()
                     .max_iterations(self.max_iter)

@@ -274,8 +274,10 @@ fn class_probabilities(output: &[f32], hidden: &[f32], probs: &mut [f32]) {
 
 /// A fine-tuned model: the rows of the training tokens and the class
 /// matrix. Predicts from texts, with the vectors it was tuned from for the
-/// words it never saw.
-#[derive(Clone, Debug, PartialEq)]
+/// words it never saw. Saved (inside a model file) with its row keys in
+/// row order, so the same model writes the same bytes.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "SavedFineTuned", into = "SavedFineTuned")]
 pub struct FineTuned {
     tokenizer: Tokenizer,
     dims: usize,
@@ -289,7 +291,88 @@ pub struct FineTuned {
     output: Vec<f32>,
 }
 
+/// [`FineTuned`] as saved: the row keys in row order instead of the map.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedFineTuned {
+    tokenizer: Tokenizer,
+    dims: usize,
+    classes: usize,
+    bigrams: bool,
+    unseen_words: bool,
+    keys: Vec<String>,
+    input: Vec<f32>,
+    output: Vec<f32>,
+}
+
+impl From<FineTuned> for SavedFineTuned {
+    fn from(m: FineTuned) -> SavedFineTuned {
+        let mut keys = vec![String::new(); m.rows.len()];
+        for (key, row) in m.rows {
+            if let Some(slot) = keys.get_mut(row) {
+                *slot = key;
+            }
+        }
+        SavedFineTuned {
+            tokenizer: m.tokenizer,
+            dims: m.dims,
+            classes: m.classes,
+            bigrams: m.bigrams,
+            unseen_words: m.unseen_words,
+            keys,
+            input: m.input,
+            output: m.output,
+        }
+    }
+}
+
+impl From<SavedFineTuned> for FineTuned {
+    fn from(s: SavedFineTuned) -> FineTuned {
+        FineTuned {
+            tokenizer: s.tokenizer,
+            dims: s.dims,
+            classes: s.classes,
+            bigrams: s.bigrams,
+            unseen_words: s.unseen_words,
+            rows: s
+                .keys
+                .into_iter()
+                .enumerate()
+                .map(|(i, k)| (k, i))
+                .collect(),
+            input: s.input,
+            output: s.output,
+        }
+    }
+}
+
 impl FineTuned {
+    /// Whether a model read from a file is consistent: `classes` classes
+    /// of `dims`-dimensional rows, one row per distinct key, finite values.
+    pub(crate) fn check(&self, classes: usize, dims: usize) -> std::result::Result<(), String> {
+        if self.classes != classes || self.dims != dims {
+            return Err(format!(
+                "a tuned layer of {} classes and {} dimensions in a model of {classes} classes on {dims}-d vectors",
+                self.classes, self.dims
+            ));
+        }
+        if self.input.len() != self.rows.len() * dims || self.output.len() != classes * dims {
+            return Err(format!(
+                "a tuned layer of {} values for {} distinct rows of {dims}",
+                self.input.len(),
+                self.rows.len()
+            ));
+        }
+        if self
+            .input
+            .iter()
+            .chain(&self.output)
+            .any(|v| !v.is_finite())
+        {
+            return Err("a tuned layer holds a value that is not a finite number".into());
+        }
+        Ok(())
+    }
+
     /// Number of classes.
     pub fn classes(&self) -> usize {
         self.classes
@@ -473,6 +556,32 @@ mod tests {
             .predict_proba(&vectors, &["where is london"])
             .unwrap();
         assert!((p.sum() - 1.0).abs() < 1e-5 && p[[0, 0]] > 0.5);
+    }
+
+    /// Saved, the model lists its row keys in row order: the same bytes
+    /// every time, and read back the same model.
+    #[test]
+    fn a_model_saves_the_same_bytes_and_reads_back_equal() {
+        let vectors = glove();
+        let tokenizer = Tokenizer::for_vectors(&vectors);
+        let texts = [
+            "where is paris",
+            "who wrote hamlet",
+            "where is rome",
+            "who painted it",
+        ];
+        let model = FineTuneParams::default()
+            .fit(&vectors, &tokenizer, &texts, &[0, 1, 0, 1], 2)
+            .unwrap();
+        let json = serde_json::to_string(&model).unwrap();
+        assert_eq!(json, serde_json::to_string(&model.clone()).unwrap());
+        let saved: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(saved["keys"][0], "where");
+        assert_eq!(saved["keys"].as_array().unwrap().len(), model.rows());
+        let read: FineTuned = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, model);
+        assert!(read.check(2, 50).is_ok());
+        assert!(read.check(3, 50).is_err());
     }
 
     #[test]
