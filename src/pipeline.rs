@@ -616,8 +616,9 @@ impl PipelineParams {
     /// 0.75 and 1, is the one whose blend has the lowest held-out log-loss in the
     /// inner folds, both models fitted on the other folds at the chosen C
     /// and beta; ties go to the smaller weight, and weight 0 (no layer) is
-    /// taken when fewer than half the classes can be validated. Needs the
-    /// vector channel.
+    /// taken when fewer than half the classes can be validated. A model of
+    /// [`FeatureSet::Ngrams`] has no word vectors to tune and no layer (the
+    /// n-gram baselines of `compare` and `transfer-report`).
     pub fn finetune(mut self, p: Option<FineTuneParams>) -> Self {
         self.0.finetune = p;
         self
@@ -696,12 +697,6 @@ impl ValidPipelineParams {
             ));
         }
         if let Some(finetune) = &self.finetune {
-            if !self.features.uses_vectors() {
-                return Err(Error::InvalidParameter(format!(
-                    "a tuned layer fine-tunes the word vectors: features '{}' have none (use vectors or both)",
-                    self.features
-                )));
-            }
             finetune.check()?;
         }
         self.logistic.check()
@@ -2570,8 +2565,8 @@ mod tests {
     }
 
     /// The tuned layer is left out when most classes cannot be validated
-    /// (here 8 classes of one text beside 2 of six), and a feature set
-    /// without vectors cannot have one.
+    /// (here 8 classes of one text beside 2 of six), and from a model
+    /// without word vectors.
     #[test]
     fn a_tuned_layer_needs_classes_it_can_validate() {
         let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu").unwrap();
@@ -2594,12 +2589,11 @@ mod tests {
             .unwrap();
         assert!(model.tuned().is_none());
         assert_eq!(model.version, MODEL_VERSION);
-        let err = params
+        let ngrams = params
             .features(FeatureSet::Ngrams)
-            .check()
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("features 'ngrams' have none"), "{err}");
+            .fit(None, &texts, &labels, &classes)
+            .unwrap();
+        assert!(ngrams.tuned().is_none());
     }
 
     #[test]

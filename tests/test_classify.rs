@@ -246,8 +246,8 @@ fn bad_inputs_fail_clearly_without_output() {
     )
     .unwrap();
     std::fs::write(
-        d.join("v3.etl"),
-        "{\"format\":\"embed-tl-model\",\"version\":3}",
+        d.join("v4.etl"),
+        "{\"format\":\"embed-tl-model\",\"version\":4}",
     )
     .unwrap();
     let before = files(d);
@@ -317,8 +317,8 @@ fn bad_inputs_fail_clearly_without_output() {
             "truncated.etl: the model file ends early (truncated?)",
         ),
         (
-            predict("v3.etl"),
-            "v3.etl: model format version 3; this embed-tl reads versions 1 and 2",
+            predict("v4.etl"),
+            "v4.etl: model format version 4; this embed-tl reads versions 1 to 3",
         ),
     ];
     for (args, expected) in cases {
@@ -633,7 +633,9 @@ fn a_tuned_layer_is_blended_saved_and_scored() {
         .args(["--train", "small.csv", "--features", "ngrams", "--finetune"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("features 'ngrams' have none"));
+        .stderr(predicate::str::contains(
+            "--finetune fine-tunes the word vectors: --features ngrams has none",
+        ));
 }
 
 /// The CV accuracy `classify --format json` reports.

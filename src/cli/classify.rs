@@ -146,6 +146,11 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             args.classifier
         );
     }
+    if args.search.finetune && !features.uses_vectors() {
+        bail!(
+            "--finetune fine-tunes the word vectors: --features {features} has none (use vectors or both)"
+        );
+    }
     if linfa && args.search.finetune {
         bail!(
             "--finetune works with --classifier logistic only: it blends a tuned layer into embed-tl's logistic regression"
