@@ -453,9 +453,23 @@ impl FineTuned {
 mod tests {
     use super::*;
 
-    fn glove() -> Vectors {
-        Vectors::open("embeddings/glove.6B.50d.top50k.fifu").unwrap()
+    /// The shipped vectors and the tokenizer matched to them.
+    fn glove_and_tokenizer() -> (Vectors, Tokenizer) {
+        let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu").unwrap();
+        let tokenizer = Tokenizer::for_vectors(&vectors);
+        (vectors, tokenizer)
     }
+
+    /// Four questions, "where" (0) and "who" (1).
+    const QUESTIONS: ([&str; 4], [usize; 4]) = (
+        [
+            "where is paris",
+            "who wrote hamlet",
+            "where is rome",
+            "who painted it",
+        ],
+        [0, 1, 0, 1],
+    );
 
     /// A text's keys: its tokens, the end token, then its bigrams.
     #[test]
@@ -493,8 +507,7 @@ mod tests {
     /// eight others it never saw, and not without them.
     #[test]
     fn unseen_words_keep_what_the_vectors_know() {
-        let vectors = glove();
-        let tokenizer = Tokenizer::for_vectors(&vectors);
+        let (vectors, tokenizer) = glove_and_tokenizer();
         let texts = [
             "excellent",
             "wonderful",
@@ -535,15 +548,8 @@ mod tests {
     /// The same seed, the same model; another seed, another start.
     #[test]
     fn the_seed_fixes_the_model() {
-        let vectors = glove();
-        let tokenizer = Tokenizer::for_vectors(&vectors);
-        let texts = [
-            "where is paris",
-            "who wrote hamlet",
-            "where is rome",
-            "who painted it",
-        ];
-        let labels = [0, 1, 0, 1];
+        let (vectors, tokenizer) = glove_and_tokenizer();
+        let (texts, labels) = QUESTIONS;
         let fit = |seed| {
             FineTuneParams::default()
                 .seed(seed)
@@ -562,16 +568,10 @@ mod tests {
     /// every time, and read back the same model.
     #[test]
     fn a_model_saves_the_same_bytes_and_reads_back_equal() {
-        let vectors = glove();
-        let tokenizer = Tokenizer::for_vectors(&vectors);
-        let texts = [
-            "where is paris",
-            "who wrote hamlet",
-            "where is rome",
-            "who painted it",
-        ];
+        let (vectors, tokenizer) = glove_and_tokenizer();
+        let (texts, labels) = QUESTIONS;
         let model = FineTuneParams::default()
-            .fit(&vectors, &tokenizer, &texts, &[0, 1, 0, 1], 2)
+            .fit(&vectors, &tokenizer, &texts, &labels, 2)
             .unwrap();
         let json = serde_json::to_string(&model).unwrap();
         assert_eq!(json, serde_json::to_string(&model.clone()).unwrap());
@@ -586,8 +586,7 @@ mod tests {
 
     #[test]
     fn bad_settings_and_inputs_are_errors() {
-        let vectors = glove();
-        let tokenizer = Tokenizer::for_vectors(&vectors);
+        let (vectors, tokenizer) = glove_and_tokenizer();
         let fit = |p: FineTuneParams, labels: &[usize], classes| {
             p.fit(&vectors, &tokenizer, &["a", "b"], labels, classes)
         };
