@@ -333,6 +333,10 @@ impl fmt::Display for SelectBy {
 /// The macro-F1 of `predicted` against `truth` (class indices, the same
 /// texts in the same order): the mean F1 of the classes that have texts
 /// in `truth`.
+///
+/// Not [`crate::eval::Metrics`]: its F1 goes through the precision and the
+/// recall, and `2 tp / (support + predicted)` differs from it in the last
+/// bit, which the saved grid records.
 fn macro_f1(truth: &[usize], predicted: &[usize], classes: usize) -> f64 {
     let (mut tp, mut support, mut guessed) = (
         vec![0usize; classes],
@@ -847,22 +851,15 @@ impl ValidPipelineParams {
         classes: usize,
         c: f64,
     ) -> Result<Option<TunedLayer>> {
-        let counts: Vec<usize> = (0..classes)
-            .map(|c| labels.iter().filter(|&&l| l == c).count())
-            .collect();
+        // The inner folds of the selection (see `select`).
+        let counts = class_counts(labels, classes);
+        let k = inner_k(&counts, self.inner_folds);
         let present = counts.iter().filter(|&&n| n > 0).count();
-        let k = counts
-            .iter()
-            .copied()
-            .filter(|&n| n >= 2)
-            .fold(self.inner_folds, usize::min);
         let validated = counts.iter().filter(|&&n| n >= k.max(2)).count();
         if k < 2 || 2 * validated < present {
             return Ok(None);
         }
-        let folds = stratified_folds_keeping(labels, k, self.seed, |c| {
-            counts.get(c).is_some_and(|&n| n < k)
-        })?;
+        let folds = self.inner_folds_of(labels, &counts, k)?;
         let inner = self.logistic.clone().c(c);
         // Per fold, each weight's summed held-out log-loss.
         let per_fold: Vec<Result<Vec<f64>>> = (0..k)
@@ -906,6 +903,20 @@ impl ValidPipelineParams {
         Ok(Some(TunedLayer { weight, model }))
     }
 
+    /// The `k` stratified inner folds of `labels` (of `counts` texts per
+    /// class), the classes of fewer than `k` texts kept in the training
+    /// part of every fold.
+    fn inner_folds_of(
+        &self,
+        labels: &[usize],
+        counts: &[usize],
+        k: usize,
+    ) -> Result<Vec<Vec<usize>>> {
+        stratified_folds_keeping(labels, k, self.seed, |c| {
+            counts.get(c).is_some_and(|&n| n < k)
+        })
+    }
+
     /// Choose `C` and `beta` by stratified inner k-fold CV on `base` (the
     /// design with `beta` = 1). The betas are tried in ascending order,
     /// the first two together, then one at a time until the accuracy drops
@@ -943,17 +954,8 @@ impl ValidPipelineParams {
             };
             return Ok((selection, None));
         }
-        let counts: Vec<usize> = (0..classes)
-            .map(|c| labels.iter().filter(|&&l| l == c).count())
-            .collect();
-        // Classes of 2 or more texts can be validated; the folds are lowered
-        // to the smallest of them, and at least two are needed.
-        let validated: Vec<usize> = counts.iter().copied().filter(|&n| n >= 2).collect();
-        let k = if validated.len() < 2 {
-            0
-        } else {
-            validated.iter().copied().fold(self.inner_folds, usize::min)
-        };
+        let counts = class_counts(labels, classes);
+        let k = inner_k(&counts, self.inner_folds);
         let unvalidated: Vec<(usize, usize)> = counts
             .iter()
             .enumerate()
@@ -983,9 +985,7 @@ impl ValidPipelineParams {
                 folds: k,
                 unvalidated: unvalidated.clone(),
             });
-        let folds = stratified_folds_keeping(labels, k, self.seed, |c| {
-            counts.get(c).is_some_and(|&n| n < k)
-        })?;
+        let folds = self.inner_folds_of(labels, &counts, k)?;
         // Large sets validate on the first fold only (ONE_FOLD_MIN_HELD);
         // then the fits are kept for the final fit to start from, unless
         // their weights would take more than KEPT_WEIGHTS_MAX.
@@ -1065,7 +1065,9 @@ impl ValidPipelineParams {
                             let p = p.as_slice().expect("rows of a fresh array are contiguous");
                             let class = crate::model::argmax(p);
                             right.push(class == labels[i]);
-                            predicted.push(class);
+                            if rank == Rank::MacroF1 {
+                                predicted.push(class);
+                            }
                             loss.push(-f64::from(p[labels[i]]).max(MIN_PROBABILITY).ln());
                         }
                         walk.rights.push(right);
@@ -1172,6 +1174,25 @@ impl ValidPipelineParams {
     }
 }
 
+/// The number of texts of each class `0..classes`.
+fn class_counts(labels: &[usize], classes: usize) -> Vec<usize> {
+    let mut counts = vec![0; classes];
+    labels.iter().for_each(|&l| counts[l] += 1);
+    counts
+}
+
+/// The inner folds for classes of `counts` texts: `inner_folds`, lowered to
+/// the smallest class of 2 or more texts (the classes that can be
+/// validated); 0 when fewer than two classes can be.
+fn inner_k(counts: &[usize], inner_folds: usize) -> usize {
+    let validated: Vec<usize> = counts.iter().copied().filter(|&n| n >= 2).collect();
+    if validated.len() < 2 {
+        0
+    } else {
+        validated.into_iter().fold(inner_folds, usize::min)
+    }
+}
+
 /// The smallest probability of the right class counted in a held-out
 /// log-loss: a model sure of a wrong class costs `ln(1e15)` = 34.5 for that
 /// text, not infinity.
@@ -1182,7 +1203,8 @@ const MIN_PROBABILITY: f64 = 1e-15;
 /// and how many fits stopped at the iteration limit.
 struct FoldWalk {
     rights: Vec<Vec<bool>>,
-    /// Per C, the class predicted for each held-out text.
+    /// Per C, the class predicted for each held-out text (only when the
+    /// macro-F1 ranks the grid: else empty).
     predicted: Vec<Vec<usize>>,
     losses: Vec<Vec<f64>>,
     unconverged: usize,

@@ -141,26 +141,27 @@ impl FineTuneParams {
         // Each text's rows, and its token count (the end token included,
         // bigrams not: what the learning rate's schedule counts).
         let mut docs: Vec<(Vec<usize>, usize)> = Vec::with_capacity(texts.len());
+        let mut keys = Keys::default();
         for text in texts {
-            let keys = keys(tokenizer, self.bigrams, text.as_ref());
-            let tokens = keys.iter().filter(|(_, word)| *word).count() + 1;
-            let ids = keys
-                .into_iter()
-                .map(|(key, word)| {
-                    if let Some(&row) = rows.get(&key) {
-                        return row;
+            let (mut ids, mut tokens) = (Vec::new(), 1);
+            keys.visit(tokenizer, self.bigrams, text.as_ref(), |key, word| {
+                tokens += usize::from(word);
+                let row = match rows.get(key) {
+                    Some(&row) => row,
+                    None => {
+                        let row = rows.len();
+                        input.resize((row + 1) * dims, 0.0);
+                        let init = &mut input[row * dims..];
+                        if !(word && vectors.embedding_into(key, Scale::Original, init)) {
+                            init.iter_mut()
+                                .for_each(|v| *v = rng.random_range(-bound..bound));
+                        }
+                        rows.insert(key.to_string(), row);
+                        row
                     }
-                    let row = rows.len();
-                    input.resize((row + 1) * dims, 0.0);
-                    let init = &mut input[row * dims..];
-                    if !(word && vectors.embedding_into(&key, Scale::Original, init)) {
-                        init.iter_mut()
-                            .for_each(|v| *v = rng.random_range(-bound..bound));
-                    }
-                    rows.insert(key, row);
-                    row
-                })
-                .collect();
+                };
+                ids.push(row);
+            });
             docs.push((ids, tokens));
         }
         if let Some(v) = input.iter().find(|v| !v.is_finite()) {
@@ -225,25 +226,55 @@ impl FineTuneParams {
     }
 }
 
-/// The row keys of `text`: its tokens (true: a word), the end token, and
-/// with `bigrams` each pair of adjacent ones (false).
-fn keys(tokenizer: &Tokenizer, bigrams: bool, text: &str) -> Vec<(String, bool)> {
-    let mut tokens = tokenizer.tokenize(text);
-    let words = tokens.len();
-    tokens.push(END.to_string());
-    let mut keys: Vec<(String, bool)> = tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.clone(), i < words))
-        .collect();
-    if bigrams {
-        keys.extend(
-            tokens
-                .windows(2)
-                .map(|pair| (format!("{}{PAIR}{}", pair[0], pair[1]), false)),
-        );
+/// Buffers, reused from text to text, that list a text's row keys
+/// without allocating per key (scoring runs through millions of texts).
+#[derive(Default)]
+struct Keys {
+    /// The tokenizer's normalised text.
+    normalised: String,
+    /// The text's tokens and the end token, one after the other.
+    tokens: String,
+    /// Where each of them ends in `tokens`.
+    ends: Vec<usize>,
+    /// A bigram's key.
+    pair: String,
+}
+
+impl Keys {
+    /// Call `f(key, word)` on the row keys of `text` in order: its tokens
+    /// (`word` true), the end token, then with `bigrams` each pair of
+    /// adjacent ones.
+    fn visit(
+        &mut self,
+        tokenizer: &Tokenizer,
+        bigrams: bool,
+        text: &str,
+        mut f: impl FnMut(&str, bool),
+    ) {
+        let (tokens, ends) = (&mut self.tokens, &mut self.ends);
+        tokens.clear();
+        ends.clear();
+        tokenizer.for_each_token(text, &mut self.normalised, |t| {
+            tokens.push_str(t);
+            ends.push(tokens.len());
+        });
+        let words = ends.len();
+        tokens.push_str(END);
+        ends.push(tokens.len());
+        let token = |i: usize| &tokens[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
+        for i in 0..ends.len() {
+            f(token(i), i < words);
+        }
+        if bigrams {
+            for i in 1..ends.len() {
+                self.pair.clear();
+                self.pair.push_str(token(i - 1));
+                self.pair.push(PAIR);
+                self.pair.push_str(token(i));
+                f(&self.pair, false);
+            }
+        }
     }
-    keys
 }
 
 /// `hidden` = the mean of `ids`' rows of `input` (`dims` wide).
@@ -407,30 +438,36 @@ impl FineTuned {
             vec![0.0f32; dims],
             vec![0.0f32; self.classes],
         );
-        for (text, mut row) in texts.iter().zip(out.rows_mut()) {
+        let mut keys = Keys::default();
+        for (i, (text, mut row)) in texts.iter().zip(out.rows_mut()).enumerate() {
             hidden.fill(0.0);
             let mut count = 0usize;
-            for (key, is_word) in keys(&self.tokenizer, self.bigrams, text.as_ref()) {
-                let v: &[f32] = match self.rows.get(&key) {
-                    Some(&r) => &self.input[r * dims..(r + 1) * dims],
-                    None if is_word
-                        && self.unseen_words
-                        && vectors.embedding_into(&key, Scale::Original, &mut word) =>
-                    {
-                        &word
-                    }
-                    None => continue,
-                };
-                hidden.iter_mut().zip(v).for_each(|(h, &x)| *h += x);
-                count += 1;
-            }
+            keys.visit(
+                &self.tokenizer,
+                self.bigrams,
+                text.as_ref(),
+                |key, is_word| {
+                    let v: &[f32] = match self.rows.get(key) {
+                        Some(&r) => &self.input[r * dims..(r + 1) * dims],
+                        None if is_word
+                            && self.unseen_words
+                            && vectors.embedding_into(key, Scale::Original, &mut word) =>
+                        {
+                            &word
+                        }
+                        None => return,
+                    };
+                    hidden.iter_mut().zip(v).for_each(|(h, &x)| *h += x);
+                    count += 1;
+                },
+            );
             let share = 1.0 / count.max(1) as f32;
             hidden.iter_mut().for_each(|h| *h *= share);
             class_probabilities(&self.output, &hidden, &mut probs);
             if probs.iter().any(|p| !p.is_finite()) {
                 return Err(Error::InvalidInput(format!(
-                    "text {}: its word vectors are not finite numbers, so it has no probabilities",
-                    out.nrows().min(texts.len())
+                    "text {} of the batch: its word vectors are not finite numbers, so it has no probabilities",
+                    i + 1
                 )));
             }
             row.iter_mut().zip(&probs).for_each(|(o, &p)| *o = p);
@@ -478,7 +515,14 @@ mod tests {
             lowercase: true,
             ..Tokenizer::default()
         };
-        let k = keys(&tokenizer, true, "Where is it?");
+        let keys = |bigrams, text| {
+            let mut all: Vec<(String, bool)> = Vec::new();
+            Keys::default().visit(&tokenizer, bigrams, text, |k, w| {
+                all.push((k.to_string(), w))
+            });
+            all
+        };
+        let k = keys(true, "Where is it?");
         let names: Vec<&str> = k.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(
             names,
@@ -499,7 +543,7 @@ mod tests {
             words,
             [true, true, true, true, false, false, false, false, false]
         );
-        assert_eq!(keys(&tokenizer, false, "").len(), 1);
+        assert_eq!(keys(false, "").len(), 1);
     }
 
     /// Words the training never saw are placed by their pretrained
@@ -574,7 +618,11 @@ mod tests {
             .fit(&vectors, &tokenizer, &texts, &labels, 2)
             .unwrap();
         let json = serde_json::to_string(&model).unwrap();
-        assert_eq!(json, serde_json::to_string(&model.clone()).unwrap());
+        // A second fit: its own map, iterated in another order.
+        let again = FineTuneParams::default()
+            .fit(&vectors, &tokenizer, &texts, &labels, 2)
+            .unwrap();
+        assert_eq!(json, serde_json::to_string(&again).unwrap());
         let saved: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(saved["keys"][0], "where");
         assert_eq!(saved["keys"].as_array().unwrap().len(), model.rows());

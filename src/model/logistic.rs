@@ -599,6 +599,12 @@ fn softmax(z: &mut [f64]) {
     z.iter_mut().for_each(|v| *v /= sum);
 }
 
+/// Row `i`'s weight in the loss: `row_weights[i]`, or 1 when the rows
+/// are not weighted (`row_weights` empty).
+fn row_weight(row_weights: &[f32], i: usize) -> f32 {
+    row_weights.get(i).copied().unwrap_or(1.0)
+}
+
 struct Problem<'a> {
     x: &'a Design,
     y: &'a [usize],
@@ -652,7 +658,7 @@ impl<'a> Problem<'a> {
         let k = self.outputs;
         let (n, cols) = (x.rows(), x.cols());
         let row_weights = &self.row_weights;
-        let weight = |i: usize| row_weights.get(i).copied().unwrap_or(1.0);
+        let weight = |i: usize| row_weight(row_weights, i);
         let work = &mut self.work;
         work.w32.clear();
         work.w32.extend(w.iter().map(|&v| v as f32));
@@ -848,7 +854,7 @@ impl Objective for Problem<'_> {
                 .zip(work.residual.outer_iter_mut())
                 .enumerate()
             {
-                let s = self.row_weights.get(i).copied().unwrap_or(1.0);
+                let s = row_weight(&self.row_weights, i);
                 let pa: f32 = zi.iter().zip(ci.iter()).map(|(a, p)| a * p).sum();
                 for ((r, &a), &p) in ri.iter_mut().zip(zi.iter()).zip(ci.iter()) {
                     *r = s * p * (a - pa);
@@ -940,7 +946,7 @@ impl Objective for Problem<'_> {
             if k == 1 {
                 ri[0] = ci[0];
             } else {
-                let s = self.row_weights.get(i).copied().unwrap_or(1.0);
+                let s = row_weight(&self.row_weights, i);
                 ri.iter_mut()
                     .zip(ci.iter())
                     .for_each(|(r, &p)| *r = s * p * (1.0 - p));
