@@ -330,6 +330,94 @@ impl fmt::Display for SelectBy {
     }
 }
 
+/// Below this many training texts, [`FineTune::Auto`] blends in a tuned
+/// layer (with fewer than [`FINETUNE_AUTO_MAX_TOKENS`] tokens too). At 1,000
+/// and 2,000 texts the layer still adds about half a point, at 1.5 times the
+/// cost; on the full shipped sets (3,000 to 12,752 texts) it adds 0 to 0.6
+/// points at 1.2 to 2.8 times the cost (the crate's `docs/benchmarks.md`).
+pub const FINETUNE_AUTO_MAX_TEXTS: usize = 2_000;
+/// Below this many training tokens, [`FineTune::Auto`] blends in a tuned
+/// layer (with fewer than [`FINETUNE_AUTO_MAX_TEXTS`] texts too): its 25
+/// passes cost time in proportion to the tokens, so a few hundred long
+/// documents go without.
+pub const FINETUNE_AUTO_MAX_TOKENS: usize = 50_000;
+
+/// When a pipeline blends in a tuned layer ([`PipelineParams::finetune`],
+/// `--finetune`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FineTune {
+    /// Never (the library's default).
+    #[default]
+    Off,
+    /// On small training sets: fewer than [`FINETUNE_AUTO_MAX_TEXTS`]
+    /// texts holding fewer than [`FINETUNE_AUTO_MAX_TOKENS`] tokens (the
+    /// command line's default, and the Python package's).
+    Auto,
+    /// Always, whatever the size.
+    On,
+}
+
+impl FineTune {
+    /// `Auto` made definite for a training set of `texts` split by
+    /// `tokenizer` (`On` or `Off`); `On` and `Off` as they are. What a fit
+    /// does with `Auto` on these texts: `classify` resolves it once on the
+    /// whole set, so that its cross-validation estimates the model it
+    /// saves.
+    pub fn resolve<T: AsRef<str>>(
+        self,
+        texts: &[T],
+        tokenizer: &crate::text::Tokenizer,
+    ) -> FineTune {
+        match self {
+            FineTune::Auto if small_for_finetune(texts, tokenizer) => FineTune::On,
+            FineTune::Auto => FineTune::Off,
+            definite => definite,
+        }
+    }
+}
+
+/// Fewer than [`FINETUNE_AUTO_MAX_TEXTS`] texts holding fewer than
+/// [`FINETUNE_AUTO_MAX_TOKENS`] tokens (counting stops at the limit).
+fn small_for_finetune<T: AsRef<str>>(texts: &[T], tokenizer: &crate::text::Tokenizer) -> bool {
+    if texts.len() >= FINETUNE_AUTO_MAX_TEXTS {
+        return false;
+    }
+    let mut scratch = String::new();
+    let mut tokens = 0;
+    for text in texts {
+        tokenizer.for_each_token(text.as_ref(), &mut scratch, |_| tokens += 1);
+        if tokens >= FINETUNE_AUTO_MAX_TOKENS {
+            return false;
+        }
+    }
+    true
+}
+
+impl FromStr for FineTune {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "off" => Ok(FineTune::Off),
+            "auto" => Ok(FineTune::Auto),
+            "on" => Ok(FineTune::On),
+            _ => Err(Error::InvalidParameter(format!(
+                "unknown --finetune setting '{s}': expected auto, on or off"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for FineTune {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FineTune::Off => "off",
+            FineTune::Auto => "auto",
+            FineTune::On => "on",
+        })
+    }
+}
+
 /// The macro-F1 of `predicted` against `truth` (class indices, the same
 /// texts in the same order): the mean F1 of the classes that have texts
 /// in `truth`.
@@ -516,7 +604,8 @@ pub struct ValidPipelineParams {
     select_by: SelectBy,
     seed: u64,
     logistic: LogisticParams,
-    finetune: Option<FineTuneParams>,
+    finetune: FineTune,
+    finetune_params: FineTuneParams,
     /// [`ONE_FOLD_MIN_HELD`], lowered by the tests.
     one_fold_min_held: usize,
 }
@@ -533,7 +622,8 @@ impl Default for PipelineParams {
             select_by: SelectBy::Auto,
             seed: 42,
             logistic: LogisticParams::default(),
-            finetune: None,
+            finetune: FineTune::Off,
+            finetune_params: FineTuneParams::default(),
             one_fold_min_held: ONE_FOLD_MIN_HELD,
         })
     }
@@ -612,19 +702,43 @@ impl PipelineParams {
         self
     }
 
-    /// A tuned layer blended into the model (`--finetune`), or none (the
-    /// default). With one, the word vectors of the training texts are also
-    /// fine-tuned ([`FineTuneParams`], seeded with [`PipelineParams::seed`]),
-    /// and the model's probabilities are `(1 - w) p + w q`, `p` the linear
-    /// model's and `q` the layer's. The weight `w`, one of 0, 0.25, 0.5,
-    /// 0.75 and 1, is the one whose blend has the lowest held-out log-loss in the
-    /// inner folds, both models fitted on the other folds at the chosen C
-    /// and beta; ties go to the smaller weight, and weight 0 (no layer) is
-    /// taken when fewer than half the classes can be validated. A model of
-    /// [`FeatureSet::Ngrams`] has no word vectors to tune and no layer (the
-    /// n-gram baselines of `compare` and `transfer-report`).
-    pub fn finetune(mut self, p: Option<FineTuneParams>) -> Self {
-        self.0.finetune = p;
+    /// When a tuned layer is blended into the model (`--finetune`;
+    /// default [`FineTune::Off`]; [`FineTune::Auto`] decides on each fit's
+    /// training set). With one, the word vectors of the training texts are
+    /// also fine-tuned ([`PipelineParams::finetune_params`], seeded with
+    /// [`PipelineParams::seed`]), and the model's probabilities are
+    /// `(1 - w) p + w q`, `p` the linear model's and `q` the layer's. The
+    /// weight `w`, one of 0, 0.25, 0.5, 0.75 and 1, is the one whose blend
+    /// has the lowest held-out log-loss in the inner folds, both models
+    /// fitted on the other folds at the chosen C and beta; ties go to the
+    /// smaller weight, and weight 0 (no layer) is taken when fewer than
+    /// half the classes can be validated. A model of [`FeatureSet::Ngrams`]
+    /// has no word vectors to tune and no layer (the n-gram baselines of
+    /// `compare` and `transfer-report`, whose vectors-alone models go without
+    /// too: [`PipelineParams::side_by_side`]).
+    pub fn finetune(mut self, when: FineTune) -> Self {
+        self.0.finetune = when;
+        self
+    }
+
+    /// These settings for one of the models that `compare` and
+    /// `transfer-report` set side by side: `features`, and for
+    /// [`FeatureSet::Vectors`] no tuned layer, so that the vector channel
+    /// alone measures what the frozen vectors carry; the layer
+    /// ([`PipelineParams::finetune`]) goes into the hybrid, the model the
+    /// user deploys.
+    pub fn side_by_side(self, features: FeatureSet) -> Self {
+        let params = self.features(features);
+        match features {
+            FeatureSet::Vectors => params.finetune(FineTune::Off),
+            _ => params,
+        }
+    }
+
+    /// The tuned layer's recipe ([`PipelineParams::finetune`]). Default:
+    /// [`FineTuneParams::default`], fastText's supervised recipe.
+    pub fn finetune_params(mut self, p: FineTuneParams) -> Self {
+        self.0.finetune_params = p;
         self
     }
 
@@ -700,8 +814,8 @@ impl ValidPipelineParams {
                 "inner folds must be at least 2".into(),
             ));
         }
-        if let Some(finetune) = &self.finetune {
-            finetune.check()?;
+        if self.finetune != FineTune::Off {
+            self.finetune_params.check()?;
         }
         self.logistic.check()
     }
@@ -796,9 +910,9 @@ impl ValidPipelineParams {
             classes.len(),
             warm.as_ref(),
         )?;
-        let tuned = match (&self.finetune, vectors, &channels.featurizer) {
-            (Some(params), Some(v), Some(f)) => {
-                let params = params.clone().seed(self.seed);
+        let tuned = match (self.finetune, vectors, &channels.featurizer) {
+            (when, Some(v), Some(f)) if when.resolve(texts, f.tokenizer()) == FineTune::On => {
+                let params = self.finetune_params.clone().seed(self.seed);
                 let tokenizer = f.tokenizer();
                 self.tuned_layer(
                     &params,
@@ -2589,6 +2703,28 @@ mod tests {
     /// The tuned layer is left out when most classes cannot be validated
     /// (here 8 classes of one text beside 2 of six), and from a model
     /// without word vectors.
+    /// `auto` tunes a layer below 2,000 texts and below 50,000 tokens, and
+    /// nowhere else.
+    #[test]
+    fn auto_finetune_is_for_small_sets() {
+        let tokenizer = crate::text::Tokenizer::whitespace();
+        let resolve = |n: usize, words: usize| {
+            let text = vec!["word"; words].join(" ");
+            FineTune::Auto.resolve(&vec![text; n], &tokenizer)
+        };
+        assert_eq!(resolve(FINETUNE_AUTO_MAX_TEXTS - 1, 1), FineTune::On);
+        assert_eq!(resolve(FINETUNE_AUTO_MAX_TEXTS, 1), FineTune::Off);
+        assert_eq!(resolve(100, 499), FineTune::On);
+        assert_eq!(resolve(100, 500), FineTune::Off);
+        assert_eq!(
+            FineTune::On.resolve(&vec!["a"; 5_000], &tokenizer),
+            FineTune::On
+        );
+        assert_eq!(FineTune::Off.resolve(&["a"], &tokenizer), FineTune::Off);
+        assert_eq!("auto".parse::<FineTune>().unwrap(), FineTune::Auto);
+        assert!("yes".parse::<FineTune>().is_err());
+    }
+
     #[test]
     fn a_tuned_layer_needs_classes_it_can_validate() {
         let vectors = Vectors::open("embeddings/glove.6B.50d.top50k.fifu").unwrap();
@@ -2605,7 +2741,7 @@ mod tests {
             }
         }
         let classes: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        let params = PipelineParams::default().finetune(Some(FineTuneParams::default()));
+        let params = PipelineParams::default().finetune(FineTune::On);
         let model = params
             .fit(Some(&vectors), &texts, &labels, &classes)
             .unwrap();

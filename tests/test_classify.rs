@@ -587,8 +587,17 @@ fn a_tuned_layer_is_blended_saved_and_scored() {
     );
     let weight = report["model"]["finetune_weight"].as_f64().unwrap();
     assert!(weight > 0.0 && weight <= 1.0, "{weight}");
-    let plain = trec_json_report(dir.path(), &["--save", "plain.etl"]);
+    assert_eq!(report["model"]["finetune"], "on");
+    // The default (`--finetune auto`) tunes a layer on 50 texts: the same model.
+    let auto = trec_json_report(dir.path(), &["--save", "auto.etl"]);
+    assert_eq!(auto["model"]["finetune"], "on");
+    assert_eq!(
+        std::fs::read(dir.path().join("auto.etl")).unwrap(),
+        std::fs::read(dir.path().join("tuned.etl")).unwrap()
+    );
+    let plain = trec_json_report(dir.path(), &["--finetune", "off", "--save", "plain.etl"]);
     assert!(plain["model"].get("finetune_weight").is_none());
+    assert_eq!(plain["model"]["finetune"], "off");
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
     let tuned: serde_json::Value = serde_json::from_str(&read("tuned.etl")).unwrap();
     assert_eq!(tuned["version"], 3);
@@ -642,6 +651,13 @@ fn a_tuned_layer_is_blended_saved_and_scored() {
         .stderr(predicate::str::contains(
             "--finetune fine-tunes the word vectors: --features ngrams has none",
         ));
+    // `auto` asks for no layer where there is nothing to tune.
+    embed_tl(dir.path())
+        .args(["classify", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "small.csv", "--features", "ngrams"])
+        .assert()
+        .success();
 }
 
 /// The CV accuracy `classify --format json` reports.

@@ -227,7 +227,18 @@ fn classify_and_predict_with_a_hugging_face_tokenizer() {
         "id,text\na1,\"Great phone, works perfectly, I love it.\"\na2,\"Terrible. It broke after a day, waste of money.\"\n",
     )
     .unwrap();
-    let fast = ["--folds", "3", "--c", "1,10", "--beta", "0.1,1"];
+    // No tuned layer (`auto` would tune one on 300 texts): the model is
+    // version 2, the tokenizer's own.
+    let fast = [
+        "--folds",
+        "3",
+        "--c",
+        "1,10",
+        "--beta",
+        "0.1,1",
+        "--finetune",
+        "off",
+    ];
     let out = common::embed_tl(d)
         .args(["classify", "--vectors"])
         .arg(common::default_vectors())
@@ -261,6 +272,41 @@ fn classify_and_predict_with_a_hugging_face_tokenizer() {
     let p1 = std::fs::read_to_string(d.join("p1.csv")).unwrap();
     let p2 = std::fs::read_to_string(d.join("p2.csv")).unwrap();
     assert_eq!(p1, p2, "the reloaded model tokenizes as the fitted one did");
+    // With `--finetune auto` (the default) the tuned layer splits texts
+    // with the same tokenizer: version 3, and `predict` scores as
+    // `classify` did.
+    common::embed_tl(d)
+        .args(["classify", "--vectors"])
+        .arg(common::default_vectors())
+        .args(["--train", "train.csv", "--tokenizer", "tokenizer.json"])
+        .args([
+            "--save",
+            "tuned.etl",
+            "--predict",
+            "new.csv",
+            "--output",
+            "t1.csv",
+        ])
+        .args(&fast[..6])
+        .assert()
+        .success();
+    let tuned = std::fs::read_to_string(d.join("tuned.etl")).unwrap();
+    assert!(
+        tuned.contains("\"version\":3")
+            && tuned.contains("\"WordLevel\"")
+            && tuned.contains("\"tuned\""),
+        "{}",
+        &tuned[..200]
+    );
+    common::embed_tl(d)
+        .args(["predict", "--model", "tuned.etl", "--vectors"])
+        .arg(common::default_vectors())
+        .args(["--input", "new.csv", "--output", "t2.csv", "--proba"])
+        .assert()
+        .success();
+    let t1 = std::fs::read_to_string(d.join("t1.csv")).unwrap();
+    assert_eq!(t1, std::fs::read_to_string(d.join("t2.csv")).unwrap());
+    assert_ne!(t1, p1, "the layer changes the probabilities");
     // Without --tokenizer the same training gives another model (the
     // built-in tokenizer keeps n't and punctuation that WordLevel drops).
     common::embed_tl(d)

@@ -112,6 +112,6 @@ def fit(
     max_iter: int = 300,
     class_weight: str = "none",
     select_by: str = "auto",
-    finetune: bool = False,
+    finetune: Union[bool, str] = "auto",
 ) -> Model: ...
 def stratified_folds(labels: Sequence[int], k: int, seed: int = 42) -> list[list[int]]: ...

@@ -246,9 +246,11 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         What ranks the inner cross-validation's points: ``auto``,
         ``accuracy``, ``log-loss`` or ``macro-f1`` (the CLI's
         ``--select-by``).
-    finetune : bool, default False
+    finetune : str or bool, default "auto"
         Blend in a tuned layer (fine-tuned word vectors, its weight chosen
-        by the inner cross-validation): the CLI's ``--finetune``.
+        by the inner cross-validation): ``auto`` on fewer than 2,000
+        training texts holding fewer than 50,000 tokens, ``on`` (True) or
+        ``off`` (False); the CLI's ``--finetune``.
     vectors_format : str or None, default None
         Read the vector file as this format instead of sniffing it (the
         CLI's ``--vectors-format``).
@@ -280,7 +282,7 @@ class EmbedClassifier(_TextInput, ClassifierMixin, BaseEstimator):
         max_iter=300,
         class_weight="none",
         select_by="auto",
-        finetune=False,
+        finetune="auto",
         vectors_format=None,
         vectors_encoding=None,
     ):

@@ -13,8 +13,8 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use embed_tl::features::{Featurizer, FeaturizerParams};
-use embed_tl::model::{ClassWeight, FineTuneParams, LogisticParams};
-use embed_tl::pipeline::{FeatureSet, Fingerprint, Pipeline, PipelineParams, SelectBy};
+use embed_tl::model::{ClassWeight, LogisticParams};
+use embed_tl::pipeline::{FeatureSet, FineTune, Fingerprint, Pipeline, PipelineParams, SelectBy};
 use embed_tl::pool::PoolParams;
 use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale};
 
@@ -61,6 +61,24 @@ fn to_py(err: Error) -> PyErr {
 
 fn parse<T: std::str::FromStr<Err = Error>>(s: &str) -> PyResult<T> {
     s.parse().map_err(to_py)
+}
+
+/// `fit`'s `finetune`: None ("auto"), a bool (True is "on") or "auto",
+/// "on" or "off".
+fn finetune_of(value: Option<&Bound<'_, PyAny>>) -> PyResult<FineTune> {
+    let Some(value) = value else {
+        return Ok(FineTune::Auto);
+    };
+    if let Ok(on) = value.extract::<bool>() {
+        return Ok(if on { FineTune::On } else { FineTune::Off });
+    }
+    match value.extract::<String>() {
+        Ok(s) => parse(&s),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "finetune must be \"auto\", \"on\", \"off\", True or False, not {}",
+            value.get_type().name()?
+        ))),
+    }
 }
 
 /// A frozen, read-only set of pretrained word vectors (GloVe, word2vec,
@@ -816,13 +834,15 @@ fn load_model(py: Python<'_>, path: PathBuf) -> PyResult<PyModel> {
 /// `betas`: the candidate L2 strengths and vector-channel weights
 /// (defaults 0.01..100 and 0.03..1); `inner_folds`, `seed`, `max_iter`,
 /// `class_weight` ("none" or "balanced") and `select_by` ("auto",
-/// "accuracy", "log-loss" or "macro-f1") and `finetune` (blend in a tuned
-/// layer) as the CLI's flags. `vectors` may be None only with
+/// "accuracy", "log-loss" or "macro-f1") and `finetune` ("auto", the
+/// default: a tuned layer blended in on fewer than 2,000 texts holding
+/// fewer than 50,000 tokens; "on" or True; "off" or False) as the CLI's
+/// flags. `vectors` may be None only with
 /// `features="ngrams"`.
 #[pyfunction]
 #[pyo3(signature = (texts, labels, vectors=None, *, classes=None, features="both",
     pool="pmeans", unit=false, cs=None, betas=None, inner_folds=3, seed=42, max_iter=300,
-    class_weight="none", select_by="auto", finetune=false))]
+    class_weight="none", select_by="auto", finetune=None))]
 #[allow(clippy::too_many_arguments)]
 fn fit(
     py: Python<'_>,
@@ -840,8 +860,9 @@ fn fit(
     max_iter: u64,
     class_weight: &str,
     select_by: &str,
-    finetune: bool,
+    finetune: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyModel> {
+    let finetune = finetune_of(finetune.as_ref())?;
     let texts = texts_of(texts)?;
     let labels: Vec<String> = texts_of(labels)?.iter().map(|l| l.to_string()).collect();
     if texts.len() != labels.len() {
@@ -891,7 +912,7 @@ fn fit(
         .inner_folds(inner_folds)
         .seed(seed)
         .select_by(parse::<SelectBy>(select_by)?)
-        .finetune(finetune.then(FineTuneParams::default))
+        .finetune(finetune)
         .logistic(
             LogisticParams::default()
                 .max_iterations(max_iter)

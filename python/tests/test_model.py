@@ -1,6 +1,7 @@
 """Models move between Python and the CLI in both directions, unchanged."""
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -65,6 +66,40 @@ def test_class_weights_and_the_selection_metric_match_the_cli(cli, vectors, revi
         embed_tl.fit(texts[:20], labels[:20], vectors, class_weight="heavy")
     with pytest.raises(ValueError, match="macro-f1"):
         embed_tl.fit(texts[:20], labels[:20], vectors, select_by="f1")
+
+
+def test_finetune_auto_is_the_cli_default(cli, vectors, reviews, tmp_path):
+    # On the first 75 reviews the inner folds give a tuned layer weight
+    # 0.25: the default ("auto": fewer than 2,000 texts) keeps it, as
+    # `classify` does by default and as finetune=True and "on" do;
+    # "off" and False leave it out.
+    texts, labels = reviews
+    texts, labels = texts[:75], labels[:75]
+    train = tmp_path / "train.csv"
+    with open(train, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label"])
+        w.writerows(zip(texts, labels))
+    cli_path = tmp_path / "cli.etl"
+    cli("classify", "--vectors", VECTORS, "--train", train, "--test", train, "--save", cli_path)
+
+    def saved(name, **kw):
+        path = tmp_path / name
+        embed_tl.fit(texts, labels, vectors, **kw).save(path)
+        return path.read_bytes()
+
+    auto = saved("auto.etl")
+    assert auto == cli_path.read_bytes()
+    assert json.loads(auto)["version"] == 3
+    assert auto == saved("true.etl", finetune=True) == saved("on.etl", finetune="on")
+    assert saved("auto2.etl", finetune="auto") == auto
+    off = saved("off.etl", finetune="off")
+    assert off == saved("false.etl", finetune=False) != auto
+    assert json.loads(off)["version"] == 1
+    with pytest.raises(ValueError, match="expected auto, on or off"):
+        embed_tl.fit(texts[:20], labels[:20], vectors, finetune="yes")
+    with pytest.raises(TypeError, match="finetune must be"):
+        embed_tl.fit(texts[:20], labels[:20], vectors, finetune=1)
 
 
 def test_a_cli_model_predicts_in_python_as_the_fit_one(cli_model, py_model, vectors, reviews):

@@ -11,7 +11,9 @@ use embed_tl::corpus::stream::ReadStats;
 use embed_tl::eval::{cross_validate, cross_validate_linfa, CvReport, Metrics};
 use embed_tl::features::Coverage;
 use embed_tl::model::{ClassWeight, Classifier, LinfaParams};
-use embed_tl::pipeline::{FeatureSet, LinfaPipelineParams, PipelineParams, SelectBy, SmallClasses};
+use embed_tl::pipeline::{
+    FeatureSet, FineTune, LinfaPipelineParams, PipelineParams, SelectBy, SmallClasses,
+};
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
@@ -146,12 +148,12 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             args.classifier
         );
     }
-    if args.search.finetune && !features.uses_vectors() {
+    if args.search.finetune == FineTune::On && !features.uses_vectors() {
         bail!(
             "--finetune fine-tunes the word vectors: --features {features} has none (use vectors or both)"
         );
     }
-    if linfa && args.search.finetune {
+    if linfa && args.search.finetune == FineTune::On {
         bail!(
             "--finetune works with --classifier logistic only: it blends a tuned layer into embed-tl's logistic regression"
         );
@@ -180,10 +182,20 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         }
         (None, false) => None,
     };
+    // `--finetune auto` is decided once, on the whole training set, so that
+    // the cross-validation estimates the model that is fitted and saved.
+    let finetune = match &vectors {
+        Some(v) if !linfa && features.uses_vectors() => args
+            .search
+            .finetune
+            .resolve(&train.texts, &args.pooling.tokenizer(v)?),
+        _ => FineTune::Off,
+    };
     let featurizer = args.pooling.featurizer()?;
     let params = args
         .search
         .apply(PipelineParams::default())
+        .finetune(finetune)
         .features(features)
         .featurizer(featurizer.clone())
         .seed(args.seed);
@@ -304,9 +316,8 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             beta: model.selection().beta,
             class_weight: args.search.class_weight.to_string(),
             select_by: args.search.select_by.to_string(),
-            finetune_weight: args
-                .search
-                .finetune
+            finetune: finetune.to_string(),
+            finetune_weight: (finetune == FineTune::On)
                 .then(|| model.tuned().map_or(0.0, |t| t.weight)),
             iterations: model.model().iterations(),
             converged: model.model().converged(),
@@ -419,8 +430,11 @@ struct ModelSummary {
     class_weight: String,
     /// `--select-by`: what ranked the inner CV's points.
     select_by: String,
-    /// The tuned layer's weight in the probabilities (`--finetune`; absent
-    /// without the flag, 0 when the inner CV turned it off).
+    /// `--finetune` as applied to this training set: on or off (`auto`
+    /// decided by its size).
+    finetune: String,
+    /// The tuned layer's weight in the probabilities (absent when no layer
+    /// was tried, 0 when the inner CV turned it off).
     #[serde(skip_serializing_if = "Option::is_none")]
     finetune_weight: Option<f32>,
     iterations: u64,

@@ -199,8 +199,8 @@ struct Settings {
     class_weight: String,
     /// `--select-by`: what ranked the inner CV's points.
     select_by: String,
-    /// `--finetune`: a tuned layer blended in.
-    finetune: bool,
+    /// `--finetune`: auto, on or off (when a tuned layer is blended in).
+    finetune: String,
     margin_points: f64,
 }
 
@@ -376,47 +376,46 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
     let comparison = params
         .compare(&refs, &train.texts, &train.labels, &train.classes, &tick)
         .with_context(|| format!("{train_name}: the comparison"))?;
-    let held_out =
-        match &test {
-            Some(test) => {
-                bar.set_message("fitting on all of --train, scoring --test");
-                let jobs: Vec<(usize, usize)> = (0..embed_tl::eval::COMPARED.len())
-                    .flat_map(|f| (0..n).map(move |v| (f, v)))
-                    .collect();
-                let scores: Vec<embed_tl::Result<Metrics>> =
-                    jobs.par_iter()
-                        .map(|&(f, v)| {
-                            let model = pipeline
-                                .clone()
-                                .features(embed_tl::eval::COMPARED[f])
-                                .fit(Some(refs[v]), &train.texts, &train.labels, &train.classes)?;
-                            let predicted = model.predict(Some(refs[v]), &test.texts)?;
-                            tick();
-                            Ok(Metrics::new(&test.labels, &predicted, train.classes.len()))
-                        })
-                        .collect();
-                let mut scores = scores.into_iter();
-                let mut held = Vec::new();
-                for features in embed_tl::eval::COMPARED {
-                    let mut h = HeldOut {
-                        features,
-                        accuracy: Vec::new(),
-                        macro_f1: Vec::new(),
-                    };
-                    for _ in 0..n {
-                        let m = scores
-                            .next()
-                            .context("missing held-out score")?
-                            .with_context(|| format!("{train_name}: fitting for --test"))?;
-                        h.accuracy.push(m.accuracy);
-                        h.macro_f1.push(m.macro_f1);
-                    }
-                    held.push(h);
+    let held_out = match &test {
+        Some(test) => {
+            bar.set_message("fitting on all of --train, scoring --test");
+            let jobs: Vec<(usize, usize)> = (0..embed_tl::eval::COMPARED.len())
+                .flat_map(|f| (0..n).map(move |v| (f, v)))
+                .collect();
+            let scores: Vec<embed_tl::Result<Metrics>> = jobs
+                .par_iter()
+                .map(|&(f, v)| {
+                    let model = pipeline
+                        .clone()
+                        .side_by_side(embed_tl::eval::COMPARED[f])
+                        .fit(Some(refs[v]), &train.texts, &train.labels, &train.classes)?;
+                    let predicted = model.predict(Some(refs[v]), &test.texts)?;
+                    tick();
+                    Ok(Metrics::new(&test.labels, &predicted, train.classes.len()))
+                })
+                .collect();
+            let mut scores = scores.into_iter();
+            let mut held = Vec::new();
+            for features in embed_tl::eval::COMPARED {
+                let mut h = HeldOut {
+                    features,
+                    accuracy: Vec::new(),
+                    macro_f1: Vec::new(),
+                };
+                for _ in 0..n {
+                    let m = scores
+                        .next()
+                        .context("missing held-out score")?
+                        .with_context(|| format!("{train_name}: fitting for --test"))?;
+                    h.accuracy.push(m.accuracy);
+                    h.macro_f1.push(m.macro_f1);
                 }
-                held
+                held.push(h);
             }
-            None => Vec::new(),
-        };
+            held
+        }
+        None => Vec::new(),
+    };
     bar.finish_and_clear();
     let unconverged: usize = comparison
         .channels
@@ -457,7 +456,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
             max_iter: args.search.max_iter,
             class_weight: args.search.class_weight.to_string(),
             select_by: args.search.select_by.to_string(),
-            finetune: args.search.finetune,
+            finetune: args.search.finetune.to_string(),
             margin_points: args.margin,
         },
         verdicts: verdicts(both, &names, &sizes),

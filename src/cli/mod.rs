@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use embed_tl::corpus::stream::{Limits, MultiLabel, ReadStats};
 use embed_tl::corpus::{read_labelled_opts, Column, CorpusFormat, InputOptions, Labelled};
 use embed_tl::features::FeaturizerParams;
-use embed_tl::model::{ClassWeight, FineTuneParams, LogisticParams};
-use embed_tl::pipeline::{PipelineParams, SelectBy};
+use embed_tl::model::{ClassWeight, LogisticParams};
+use embed_tl::pipeline::{FineTune, PipelineParams, SelectBy};
 use embed_tl::pool::PoolParams;
 use embed_tl::text::Tokenizer;
 use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale, Vectors};
@@ -404,10 +404,21 @@ pub struct SearchArgs {
     /// Blend in a tuned layer: the word vectors of the training texts
     /// fine-tuned under a softmax (fastText's recipe; unseen words keep
     /// their pretrained vectors), its weight in the probabilities (0 to 1)
-    /// chosen by the inner CV's held-out log-loss. For small sets (docs/
-    /// benchmarks.md); the model file is then format version 3.
-    #[arg(long)]
-    pub finetune: bool,
+    /// chosen by the inner CV's held-out log-loss. auto (the default): on
+    /// fewer than 2,000 training texts holding fewer than 50,000 tokens,
+    /// with the vectors in; on (what --finetune alone means): always; off:
+    /// never. compare and transfer-report give it to the hybrid only (the
+    /// vectors-alone model stays frozen). A model with a layer is file
+    /// format version 3 (docs/benchmarks.md: small sets gain, large sets
+    /// pay).
+    #[arg(
+        long,
+        default_value = "auto",
+        num_args = 0..=1,
+        default_missing_value = "on",
+        value_name = "auto|on|off"
+    )]
+    pub finetune: FineTune,
 }
 
 impl SearchArgs {
@@ -418,7 +429,7 @@ impl SearchArgs {
             .cs(self.c.clone())
             .betas(self.beta.clone())
             .select_by(self.select_by)
-            .finetune(self.finetune.then(FineTuneParams::default))
+            .finetune(self.finetune)
             .logistic(
                 LogisticParams::default()
                     .max_iterations(self.max_iter)

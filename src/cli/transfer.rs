@@ -311,7 +311,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
             max_iter: args.search.max_iter,
             class_weight: args.search.class_weight.to_string(),
             select_by: args.search.select_by.to_string(),
-            finetune: args.search.finetune,
+            finetune: args.search.finetune.to_string(),
         },
         seconds: None,
     };
@@ -504,8 +504,8 @@ struct Settings {
     class_weight: String,
     /// `--select-by`: what ranked the inner CV's points.
     select_by: String,
-    /// `--finetune`: a tuned layer blended in.
-    finetune: bool,
+    /// `--finetune`: auto, on or off (when a tuned layer is blended in).
+    finetune: String,
 }
 
 /// The files `--out DIR` may write.

@@ -186,7 +186,7 @@ impl CompareParams {
         let reports: Vec<Result<CvReport>> = jobs
             .par_iter()
             .map(|&(f, v, r)| {
-                let params = self.pipeline.clone().features(self.features[f]);
+                let params = self.pipeline.clone().side_by_side(self.features[f]);
                 let report = cross_validate(
                     &params,
                     Some(vectors[v]),

@@ -332,7 +332,7 @@ impl CurveParams {
                 let params = self
                     .pipeline
                     .clone()
-                    .features(MODELS[m])
+                    .side_by_side(MODELS[m])
                     .seed(self.seed.wrapping_add(d as u64));
                 let model = params.fit(Some(vectors), &texts, &labels, classes)?;
                 let predicted = model.predict(Some(vectors), eval_texts)?;

@@ -188,7 +188,7 @@ impl TransferParams {
         let reports: Vec<Result<CvReport>> = jobs
             .par_iter()
             .map(|&(m, r)| {
-                let params = self.pipeline.clone().features(MODELS[m]);
+                let params = self.pipeline.clone().side_by_side(MODELS[m]);
                 let report = cross_validate(
                     &params,
                     Some(vectors),
