@@ -240,6 +240,25 @@ impl Losses {
     }
 }
 
+/// The index of the blend weight to keep, given each weight's held-out
+/// log-losses (in [`BLEND_WEIGHTS`] order): the lowest mean (ties to the
+/// smaller weight), then, as for the vector channel's weight, the largest
+/// weight not clearly worse than it ([`LOSS_STANDARD_ERRORS`]): more
+/// transfer where the folds cannot tell.
+fn blend_choice(losses: &[Losses]) -> usize {
+    let lowest = (0..losses.len()).fold(0, |b, i| {
+        if losses[i].mean < losses[b].mean {
+            i
+        } else {
+            b
+        }
+    });
+    (lowest..losses.len())
+        .rev()
+        .find(|&i| !clearly_worse(&losses[lowest], &losses[i], LOSS_STANDARD_ERRORS))
+        .unwrap_or(lowest)
+}
+
 /// Whether `candidate`'s log-losses are worse than `best`'s by more than
 /// `k` standard errors of their mean difference (the same texts, in the
 /// same order). Fewer than 2 texts prove nothing: false.
@@ -708,11 +727,13 @@ impl PipelineParams {
     /// also fine-tuned ([`PipelineParams::finetune_params`], seeded with
     /// [`PipelineParams::seed`]), and the model's probabilities are
     /// `(1 - w) p + w q`, `p` the linear model's and `q` the layer's. The
-    /// weight `w`, one of 0, 0.25, 0.5, 0.75 and 1, is the one whose blend
-    /// has the lowest held-out log-loss in the inner folds, both models
-    /// fitted on the other folds at the chosen C and beta; ties go to the
-    /// smaller weight, and weight 0 (no layer) is taken when fewer than
-    /// half the classes can be validated. A model of [`FeatureSet::Ngrams`]
+    /// weight `w` is one of 0, 0.25, 0.5, 0.75 and 1: each blend is scored
+    /// by its held-out log-loss in the inner folds, both models fitted on
+    /// the other folds at the chosen C and beta, and `w` is the largest
+    /// weight whose log-loss is not clearly worse than the lowest (by more
+    /// than 2 paired standard errors per text, the rule of the vector
+    /// channel's weight). Weight 0 (no layer) is taken when fewer than half
+    /// the classes can be validated. A model of [`FeatureSet::Ngrams`]
     /// has no word vectors to tune and no layer (the n-gram baselines of
     /// `compare` and `transfer-report`, whose vectors-alone models go without
     /// too: [`PipelineParams::side_by_side`]).
@@ -975,8 +996,8 @@ impl ValidPipelineParams {
         }
         let folds = self.inner_folds_of(labels, &counts, k)?;
         let inner = self.logistic.clone().c(c);
-        // Per fold, each weight's summed held-out log-loss.
-        let per_fold: Vec<Result<Vec<f64>>> = (0..k)
+        // Per fold, each weight's held-out log-loss on each text.
+        let per_fold: Vec<Result<Vec<Vec<f64>>>> = (0..k)
             .into_par_iter()
             .map(|f| {
                 let train = training_rows(&folds, f, labels.len());
@@ -998,17 +1019,20 @@ impl ValidPipelineParams {
                                 let blended = (1.0 - w) * p[[row, l]] + w * q[[row, l]];
                                 -f64::from(blended).max(MIN_PROBABILITY).ln()
                             })
-                            .sum::<f64>()
+                            .collect()
                     })
                     .collect())
             })
             .collect();
-        let mut totals = vec![0.0; BLEND_WEIGHTS.len()];
-        for losses in per_fold {
-            totals.iter_mut().zip(losses?).for_each(|(t, l)| *t += l);
+        let mut losses: Vec<Vec<f64>> = vec![Vec::new(); BLEND_WEIGHTS.len()];
+        for fold in per_fold {
+            losses
+                .iter_mut()
+                .zip(fold?)
+                .for_each(|(all, l)| all.extend(l));
         }
-        let best =
-            (0..BLEND_WEIGHTS.len()).fold(0, |b, i| if totals[i] < totals[b] { i } else { b });
+        let losses: Vec<Losses> = losses.into_iter().map(Losses::new).collect();
+        let best = blend_choice(&losses);
         let weight = BLEND_WEIGHTS[best];
         if weight == 0.0 {
             return Ok(None);
@@ -2703,6 +2727,33 @@ mod tests {
     /// The tuned layer is left out when most classes cannot be validated
     /// (here 8 classes of one text beside 2 of six), and from a model
     /// without word vectors.
+    /// The blend weight: the largest within the noise of the lowest
+    /// log-loss, not past a weight that is clearly worse.
+    #[test]
+    fn blend_choice_takes_the_largest_weight_within_the_noise() {
+        let l = |v: &[f64]| Losses::new(v.to_vec());
+        // Lowest at 0.25; 0.5 and 0.75 slightly worse on noisy texts, 1
+        // worse on every text.
+        let losses = [
+            l(&[0.6, 0.6, 0.6, 0.6]),
+            l(&[0.3, 0.5, 0.4, 0.6]),
+            l(&[0.1, 0.9, 0.2, 0.7]),
+            l(&[0.2, 1.0, 0.1, 0.9]),
+            l(&[0.9, 1.1, 1.0, 1.2]),
+        ];
+        assert_eq!(blend_choice(&losses), 3);
+        // Every weight clearly worse than the lowest: the lowest.
+        let sure = [
+            l(&[0.1, 0.1, 0.1]),
+            l(&[0.5, 0.6, 0.7]),
+            l(&[0.5, 0.6, 0.7]),
+        ];
+        assert_eq!(blend_choice(&sure), 0);
+        // Equal losses: the largest.
+        let flat = [l(&[0.5, 0.5]), l(&[0.5, 0.5])];
+        assert_eq!(blend_choice(&flat), 1);
+    }
+
     /// `auto` tunes a layer below 2,000 texts and below 50,000 tokens, and
     /// nowhere else.
     #[test]
