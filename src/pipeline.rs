@@ -387,29 +387,32 @@ impl FineTune {
         texts: &[T],
         tokenizer: &crate::text::Tokenizer,
     ) -> FineTune {
+        if self != FineTune::Auto || texts.len() >= FINETUNE_AUTO_MAX_TEXTS {
+            return self.for_size(texts.len(), 0);
+        }
+        // Counting stops at the limit.
+        let mut scratch = String::new();
+        let mut tokens = 0;
+        for text in texts {
+            tokenizer.for_each_token(text.as_ref(), &mut scratch, |_| tokens += 1);
+            if tokens >= FINETUNE_AUTO_MAX_TOKENS {
+                break;
+            }
+        }
+        self.for_size(texts.len(), tokens as u64)
+    }
+
+    /// [`FineTune::resolve`] for a training set already counted: `texts`
+    /// texts holding `tokens` tokens (e.g. [`Coverage`](crate::features::Coverage)'s
+    /// counts, made with the same tokenizer).
+    pub fn for_size(self, texts: usize, tokens: u64) -> FineTune {
+        let small = texts < FINETUNE_AUTO_MAX_TEXTS && tokens < FINETUNE_AUTO_MAX_TOKENS as u64;
         match self {
-            FineTune::Auto if small_for_finetune(texts, tokenizer) => FineTune::On,
+            FineTune::Auto if small => FineTune::On,
             FineTune::Auto => FineTune::Off,
             definite => definite,
         }
     }
-}
-
-/// Fewer than [`FINETUNE_AUTO_MAX_TEXTS`] texts holding fewer than
-/// [`FINETUNE_AUTO_MAX_TOKENS`] tokens (counting stops at the limit).
-fn small_for_finetune<T: AsRef<str>>(texts: &[T], tokenizer: &crate::text::Tokenizer) -> bool {
-    if texts.len() >= FINETUNE_AUTO_MAX_TEXTS {
-        return false;
-    }
-    let mut scratch = String::new();
-    let mut tokens = 0;
-    for text in texts {
-        tokenizer.for_each_token(text.as_ref(), &mut scratch, |_| tokens += 1);
-        if tokens >= FINETUNE_AUTO_MAX_TOKENS {
-            return false;
-        }
-    }
-    true
 }
 
 impl FromStr for FineTune {
@@ -2772,6 +2775,10 @@ mod tests {
             FineTune::On
         );
         assert_eq!(FineTune::Off.resolve(&["a"], &tokenizer), FineTune::Off);
+        // Counted elsewhere (classify's coverage): the same limits.
+        assert_eq!(FineTune::Auto.for_size(1_999, 49_999), FineTune::On);
+        assert_eq!(FineTune::Auto.for_size(1_999, 50_000), FineTune::Off);
+        assert_eq!(FineTune::Off.for_size(10, 10), FineTune::Off);
         assert_eq!("auto".parse::<FineTune>().unwrap(), FineTune::Auto);
         assert!("yes".parse::<FineTune>().is_err());
     }

@@ -182,20 +182,10 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         }
         (None, false) => None,
     };
-    // `--finetune auto` is decided once, on the whole training set, so that
-    // the cross-validation estimates the model that is fitted and saved.
-    let finetune = match &vectors {
-        Some(v) if !linfa && features.uses_vectors() => args
-            .search
-            .finetune
-            .resolve(&train.texts, &args.pooling.tokenizer(v)?),
-        _ => FineTune::Off,
-    };
     let featurizer = args.pooling.featurizer()?;
     let params = args
         .search
         .apply(PipelineParams::default())
-        .finetune(finetune)
         .features(features)
         .featurizer(featurizer.clone())
         .seed(args.seed);
@@ -213,6 +203,16 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         }
         None => None,
     };
+    // `--finetune auto` is decided once, on the whole training set, so that
+    // the cross-validation estimates the model that is fitted and saved; the
+    // coverage has counted its tokens.
+    let finetune = match &coverage {
+        Some(c) if !linfa && features.uses_vectors() => {
+            args.search.finetune.for_size(train.texts.len(), c.tokens)
+        }
+        _ => FineTune::Off,
+    };
+    let params = params.finetune(finetune);
 
     let mut report = Report {
         train: embed_tl::corpus::source::display_name(&args.train),
