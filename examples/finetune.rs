@@ -1,18 +1,18 @@
 //! Fine-tune the word vectors on a labelled file and score a test file:
 //! the trainable layer of `embed_tl::model::FineTuneParams`, for
-//! `benches/small_n.py` (systems `finetune`, `finetune-ft`) and
+//! `benches/small_n.py` (systems `finetune`, `finetune-drop`) and
 //! `benches/finetune_blend.py` to set beside `classify`.
 //!
 //! ```text
 //! cargo run --release --example finetune -- VECTORS TRAIN.csv TEST.csv \
-//!     [--seed N] [--epochs N] [--lr X] [--fasttext] [--proba FILE]
+//!     [--seed N] [--epochs N] [--lr X] [--drop-unseen] [--proba FILE]
 //! ```
 //!
 //! Both files have `text` and `label` columns; the test file's labels
 //! must be among the training file's. `--seed` (default 42) seeds the
 //! starting noise and the order of the texts; `--epochs` (25) and `--lr`
-//! (0.5) are fastText's; `--fasttext` drops the words never seen in
-//! training, as fastText does, instead of using their pretrained vectors;
+//! (0.5) are fastText's; `--drop-unseen` drops the words never seen in
+//! training instead of using their pretrained vectors (fastText uses them);
 //! `--proba FILE` writes the test texts' class probabilities as JSON
 //! (`{"classes": [..], "proba": [[..], ..]}`). Prints one JSON object:
 //! `{"accuracy": .., "macro_f1": .., "rows": .., "seconds": ..}` (the
@@ -28,7 +28,7 @@ use embed_tl::model::FineTuneParams;
 use embed_tl::text::Tokenizer;
 use embed_tl::Vectors;
 
-const USAGE: &str = "usage: finetune VECTORS TRAIN.csv TEST.csv [--seed N] [--epochs N] [--lr X] [--fasttext] [--proba FILE]";
+const USAGE: &str = "usage: finetune VECTORS TRAIN.csv TEST.csv [--seed N] [--epochs N] [--lr X] [--drop-unseen] [--proba FILE]";
 
 fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -48,7 +48,7 @@ fn run() -> Result<()> {
             "--seed" => params.seed(value()?.parse().context("--seed")?),
             "--epochs" => params.epochs(value()?.parse().context("--epochs")?),
             "--lr" => params.lr(value()?.parse().context("--lr")?),
-            "--fasttext" => params.unseen_words(false),
+            "--drop-unseen" => params.unseen_words(false),
             "--proba" => {
                 proba_path = Some(value()?.clone());
                 params

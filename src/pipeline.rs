@@ -760,7 +760,9 @@ impl PipelineParams {
     }
 
     /// The tuned layer's recipe ([`PipelineParams::finetune`]). Default:
-    /// [`FineTuneParams::default`], fastText's supervised recipe.
+    /// [`FineTuneParams::default`], fastText's supervised recipe. Its seed
+    /// and class weight are the pipeline's ([`PipelineParams::seed`], the
+    /// logistic regression's [`LogisticParams::class_weight`]).
     pub fn finetune_params(mut self, p: FineTuneParams) -> Self {
         self.0.finetune_params = p;
         self
@@ -936,7 +938,11 @@ impl ValidPipelineParams {
         )?;
         let tuned = match (self.finetune, vectors, &channels.featurizer) {
             (when, Some(v), Some(f)) if when.resolve(texts, f.tokenizer()) == FineTune::On => {
-                let params = self.finetune_params.clone().seed(self.seed);
+                let params = self
+                    .finetune_params
+                    .clone()
+                    .seed(self.seed)
+                    .class_weight(self.logistic.get_class_weight());
                 let tokenizer = f.tokenizer();
                 self.tuned_layer(
                     &params,

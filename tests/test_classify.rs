@@ -515,18 +515,26 @@ fn the_json_report_shows_the_grid_and_the_choice() {
 /// Balanced class weights and selection by macro-F1 on a small set with
 /// rare classes: the report says what was asked, the grid carries the
 /// macro-F1 that chose the point, and the rare classes are found more
-/// often on the test set than by the default model (both without the
-/// tuned layer, whose softmax has no class weights).
+/// often on the test set than by the default model, with the tuned layer
+/// (the default on this small set, its epochs drawn by class weight too)
+/// and without it.
 #[test]
 fn class_weights_and_macro_f1_selection_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     small_trec(dir.path());
-    // Without the tuned layer, which trains without class weights.
-    let run = |flags: &[&str]| {
-        let mut flags = flags.to_vec();
-        flags.extend(["--finetune", "off"]);
-        trec_json_report(dir.path(), &flags)
-    };
+    for layer in ["auto", "off"] {
+        let run = |flags: &[&str]| {
+            let mut flags = flags.to_vec();
+            flags.extend(["--finetune", layer]);
+            trec_json_report(dir.path(), &flags)
+        };
+        class_weights_on(run, layer);
+    }
+}
+
+/// The checks of `class_weights_and_macro_f1_selection_are_reported`
+/// with `run` (the report of `classify` with these flags).
+fn class_weights_on(run: impl Fn(&[&str]) -> serde_json::Value, layer: &str) {
     let plain = run(&[]);
     assert_eq!(plain["model"]["class_weight"], "none");
     assert_eq!(plain["model"]["select_by"], "auto");
@@ -564,10 +572,13 @@ fn class_weights_and_macro_f1_selection_are_reported() {
     };
     assert!(
         recall(&weighted) > recall(&plain),
-        "{} vs {}",
+        "--finetune {layer}: {} vs {}",
         recall(&weighted),
         recall(&plain)
     );
+    let tuned = |report: &serde_json::Value| report["model"]["finetune"].clone();
+    assert_eq!(tuned(&plain), if layer == "off" { "off" } else { "on" });
+    assert_eq!(tuned(&weighted), tuned(&plain));
 }
 
 /// `--finetune` on 50 TREC-6 questions: the inner folds give the tuned

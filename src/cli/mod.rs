@@ -384,10 +384,11 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 300)]
     pub max_iter: u64,
     /// How much each training text counts in the logistic regression's
-    /// loss (not in the tuned layer's: --finetune): none (each text once)
-    /// or balanced (a text of class k counts n / (classes x n_k), so every
-    /// class weighs the same: for uneven classes, when a rare class matters
-    /// as much as a common one; judge it by the macro-F1).
+    /// loss and in the tuned layer's training (--finetune): none (each
+    /// text once) or balanced (a text of class k counts n / (classes x
+    /// n_k), so every class weighs the same: for uneven classes, when a
+    /// rare class matters as much as a common one; judge it by the
+    /// macro-F1).
     #[arg(long, default_value = "none", value_name = "none|balanced")]
     pub class_weight: ClassWeight,
     /// What ranks the inner CV's points (C, weight): auto (the held-out

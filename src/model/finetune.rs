@@ -12,9 +12,17 @@
 //! rows, one matrix (zeros at the start) scores the classes, and
 //! stochastic gradient descent on the log-loss moves both, one text at a
 //! time, the learning rate falling linearly to zero over the epochs. Only
-//! rows seen in training exist; with [`FineTuneParams::unseen_words`] a
-//! word first met when predicting brings its pretrained vector (fastText
-//! drops it).
+//! rows seen in training are learned; with [`FineTuneParams::unseen_words`]
+//! (the default) a word first met when predicting brings its pretrained
+//! vector, as in fastText, whose dictionary holds every pretrained word.
+//!
+//! One difference from `fasttext supervised -pretrainedVectors` is
+//! deliberate: fastText counts the pretrained file's words among the
+//! training tokens that set its number of updates, so with a large file
+//! it makes hundreds or thousands of passes over a small training set
+//! where it was asked for `-epoch`. This layer makes exactly
+//! [`FineTuneParams::epochs`] passes (`docs/benchmarks.md`, issue 14's
+//! tenth slice, measures both).
 //!
 //! ```
 //! use embed_tl::model::FineTuneParams;
@@ -38,6 +46,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::ClassWeight;
 use crate::error::{Error, Result};
 use crate::text::Tokenizer;
 use crate::vectors::{Scale, Vectors};
@@ -58,6 +67,7 @@ pub struct FineTuneParams {
     lr: f32,
     bigrams: bool,
     unseen_words: bool,
+    class_weight: ClassWeight,
     seed: u64,
 }
 
@@ -68,6 +78,7 @@ impl Default for FineTuneParams {
             lr: 0.5,
             bigrams: true,
             unseen_words: true,
+            class_weight: ClassWeight::Uniform,
             seed: 42,
         }
     }
@@ -93,10 +104,23 @@ impl FineTuneParams {
     }
 
     /// When predicting, a word never seen in training counts with its
-    /// pretrained vector (true) or not at all, as in fastText (false).
+    /// pretrained vector, as in fastText (true), or not at all (false).
     /// Default true.
     pub fn unseen_words(mut self, on: bool) -> Self {
         self.unseen_words = on;
+        self
+    }
+
+    /// How much each training text counts, by its class. With
+    /// [`ClassWeight::Balanced`] a text of class `k` has weight
+    /// `w = n / (classes * n_k)` (the logistic regression's loss weight):
+    /// a text of `w <= 1` is visited once an epoch with steps `w` times
+    /// the learning rate, a text of a rarer class `ceil(w)` times with
+    /// steps `w / ceil(w)` times it, so no step outgrows the learning
+    /// rate. Default [`ClassWeight::Uniform`]: every text once an epoch,
+    /// at the learning rate.
+    pub fn class_weight(mut self, w: ClassWeight) -> Self {
+        self.class_weight = w;
         self
     }
 
@@ -170,19 +194,20 @@ impl FineTuneParams {
             )));
         }
         let mut output = vec![0.0f32; classes * dims];
-        let total = (self.epochs * docs.iter().map(|d| d.1).sum::<usize>()) as f64;
+        let (orders, step) = self.epoch_orders(labels, classes, &mut rng);
+        let total = orders.iter().flatten().map(|&i| docs[i].1).sum::<usize>() as f64;
         let mut seen = 0usize;
-        let mut order: Vec<usize> = (0..docs.len()).collect();
         let (mut hidden, mut grad, mut probs) = (
             vec![0.0f32; dims],
             vec![0.0f32; dims],
             vec![0.0f32; classes],
         );
-        for _ in 0..self.epochs {
-            order.shuffle(&mut rng);
-            for &i in &order {
+        for order in &orders {
+            for &i in order {
                 let (ids, tokens) = &docs[i];
-                let lr = self.lr * (1.0 - seen as f64 / total) as f32;
+                let lr = self.lr
+                    * (1.0 - seen as f64 / total) as f32
+                    * step.get(i).copied().unwrap_or(1.0);
                 seen += tokens;
                 mean_of(&input, dims, ids, &mut hidden);
                 class_probabilities(&output, &hidden, &mut probs);
@@ -223,6 +248,44 @@ impl FineTuneParams {
             input,
             output,
         })
+    }
+}
+
+impl FineTuneParams {
+    /// The texts each epoch visits, in order, and the size of each text's
+    /// steps relative to the learning rate ([`FineTuneParams::class_weight`]).
+    fn epoch_orders(
+        &self,
+        labels: &[usize],
+        classes: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> (Vec<Vec<usize>>, Vec<f32>) {
+        let weights = self.class_weight.of_texts(labels, classes);
+        // A text of weight w > 1 is visited ceil(w) times an epoch, each
+        // step w / ceil(w): its whole weight, in steps no larger than the
+        // learning rate.
+        let visits: Vec<usize> = weights.iter().map(|w| w.ceil().max(1.0) as usize).collect();
+        let step = weights
+            .iter()
+            .zip(&visits)
+            .map(|(&w, &v)| w / v as f32)
+            .collect();
+        let mut order: Vec<usize> = if visits.is_empty() {
+            (0..labels.len()).collect()
+        } else {
+            visits
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &v)| std::iter::repeat_n(i, v))
+                .collect()
+        };
+        let orders = (0..self.epochs)
+            .map(|_| {
+                order.shuffle(rng);
+                order.clone()
+            })
+            .collect();
+        (orders, step)
     }
 }
 
@@ -606,6 +669,52 @@ mod tests {
             .predict_proba(&vectors, &["where is london"])
             .unwrap();
         assert!((p.sum() - 1.0).abs() < 1e-5 && p[[0, 0]] > 0.5);
+    }
+
+    /// Balanced class weights give the rare class the common one's
+    /// weight: trained on six "where" questions and one "who", the layer
+    /// leans less towards "where" on a text of neither; without them each
+    /// epoch is every text once, at the learning rate.
+    #[test]
+    fn balanced_class_weights_lift_a_rare_class() {
+        let (vectors, tokenizer) = glove_and_tokenizer();
+        let texts = [
+            "where is paris",
+            "where is rome",
+            "where is london",
+            "where is berlin",
+            "where is madrid",
+            "where is oslo",
+            "who wrote hamlet",
+        ];
+        let labels = [0, 0, 0, 0, 0, 0, 1];
+        let rare = |w: ClassWeight| {
+            let model = FineTuneParams::default()
+                .class_weight(w)
+                .fit(&vectors, &tokenizer, &texts, &labels, 2)
+                .unwrap();
+            model.predict_proba(&vectors, &["it was"]).unwrap()[[0, 1]]
+        };
+        let (uniform, balanced) = (rare(ClassWeight::Uniform), rare(ClassWeight::Balanced));
+        assert!(balanced > 2.0 * uniform, "{balanced} against {uniform}");
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let (orders, step) = FineTuneParams::default()
+            .epochs(3)
+            .epoch_orders(&labels, 2, &mut rng);
+        assert!(step.is_empty());
+        for order in orders {
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..7).collect::<Vec<_>>());
+        }
+        // Six texts of weight 7/12 once, one of weight 3.5 four times at
+        // 3.5/4 of the rate: each class weighs 3.5.
+        let (orders, step) = FineTuneParams::default()
+            .class_weight(ClassWeight::Balanced)
+            .epoch_orders(&labels, 2, &mut rng);
+        let who = orders[0].iter().filter(|&&i| i == 6).count();
+        assert_eq!((orders[0].len(), who), (10, 4));
+        assert!((step[0] - 7.0 / 12.0).abs() < 1e-6 && (step[6] - 0.875).abs() < 1e-6);
     }
 
     /// Saved, the model lists its row keys in row order: the same bytes

@@ -84,7 +84,7 @@ impl std::fmt::Display for ClassWeight {
 impl ClassWeight {
     /// The weight of each text of labels `y` (in `0..classes`); empty
     /// when every text counts once.
-    fn of_texts(self, y: &[usize], classes: usize) -> Vec<f32> {
+    pub(crate) fn of_texts(self, y: &[usize], classes: usize) -> Vec<f32> {
         match self {
             ClassWeight::Uniform => Vec::new(),
             ClassWeight::Balanced => {
