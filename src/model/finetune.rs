@@ -194,16 +194,17 @@ impl FineTuneParams {
             )));
         }
         let mut output = vec![0.0f32; classes * dims];
-        let (orders, step) = self.epoch_orders(labels, classes, &mut rng);
-        let total = orders.iter().flatten().map(|&i| docs[i].1).sum::<usize>() as f64;
+        let (mut order, step) = self.visits(labels, classes);
+        let total = (self.epochs * order.iter().map(|&i| docs[i].1).sum::<usize>()) as f64;
         let mut seen = 0usize;
         let (mut hidden, mut grad, mut probs) = (
             vec![0.0f32; dims],
             vec![0.0f32; dims],
             vec![0.0f32; classes],
         );
-        for order in &orders {
-            for &i in order {
+        for _ in 0..self.epochs {
+            order.shuffle(&mut rng);
+            for &i in &order {
                 let (ids, tokens) = &docs[i];
                 let lr = self.lr
                     * (1.0 - seen as f64 / total) as f32
@@ -249,43 +250,25 @@ impl FineTuneParams {
             output,
         })
     }
-}
 
-impl FineTuneParams {
-    /// The texts each epoch visits, in order, and the size of each text's
-    /// steps relative to the learning rate ([`FineTuneParams::class_weight`]).
-    fn epoch_orders(
-        &self,
-        labels: &[usize],
-        classes: usize,
-        rng: &mut ChaCha8Rng,
-    ) -> (Vec<Vec<usize>>, Vec<f32>) {
+    /// The texts an epoch visits (each epoch shuffles them) and each
+    /// text's step relative to the learning rate, empty when all are 1
+    /// ([`FineTuneParams::class_weight`]).
+    fn visits(&self, labels: &[usize], classes: usize) -> (Vec<usize>, Vec<f32>) {
         let weights = self.class_weight.of_texts(labels, classes);
-        // A text of weight w > 1 is visited ceil(w) times an epoch, each
-        // step w / ceil(w): its whole weight, in steps no larger than the
-        // learning rate.
-        let visits: Vec<usize> = weights.iter().map(|w| w.ceil().max(1.0) as usize).collect();
-        let step = weights
+        if weights.is_empty() {
+            return ((0..labels.len()).collect(), weights);
+        }
+        // A text of weight w > 1 is visited ceil(w) times, each step
+        // w / ceil(w): its whole weight, in steps no larger than the rate.
+        let visits = |w: f32| w.ceil().max(1.0) as usize;
+        let order = weights
             .iter()
-            .zip(&visits)
-            .map(|(&w, &v)| w / v as f32)
+            .enumerate()
+            .flat_map(|(i, &w)| std::iter::repeat_n(i, visits(w)))
             .collect();
-        let mut order: Vec<usize> = if visits.is_empty() {
-            (0..labels.len()).collect()
-        } else {
-            visits
-                .iter()
-                .enumerate()
-                .flat_map(|(i, &v)| std::iter::repeat_n(i, v))
-                .collect()
-        };
-        let orders = (0..self.epochs)
-            .map(|_| {
-                order.shuffle(rng);
-                order.clone()
-            })
-            .collect();
-        (orders, step)
+        let step = weights.iter().map(|&w| w / visits(w) as f32).collect();
+        (order, step)
     }
 }
 
@@ -673,8 +656,8 @@ mod tests {
 
     /// Balanced class weights give the rare class the common one's
     /// weight: trained on six "where" questions and one "who", the layer
-    /// leans less towards "where" on a text of neither; without them each
-    /// epoch is every text once, at the learning rate.
+    /// leans less towards "where" on a text of neither; without them an
+    /// epoch visits every text once, at the learning rate.
     #[test]
     fn balanced_class_weights_lift_a_rare_class() {
         let (vectors, tokenizer) = glove_and_tokenizer();
@@ -697,23 +680,14 @@ mod tests {
         };
         let (uniform, balanced) = (rare(ClassWeight::Uniform), rare(ClassWeight::Balanced));
         assert!(balanced > 2.0 * uniform, "{balanced} against {uniform}");
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let (orders, step) = FineTuneParams::default()
-            .epochs(3)
-            .epoch_orders(&labels, 2, &mut rng);
-        assert!(step.is_empty());
-        for order in orders {
-            let mut sorted = order.clone();
-            sorted.sort_unstable();
-            assert_eq!(sorted, (0..7).collect::<Vec<_>>());
-        }
+        let (order, step) = FineTuneParams::default().visits(&labels, 2);
+        assert_eq!((order, step), ((0..7).collect(), vec![]));
         // Six texts of weight 7/12 once, one of weight 3.5 four times at
         // 3.5/4 of the rate: each class weighs 3.5.
-        let (orders, step) = FineTuneParams::default()
+        let (order, step) = FineTuneParams::default()
             .class_weight(ClassWeight::Balanced)
-            .epoch_orders(&labels, 2, &mut rng);
-        let who = orders[0].iter().filter(|&&i| i == 6).count();
-        assert_eq!((orders[0].len(), who), (10, 4));
+            .visits(&labels, 2);
+        assert_eq!(order, [0, 1, 2, 3, 4, 5, 6, 6, 6, 6]);
         assert!((step[0] - 7.0 / 12.0).abs() < 1e-6 && (step[6] - 0.875).abs() < 1e-6);
     }
 
