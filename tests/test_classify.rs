@@ -43,6 +43,9 @@ fn classify_reports_cross_validation() {
         ))
         .stdout(predicate::str::contains("accuracy"))
         .stdout(predicate::str::contains(
+            "(Wilson interval over 300 held-out texts, each scored by its fold's model)",
+        ))
+        .stdout(predicate::str::contains(
             "confusion (rows: true, columns: predicted)",
         ));
 }
@@ -73,6 +76,17 @@ fn classify_json_report_is_one_object() {
     let acc = v["cv"]["accuracy_mean"].as_f64().unwrap();
     assert!(acc > 0.5 && acc <= 1.0, "{acc}");
     assert_eq!(v["cv"]["pooled"]["confusion"].as_array().unwrap().len(), 2);
+    // The 95% interval of the pooled accuracy over 200 held-out texts: it
+    // holds the accuracy, and is about 2 x 1.96 x sqrt(p (1 - p) / 200) wide.
+    let pooled = v["cv"]["pooled"]["accuracy"].as_f64().unwrap();
+    let interval = &v["cv"]["pooled"]["accuracy_interval"];
+    let (lo, hi) = (interval[0].as_f64().unwrap(), interval[1].as_f64().unwrap());
+    assert!(lo < pooled && pooled < hi, "{lo} {pooled} {hi}");
+    let normal = 2.0 * 1.96 * (pooled * (1.0 - pooled) / 200.0).sqrt();
+    assert!(
+        (hi - lo - normal).abs() < 0.01,
+        "{lo} {hi} against {normal}"
+    );
 }
 
 #[test]
@@ -772,7 +786,8 @@ fn a_linfa_classifier_scores_a_test_file() {
         ))
         .stdout(predicate::str::contains(
             "held-out test: corpora/trec-test.csv",
-        ));
+        ))
+        .stdout(predicate::str::contains("(Wilson interval over 500 texts)"));
 }
 
 /// Combinations a linfa classifier cannot take fail before any work, and

@@ -17,7 +17,7 @@ use embed_tl::pipeline::{
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
-use super::report::{write_metrics, write_scores};
+use super::report::{write_interval, write_metrics, write_scores};
 use super::{cv_inner_warning, inner_selection_warning, small_classes_warning, Ui};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
@@ -494,6 +494,11 @@ impl Report {
                 "  accuracy  {:.2}% ± {:.2} (mean ± sd over folds)",
                 100.0 * cv.accuracy_mean,
                 100.0 * cv.accuracy_std
+            )?;
+            write_interval(
+                out,
+                &cv.pooled,
+                "held-out texts, each scored by its fold's model",
             )?;
             writeln!(out, "  macro-F1  {:.2}%", 100.0 * cv.pooled.macro_f1)?;
             write_metrics(out, &cv.pooled, &self.classes)?;

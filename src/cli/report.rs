@@ -9,8 +9,22 @@ use embed_tl::eval::Metrics;
 /// --test` prints for its held-out file and `evaluate` prints for its input.
 pub fn write_scores(out: &mut dyn Write, m: &Metrics, classes: &[String]) -> std::io::Result<()> {
     writeln!(out, "  accuracy  {:.2}%", 100.0 * m.accuracy)?;
+    write_interval(out, m, "texts")?;
     writeln!(out, "  macro-F1  {:.2}%", 100.0 * m.macro_f1)?;
     write_metrics(out, m, classes)
+}
+
+/// The 95% interval of the accuracy ([`Metrics::accuracy_interval`]) and
+/// the number of `what` it rests on.
+pub fn write_interval(out: &mut dyn Write, m: &Metrics, what: &str) -> std::io::Result<()> {
+    let rows: u64 = m.confusion.iter().flatten().sum();
+    let [lo, hi] = m.accuracy_interval;
+    writeln!(
+        out,
+        "  95% CI    {:.1}% to {:.1}% (Wilson interval over {rows} {what})",
+        100.0 * lo,
+        100.0 * hi
+    )
 }
 
 /// Per-class precision, recall, F1 and support, then the confusion matrix

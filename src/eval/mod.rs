@@ -46,6 +46,6 @@ pub use intrinsic::{
     AnalogyReport, AnalogySection, AnalogySet, IntrinsicParams, PairReport, PairSet, SectionScore,
     DEFAULT_RESTRICT_VOCAB,
 };
-pub use metrics::{ClassMetrics, Metrics};
+pub use metrics::{wilson_interval, ClassMetrics, Metrics, Z_95};
 pub use paired::{student_t_cdf, student_t_quantile, PairedTest, Verdict, VerdictRule};
 pub use transfer::{model_letter, model_role, Comparison, ModelCv, TransferParams, MODELS};
