@@ -22,7 +22,7 @@ use embed_tl::vectors::{Encoding, Format, Vectors};
 use rayon::prelude::*;
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{Ui, VectorsEncoding, VectorsRead};
+use super::{SearchSettings, Ui, VectorsEncoding, VectorsRead};
 
 /// Compare vector files on your labelled texts: for each file, how well it
 /// covers the texts, how long it takes to open and how much memory it
@@ -191,16 +191,8 @@ struct Report {
 
 #[derive(serde::Serialize)]
 struct Settings {
-    inner_folds: usize,
-    c: Vec<f64>,
-    beta: Vec<f32>,
-    max_iter: u64,
-    /// `--class-weight`: none or balanced.
-    class_weight: String,
-    /// `--select-by`: what ranked the inner CV's points.
-    select_by: String,
-    /// `--finetune`: auto, on or off (when a tuned layer is blended in).
-    finetune: String,
+    #[serde(flatten)]
+    search: SearchSettings,
     margin_points: f64,
 }
 
@@ -450,13 +442,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
         pool: args.pooling.pool.to_string(),
         scale: args.pooling.scale_name().into(),
         settings: Settings {
-            inner_folds: args.search.inner_folds,
-            c: args.search.c.clone(),
-            beta: args.search.beta.clone(),
-            max_iter: args.search.max_iter,
-            class_weight: args.search.class_weight.to_string(),
-            select_by: args.search.select_by.to_string(),
-            finetune: args.search.finetune.to_string(),
+            search: args.search.settings(),
             margin_points: args.margin,
         },
         verdicts: verdicts(both, &names, &sizes),
@@ -814,8 +800,8 @@ impl Report {
             c.folds,
             self.train.file,
             seeds.join(", "),
-            list(&self.settings.c),
-            list(&self.settings.beta),
+            list(&self.settings.search.c),
+            list(&self.settings.search.beta),
             c.folds * c.repeats,
             c.folds * c.repeats,
             c.folds - 1,

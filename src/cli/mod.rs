@@ -422,7 +422,36 @@ pub struct SearchArgs {
     pub finetune: FineTune,
 }
 
+/// The search settings as the JSON reports of `compare` and
+/// `transfer-report` record them (flattened into their `settings`).
+#[derive(serde::Serialize)]
+pub struct SearchSettings {
+    inner_folds: usize,
+    c: Vec<f64>,
+    beta: Vec<f32>,
+    max_iter: u64,
+    /// `--class-weight`: none or balanced.
+    class_weight: String,
+    /// `--select-by`: what ranked the inner CV's points.
+    select_by: String,
+    /// `--finetune`: auto, on or off (when a tuned layer is blended in).
+    finetune: String,
+}
+
 impl SearchArgs {
+    /// These settings, for a report.
+    pub fn settings(&self) -> SearchSettings {
+        SearchSettings {
+            inner_folds: self.inner_folds,
+            c: self.c.clone(),
+            beta: self.beta.clone(),
+            max_iter: self.max_iter,
+            class_weight: self.class_weight.to_string(),
+            select_by: self.select_by.to_string(),
+            finetune: self.finetune.to_string(),
+        }
+    }
+
     /// `params` with these folds, grids and iteration limit.
     pub fn apply(&self, params: PipelineParams) -> PipelineParams {
         params

@@ -23,7 +23,7 @@ use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::Ui;
+use super::{SearchSettings, Ui};
 
 /// Compare the frozen-vector classifier (a) with one learned from the
 /// labels alone (b: word + bigram TF-IDF, the same logistic regression)
@@ -303,15 +303,9 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         curve_eval: curve_data.as_ref().map(|(d, _)| d.describe(&args)),
         curve,
         settings: Settings {
-            inner_folds: args.search.inner_folds,
-            c: args.search.c.clone(),
-            beta: args.search.beta.clone(),
+            search: args.search.settings(),
             curve_c,
             curve_beta,
-            max_iter: args.search.max_iter,
-            class_weight: args.search.class_weight.to_string(),
-            select_by: args.search.select_by.to_string(),
-            finetune: args.search.finetune.to_string(),
         },
         seconds: None,
     };
@@ -494,18 +488,10 @@ impl DataSummary {
 
 #[derive(serde::Serialize)]
 struct Settings {
-    inner_folds: usize,
-    c: Vec<f64>,
-    beta: Vec<f32>,
+    #[serde(flatten)]
+    search: SearchSettings,
     curve_c: Vec<f64>,
     curve_beta: Vec<f32>,
-    max_iter: u64,
-    /// `--class-weight`: none or balanced.
-    class_weight: String,
-    /// `--select-by`: what ranked the inner CV's points.
-    select_by: String,
-    /// `--finetune`: auto, on or off (when a tuned layer is blended in).
-    finetune: String,
 }
 
 /// The files `--out DIR` may write.
