@@ -14,6 +14,7 @@ interval holds that accuracy (nominal 95%), the shares below and above it, and t
 Usage: BIN=target/release/embed-tl VECTORS=/tmp/glove.6B.50d.fifu \\
        [CORPORA=reviews,rt,trec] [SIZES=20,50,200] [SEEDS=1,...,20] python3 benches/cv_interval.py
 """
+import itertools
 import json
 import os
 import statistics as st
@@ -37,43 +38,33 @@ def report(args):
 
 
 def main():
-    corpora = os.environ.get("CORPORA", "reviews,rt,trec").split(",")
-    sizes = [int(s) for s in os.environ.get("SIZES", "20,50,200").split(",")]
-    seeds = [int(s) for s in os.environ.get("SEEDS", ",".join(map(str, range(1, 21)))).split(",")]
+    corpora, sizes, seeds = small_n.grid(corpora="reviews,rt,trec", sizes="20,50,200",
+                                         seeds=",".join(map(str, range(1, 21))))
     official = os.environ.get("TEST") == "official"
     print("| corpus | N | draws | CV estimate % | accuracy on unseen texts % | interval holds it | "
           "below | above | mean width (points) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for corpus in corpora:
-        pool_path, test_path, min_n = small_n.CORPORA[corpus]
-        pool = small_n.read(pool_path)
-        fixed = small_n.read(test_path) if (test_path and official) else None
-        for n in sizes:
-            if n < min_n:
-                continue
-            est, unseen, holds, below, above, width = [], [], [], [], [], []
-            for seed in seeds:
-                idx = small_n.draw(pool, n, seed)
-                chosen = set(idx)
-                rest = fixed or [r for i, r in enumerate(pool) if i not in chosen]
-                with tempfile.TemporaryDirectory() as tmp:
-                    train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
-                    small_n.write(train, [pool[i] for i in idx])
-                    small_n.write(test, rest)
-                    cv = report(["--train", train])["cv"]
-                    acc = report(["--train", train, "--test", test])["test"]["metrics"]["accuracy"]
-                lo, hi = cv["pooled"]["accuracy_interval"]
-                est.append(cv["pooled"]["accuracy"])
-                unseen.append(acc)
-                holds.append(lo <= acc <= hi)
-                below.append(acc < lo)
-                above.append(acc > hi)
-                width.append(hi - lo)
-            print(f"| {corpus} | {n} | {len(seeds)} | {100 * st.mean(est):.1f} | "
-                  f"{100 * st.mean(unseen):.1f} | {100 * st.mean(holds):.0f}% | "
-                  f"{100 * st.mean(below):.0f}% | {100 * st.mean(above):.0f}% | "
-                  f"{100 * st.mean(width):.1f} |", flush=True)
-
+    draws = small_n.draws(corpora, sizes, seeds, official_tests=official)
+    for (corpus, n), group in itertools.groupby(draws, key=lambda d: d[:2]):
+        est, unseen, holds, below, above, width = [], [], [], [], [], []
+        for _, _, _, train_rows, test_rows in group:
+            with tempfile.TemporaryDirectory() as tmp:
+                train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
+                small_n.write(train, train_rows)
+                small_n.write(test, test_rows)
+                cv = report(["--train", train])["cv"]
+                acc = report(["--train", train, "--test", test])["test"]["metrics"]["accuracy"]
+            lo, hi = cv["pooled"]["accuracy_interval"]
+            est.append(cv["pooled"]["accuracy"])
+            unseen.append(acc)
+            holds.append(lo <= acc <= hi)
+            below.append(acc < lo)
+            above.append(acc > hi)
+            width.append(hi - lo)
+        print(f"| {corpus} | {n} | {len(est)} | {100 * st.mean(est):.1f} | "
+              f"{100 * st.mean(unseen):.1f} | {100 * st.mean(holds):.0f}% | "
+              f"{100 * st.mean(below):.0f}% | {100 * st.mean(above):.0f}% | "
+              f"{100 * st.mean(width):.1f} |", flush=True)
 
 if __name__ == "__main__":
     main()

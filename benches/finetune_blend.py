@@ -27,13 +27,10 @@ Usage: [VECTORS=embeddings/glove.6B.50d.top50k.fifu] [CORPORA=reviews,rt,trec,ba
        python3 benches/finetune_blend.py
 """
 
-import csv
 import json
 import math
 import os
-import random
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -55,42 +52,14 @@ def mixed(default, tuned, w):
 
 def probabilities(tmp, train_rows, test_rows, seed):
     """The class names and both systems' test probabilities, trained on train_rows."""
-    train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
-    default_out, finetune_out = os.path.join(tmp, "default.csv"), os.path.join(tmp, "finetune.json")
-    small_n.write(train, train_rows)
-    small_n.write(test, test_rows)
-    subprocess.run([small_n.BIN, "classify", "--quiet", "--vectors", small_n.VECTORS,
-                    "--train", train, "--test", test, "--predict", test,
-                    "--output", default_out, "--format", "json", "--finetune", "off"],
-                   check=True, capture_output=True)
-    subprocess.run([small_n.FINETUNE, small_n.VECTORS, train, test, "--seed", str(seed),
-                    "--proba", finetune_out], check=True, capture_output=True)
-    tuned = json.load(open(finetune_out))
-    classes = tuned["classes"]
-    with open(default_out, newline="", encoding="utf-8") as f:
-        default = [[float(r["p_" + c]) for c in classes] for r in csv.DictReader(f)]
-    return classes, default, tuned["proba"]
+    classes, default, layers = small_n.linear_and_layers(tmp, train_rows, test_rows, seed)
+    return classes, default, layers[None]
 
 
 def cv_weight(tmp, rows, seed):
     """The finetune weight whose blend has the lowest held-out log-loss over 3 folds."""
-    by_class = {}
-    for i, (_, label) in enumerate(rows):
-        by_class.setdefault(label, []).append(i)
-    rng = random.Random(seed)
-    fold = [0] * len(rows)
-    for label in sorted(by_class):
-        members = by_class[label][:]
-        rng.shuffle(members)
-        for j, i in enumerate(members):
-            fold[i] = j % 3
     losses = {w: [] for w in WEIGHTS}
-    for k in range(3):
-        train = [r for i, r in enumerate(rows) if fold[i] != k]
-        trained = {label for _, label in train}
-        held = [r for i, r in enumerate(rows) if fold[i] == k and r[1] in trained]
-        if not held or len(trained) < 2:
-            continue
+    for train, held in small_n.inner_splits(rows, 3, seed):
         classes, default, tuned = probabilities(tmp, train, held, seed)
         truth = [classes.index(label) for _, label in held]
         for w in WEIGHTS:
@@ -101,43 +70,27 @@ def cv_weight(tmp, rows, seed):
 
 
 def main():
-    corpora = os.environ.get("CORPORA", "reviews,rt,trec,banking77").split(",")
-    sizes = [int(s) for s in os.environ.get("SIZES", "20,50,100,200,500").split(",")]
-    seeds = [int(s) for s in os.environ.get("SEEDS", "1,2,3").split(",")]
+    corpora, sizes, seeds = small_n.grid()
     for path in (small_n.BIN, small_n.FINETUNE):
         if not os.path.exists(path):
             sys.exit(f"benches/finetune_blend.py: {path} is missing: cargo build --release --example finetune")
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for corpus in corpora:
-            pool_path, test_path, min_n = small_n.CORPORA[corpus]
-            if not os.path.exists(pool_path):
-                print(f"benches/finetune_blend.py: skipping {corpus}: {pool_path} is missing", file=sys.stderr)
-                continue
-            pool = small_n.read(pool_path)
-            fixed_test = small_n.read(test_path) if test_path else None
-            for n in sizes:
-                if n < min_n:
-                    continue
-                for seed in seeds:
-                    picked = small_n.draw(pool, n, seed)
-                    chosen = set(picked)
-                    train_rows = [pool[i] for i in picked]
-                    test_rows = fixed_test or [r for i, r in enumerate(pool) if i not in chosen]
-                    classes, default, tuned = probabilities(tmp, train_rows, test_rows, seed)
-                    truth = [classes.index(label) for _, label in test_rows]
-                    run = {"corpus": corpus, "n": n, "seed": seed, "default": accuracy(default, truth),
-                           "finetune": accuracy(tuned, truth),
-                           "blend": accuracy(mixed(default, tuned, 0.5), truth)}
-                    if "blend-cv" in SYSTEMS:
-                        w = cv_weight(tmp, train_rows, seed)
-                        run.update({"blend-cv": accuracy(mixed(default, tuned, w), truth), "weight": w})
-                    runs.append(run)
-                    print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in run.items()),
-                          file=sys.stderr, flush=True)
-                    with open(OUT, "w") as f:
-                        json.dump(runs, f, indent=1)
+        for corpus, n, seed, train_rows, test_rows in small_n.draws(corpora, sizes, seeds):
+            classes, default, tuned = probabilities(tmp, train_rows, test_rows, seed)
+            truth = [classes.index(label) for _, label in test_rows]
+            run = {"corpus": corpus, "n": n, "seed": seed, "default": accuracy(default, truth),
+                   "finetune": accuracy(tuned, truth),
+                   "blend": accuracy(mixed(default, tuned, 0.5), truth)}
+            if "blend-cv" in SYSTEMS:
+                w = cv_weight(tmp, train_rows, seed)
+                run.update({"blend-cv": accuracy(mixed(default, tuned, w), truth), "weight": w})
+            runs.append(run)
+            print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in run.items()),
+                  file=sys.stderr, flush=True)
+            with open(OUT, "w") as f:
+                json.dump(runs, f, indent=1)
     table(runs)
 
 

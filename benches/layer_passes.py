@@ -28,13 +28,10 @@ Usage: VECTORS=/tmp/glove.6B.50d.fifu [EPOCHS=25,250,1000] [CORPORA=reviews,rt,t
        python3 benches/layer_passes.py
 """
 
-import csv
 import json
 import math
 import os
-import random
 import statistics as st
-import subprocess
 import sys
 import tempfile
 
@@ -76,45 +73,14 @@ def weight(p, q, truth):
 
 def probabilities(tmp, train_rows, test_rows, seed):
     """The classes, the linear model's and each layer's probabilities on test_rows."""
-    train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
-    linear_out, layer_out = os.path.join(tmp, "linear.csv"), os.path.join(tmp, "layer.json")
-    small_n.write(train, train_rows)
-    small_n.write(test, test_rows)
-    subprocess.run([small_n.BIN, "classify", "--quiet", "--vectors", small_n.VECTORS, "--train", train,
-                    "--predict", test, "--output", linear_out, "--finetune", "off"],
-                   check=True, capture_output=True)
-    layers = {}
-    for e in EPOCHS:
-        subprocess.run([small_n.FINETUNE, small_n.VECTORS, train, test, "--seed", str(seed),
-                        "--epochs", str(e), "--proba", layer_out], check=True, capture_output=True)
-        tuned = json.load(open(layer_out))
-        classes = tuned["classes"]
-        layers[e] = tuned["proba"]
-    with open(linear_out, newline="", encoding="utf-8") as f:
-        linear = [[float(r["p_" + c]) for c in classes] for r in csv.DictReader(f)]
-    return classes, linear, layers
+    return small_n.linear_and_layers(tmp, train_rows, test_rows, seed, EPOCHS)
 
 
 def inner(tmp, rows, seed):
     """The held-out probabilities of 3 stratified inner folds, on the draw's classes."""
     classes = sorted({label for _, label in rows})
-    by_class = {}
-    for i, (_, label) in enumerate(rows):
-        by_class.setdefault(label, []).append(i)
-    rng = random.Random(seed)
-    fold = [0] * len(rows)
-    for label in sorted(by_class):
-        members = by_class[label][:]
-        rng.shuffle(members)
-        for j, i in enumerate(members):
-            fold[i] = j % 3
     linear, layers, truth = [], {e: [] for e in EPOCHS}, []
-    for k in range(3):
-        train = [r for i, r in enumerate(rows) if fold[i] != k]
-        trained = {label for _, label in train}
-        held = [r for i, r in enumerate(rows) if fold[i] == k and r[1] in trained]
-        if not held or len(trained) < 2:
-            continue
+    for train, held in small_n.inner_splits(rows, 3, seed):
         got, p, qs = probabilities(tmp, train, held, seed)
         at = [got.index(c) if c in got else None for c in classes]
         widen = lambda rows_: [[r[j] if j is not None else 0.0 for j in at] for r in rows_]  # noqa: E731
@@ -143,35 +109,22 @@ def systems(linear_in, layers_in, truth_in, linear, layers, truth):
 
 
 def main():
-    corpora = os.environ.get("CORPORA", "reviews,rt,trec").split(",")
-    sizes = [int(s) for s in os.environ.get("SIZES", "20,50,100,200,500").split(",")]
-    seeds = [int(s) for s in os.environ.get("SEEDS", "1,2,3,4,5,6,7,8,9").split(",")]
+    corpora, sizes, seeds = small_n.grid(corpora="reviews,rt,trec", seeds="1,2,3,4,5,6,7,8,9")
     for path in (small_n.BIN, small_n.FINETUNE):
         if not os.path.exists(path):
             sys.exit(f"benches/layer_passes.py: {path} is missing: cargo build --release --example finetune")
     os.makedirs(os.path.dirname(OUT) or ".", exist_ok=True)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for corpus in corpora:
-            pool_path, test_path, min_n = small_n.CORPORA[corpus]
-            pool = small_n.read(pool_path)
-            fixed = small_n.read(test_path) if test_path else None
-            for n in sizes:
-                if n < min_n:
-                    continue
-                for seed in seeds:
-                    picked = small_n.draw(pool, n, seed)
-                    chosen = set(picked)
-                    rows = [pool[i] for i in picked]
-                    test = fixed or [r for i, r in enumerate(pool) if i not in chosen]
-                    linear_in, layers_in, truth_in = inner(tmp, rows, seed)
-                    classes, linear, layers = probabilities(tmp, rows, test, seed)
-                    truth = [classes.index(label) for _, label in test]
-                    run = {"corpus": corpus, "n": n, "seed": seed}
-                    run.update(systems(linear_in, layers_in, truth_in, linear, layers, truth))
-                    runs.append(run)
-                    print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in run.items()),
-                          file=sys.stderr, flush=True)
+        for corpus, n, seed, rows, test in small_n.draws(corpora, sizes, seeds):
+            linear_in, layers_in, truth_in = inner(tmp, rows, seed)
+            classes, linear, layers = probabilities(tmp, rows, test, seed)
+            truth = [classes.index(label) for _, label in test]
+            run = {"corpus": corpus, "n": n, "seed": seed}
+            run.update(systems(linear_in, layers_in, truth_in, linear, layers, truth))
+            runs.append(run)
+            print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in run.items()),
+                  file=sys.stderr, flush=True)
     with open(OUT, "w") as f:
         json.dump(runs, f, indent=1)
     names = [k for k in runs[0] if k not in ("corpus", "n", "seed")]

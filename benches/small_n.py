@@ -115,6 +115,86 @@ def draw(rows, n, seed):
     return out
 
 
+def grid(corpora="reviews,rt,trec,banking77", sizes="20,50,100,200,500", seeds="1,2,3"):
+    """The corpora, sizes and seeds of a run: CORPORA, SIZES and SEEDS from the environment,
+    else these defaults."""
+    return (os.environ.get("CORPORA", corpora).split(","),
+            [int(s) for s in os.environ.get("SIZES", sizes).split(",")],
+            [int(s) for s in os.environ.get("SEEDS", seeds).split(",")])
+
+
+def draws(corpora, sizes, seeds, official_tests=True):
+    """Every draw of the benches on small sets: (corpus, n, seed, train rows, test rows) for each
+    corpus, size n (from the corpus's smallest) and seed. The test rows are the corpus's official
+    test file where it has one (with official_tests), else the rest of its pool. A corpus whose
+    file is missing is skipped, with a note on stderr."""
+    script = os.path.basename(sys.argv[0])
+    for corpus in corpora:
+        pool_path, test_path, min_n = CORPORA[corpus]
+        if not os.path.exists(pool_path):
+            print(f"benches/{script}: skipping {corpus}: {pool_path} is missing", file=sys.stderr)
+            continue
+        pool = read(pool_path)
+        fixed_test = read(test_path) if (test_path and official_tests) else None
+        for n in sizes:
+            if n < min_n:
+                continue
+            for seed in seeds:
+                picked = draw(pool, n, seed)
+                chosen = set(picked)
+                train_rows = [pool[i] for i in picked]
+                test_rows = fixed_test or [r for i, r in enumerate(pool) if i not in chosen]
+                yield corpus, n, seed, train_rows, test_rows
+
+
+def inner_splits(rows, k, seed):
+    """The (train, held) rows of k stratified inner folds of rows (each class's rows shuffled,
+    then dealt out in turn). A held-out row whose class is missing from its fold's training
+    rows is left out, and so is a fold with no held-out row or one class to train on."""
+    by_class = {}
+    for i, (_, label) in enumerate(rows):
+        by_class.setdefault(label, []).append(i)
+    rng = random.Random(seed)
+    fold = [0] * len(rows)
+    for label in sorted(by_class):
+        members = by_class[label][:]
+        rng.shuffle(members)
+        for j, i in enumerate(members):
+            fold[i] = j % k
+    for f in range(k):
+        train = [r for i, r in enumerate(rows) if fold[i] != f]
+        trained = {label for _, label in train}
+        held = [r for i, r in enumerate(rows) if fold[i] == f and r[1] in trained]
+        if held and len(trained) >= 2:
+            yield train, held
+
+
+def linear_and_layers(tmp, train_rows, test_rows, seed, epochs=(None,)):
+    """The class names, then the test probabilities of the linear model alone
+    (`classify --finetune off`) and of the tuned layer (examples/finetune) for
+    each number of passes in epochs (None: the example's default), fitted on
+    train_rows."""
+    train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
+    linear_out, layer_out = os.path.join(tmp, "linear.csv"), os.path.join(tmp, "layer.json")
+    write(train, train_rows)
+    write(test, test_rows)
+    subprocess.run([BIN, "classify", "--quiet", "--vectors", VECTORS, "--train", train,
+                    "--predict", test, "--output", linear_out, "--finetune", "off"],
+                   check=True, capture_output=True)
+    layers = {}
+    for e in epochs:
+        passes = [] if e is None else ["--epochs", str(e)]
+        subprocess.run([FINETUNE, VECTORS, train, test, "--seed", str(seed), "--proba", layer_out] + passes,
+                       check=True, capture_output=True)
+        with open(layer_out) as f:
+            tuned = json.load(f)
+        classes = tuned["classes"]
+        layers[e] = tuned["proba"]
+    with open(linear_out, newline="", encoding="utf-8") as f:
+        linear = [[float(r["p_" + c]) for c in classes] for r in csv.DictReader(f)]
+    return classes, linear, layers
+
+
 def fasttext_lines(path, rows):
     with open(path, "w", encoding="utf-8") as f:
         for text, label in rows:
@@ -186,9 +266,7 @@ VEC_DIMS = 0
 
 def main():
     global VEC_DIMS
-    corpora = os.environ.get("CORPORA", "reviews,rt,trec,banking77").split(",")
-    sizes = [int(s) for s in os.environ.get("SIZES", "20,50,100,200,500").split(",")]
-    seeds = [int(s) for s in os.environ.get("SEEDS", "1,2,3").split(",")]
+    corpora, sizes, seeds = grid()
     systems = os.environ.get("SYSTEMS", "default,vectors,ngrams,fasttext").split(",")
     if not os.path.exists(BIN):
         sys.exit("benches/small_n.py: no release build: run `cargo build --release` first")
@@ -202,40 +280,26 @@ def main():
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for corpus in corpora:
-            pool_path, test_path, min_n = CORPORA[corpus]
-            if not os.path.exists(pool_path):
-                print(f"benches/small_n.py: skipping {corpus}: {pool_path} is missing", file=sys.stderr)
-                continue
-            pool = read(pool_path)
-            fixed_test = read(test_path) if test_path else None
-            for n in sizes:
-                if n < min_n:
-                    continue
-                for seed in seeds:
-                    picked = draw(pool, n, seed)
-                    train_rows = [pool[i] for i in picked]
-                    chosen = set(picked)
-                    test_rows = fixed_test or [r for i, r in enumerate(pool) if i not in chosen]
-                    train = os.path.join(tmp, "train.csv")
-                    test = os.path.join(tmp, "test.csv")
-                    write(train, train_rows)
-                    write(test, test_rows)
-                    for system in systems:
-                        if system == "fasttext":
-                            result = run_fasttext(tmp, train_rows, test_rows, seed)
-                        elif system.startswith("finetune"):
-                            result = run_finetune(system, train, test, seed)
-                        else:
-                            result = run_embed_tl(system, train, test)
-                        result.update(corpus=corpus, n=n, seed=seed, system=system)
-                        runs.append(result)
-                        acc = result.get("accuracy")
-                        print(f"{corpus} N={n} seed={seed} {system}: "
-                              f"{'%.1f' % (100 * acc) if acc is not None else result.get('error')}",
-                              file=sys.stderr, flush=True)
-                    with open(OUT, "w") as f:
-                        json.dump(runs, f, indent=1)
+        for corpus, n, seed, train_rows, test_rows in draws(corpora, sizes, seeds):
+            train = os.path.join(tmp, "train.csv")
+            test = os.path.join(tmp, "test.csv")
+            write(train, train_rows)
+            write(test, test_rows)
+            for system in systems:
+                if system == "fasttext":
+                    result = run_fasttext(tmp, train_rows, test_rows, seed)
+                elif system.startswith("finetune"):
+                    result = run_finetune(system, train, test, seed)
+                else:
+                    result = run_embed_tl(system, train, test)
+                result.update(corpus=corpus, n=n, seed=seed, system=system)
+                runs.append(result)
+                acc = result.get("accuracy")
+                print(f"{corpus} N={n} seed={seed} {system}: "
+                      f"{'%.1f' % (100 * acc) if acc is not None else result.get('error')}",
+                      file=sys.stderr, flush=True)
+            with open(OUT, "w") as f:
+                json.dump(runs, f, indent=1)
     table(runs, systems)
 
 
