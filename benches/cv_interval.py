@@ -2,12 +2,12 @@
 """How far `classify`'s cross-validated estimate can be trusted on small sets.
 
 For each corpus, size N and seed, the same stratified draw of N texts as `benches/small_n.py`:
-1. `classify --train draw.csv --format json`: the 10-fold estimate, its pooled held-out accuracy
-   and the 95% Wilson interval the report gives (`cv.pooled.accuracy_interval`);
-2. `classify --train draw.csv --test rest.csv`: the accuracy of the model fitted on all N texts,
-   on texts it never saw: the rest of the corpus's pool (the official TREC-6 and Banking77 test
-   files only with TEST=official; TREC-6's official test questions are easier than its training
-   pool).
+`classify --train draw.csv --test rest.csv --cv --format json` reports
+1. the 10-fold estimate, its pooled held-out accuracy and the 95% Wilson interval the report
+   gives (`cv.pooled.accuracy_interval`);
+2. the accuracy of the model fitted on all N texts, on texts it never saw: the rest of the
+   corpus's pool (the official TREC-6 and Banking77 test files only with TEST=official;
+   TREC-6's official test questions are easier than its training pool).
 Prints, per row, the mean estimate, the mean accuracy on unseen texts, the share of draws whose
 interval holds that accuracy (nominal 95%), the shares below and above it, and the mean width.
 
@@ -52,8 +52,8 @@ def main():
                 train, test = os.path.join(tmp, "train.csv"), os.path.join(tmp, "test.csv")
                 small_n.write(train, train_rows)
                 small_n.write(test, test_rows)
-                cv = report(["--train", train])["cv"]
-                acc = report(["--train", train, "--test", test])["test"]["metrics"]["accuracy"]
+                both = report(["--train", train, "--test", test, "--cv"])
+                cv, acc = both["cv"], both["test"]["metrics"]["accuracy"]
             lo, hi = cv["pooled"]["accuracy_interval"]
             est.append(cv["pooled"]["accuracy"])
             unseen.append(acc)

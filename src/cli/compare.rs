@@ -22,7 +22,7 @@ use embed_tl::vectors::{Encoding, Format, Vectors};
 use rayon::prelude::*;
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{SearchSettings, Ui, VectorsEncoding, VectorsRead};
+use super::{SearchArgs, Ui, VectorsEncoding, VectorsRead};
 
 /// Compare vector files on your labelled texts: for each file, how well it
 /// covers the texts, how long it takes to open and how much memory it
@@ -87,7 +87,7 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 3)]
     repeats: usize,
     #[command(flatten)]
-    search: super::SearchArgs,
+    search: SearchArgs,
     /// Confidence level of the intervals of the differences.
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
@@ -192,7 +192,7 @@ struct Report {
 #[derive(serde::Serialize)]
 struct Settings {
     #[serde(flatten)]
-    search: SearchSettings,
+    search: SearchArgs,
     margin_points: f64,
 }
 
@@ -442,7 +442,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
         pool: args.pooling.pool.to_string(),
         scale: args.pooling.scale_name().into(),
         settings: Settings {
-            search: args.search.settings(),
+            search: args.search.clone(),
             margin_points: args.margin,
         },
         verdicts: verdicts(both, &names, &sizes),

@@ -359,8 +359,10 @@ pub fn external_tokenizer(path: Option<&std::path::Path>) -> anyhow::Result<Opti
 }
 
 /// The search over hyperparameters inside every fit, shared by
-/// `classify`, `compare` and `transfer-report`.
-#[derive(Args, Clone, Debug)]
+/// `classify`, `compare` and `transfer-report`. Serialised (the enums by
+/// their flag values), it is the search part of the `settings` that the
+/// JSON reports of `compare` and `transfer-report` record.
+#[derive(Args, Clone, Debug, serde::Serialize)]
 pub struct SearchArgs {
     /// Folds of the inner CV that picks the L2 strength (and channel
     /// weight). From 10,000 texts per fold only the first is validated.
@@ -390,6 +392,7 @@ pub struct SearchArgs {
     /// rare class matters as much as a common one; judge it by the
     /// macro-F1).
     #[arg(long, default_value = "none", value_name = "none|balanced")]
+    #[serde(serialize_with = "as_flag")]
     pub class_weight: ClassWeight,
     /// What ranks the inner CV's points (C, weight): auto (the held-out
     /// log-loss below 2,000 validated texts with the vectors in, else the
@@ -401,6 +404,7 @@ pub struct SearchArgs {
         default_value = "auto",
         value_name = "auto|accuracy|log-loss|macro-f1"
     )]
+    #[serde(serialize_with = "as_flag")]
     pub select_by: SelectBy,
     /// Blend in a tuned layer: the word vectors of the training texts
     /// fine-tuned under a softmax (fastText's recipe; unseen words keep
@@ -419,39 +423,16 @@ pub struct SearchArgs {
         default_missing_value = "on",
         value_name = "auto|on|off"
     )]
+    #[serde(serialize_with = "as_flag")]
     pub finetune: FineTune,
 }
 
-/// The search settings as the JSON reports of `compare` and
-/// `transfer-report` record them (flattened into their `settings`).
-#[derive(serde::Serialize)]
-pub struct SearchSettings {
-    inner_folds: usize,
-    c: Vec<f64>,
-    beta: Vec<f32>,
-    max_iter: u64,
-    /// `--class-weight`: none or balanced.
-    class_weight: String,
-    /// `--select-by`: what ranked the inner CV's points.
-    select_by: String,
-    /// `--finetune`: auto, on or off (when a tuned layer is blended in).
-    finetune: String,
+/// `value` as the flag value it prints as (`none`, `balanced`, `auto`, ...).
+fn as_flag<T: std::fmt::Display, S: serde::Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(value)
 }
 
 impl SearchArgs {
-    /// These settings, for a report.
-    pub fn settings(&self) -> SearchSettings {
-        SearchSettings {
-            inner_folds: self.inner_folds,
-            c: self.c.clone(),
-            beta: self.beta.clone(),
-            max_iter: self.max_iter,
-            class_weight: self.class_weight.to_string(),
-            select_by: self.select_by.to_string(),
-            finetune: self.finetune.to_string(),
-        }
-    }
-
     /// `params` with these folds, grids and iteration limit.
     pub fn apply(&self, params: PipelineParams) -> PipelineParams {
         params

@@ -23,7 +23,7 @@ use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{SearchSettings, Ui};
+use super::{SearchArgs, Ui};
 
 /// Compare the frozen-vector classifier (a) with one learned from the
 /// labels alone (b: word + bigram TF-IDF, the same logistic regression)
@@ -75,7 +75,7 @@ pub struct TransferArgs {
     #[arg(long, default_value_t = 3)]
     repeats: usize,
     #[command(flatten)]
-    search: super::SearchArgs,
+    search: SearchArgs,
     /// Candidate L2 strengths C of each learning-curve fit. Default: the
     /// same as --c. A smaller grid makes the many curve fits cheaper.
     #[arg(long, value_delimiter = ',', value_name = "C", value_parser = super::parse_c)]
@@ -303,7 +303,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         curve_eval: curve_data.as_ref().map(|(d, _)| d.describe(&args)),
         curve,
         settings: Settings {
-            search: args.search.settings(),
+            search: args.search.clone(),
             curve_c,
             curve_beta,
         },
@@ -489,7 +489,7 @@ impl DataSummary {
 #[derive(serde::Serialize)]
 struct Settings {
     #[serde(flatten)]
-    search: SearchSettings,
+    search: SearchArgs,
     curve_c: Vec<f64>,
     curve_beta: Vec<f32>,
 }
