@@ -13,6 +13,14 @@ draw and is scored on the same test set:
   trec       pool corpora/trec-train.csv; test corpora/trec-test.csv
   banking77  pool corpora/banking77-train.csv; test corpora/banking77-test.csv (N >= 100)
 
+and, derived on first use into DERIVED (default /tmp/bench/small_n_data), corpora for checking
+that the defaults generalise beyond the short texts above (not in the default CORPORA):
+  trec-fine  TREC-6's files with the fine label (50 classes, N >= 100)
+  imdb       6,000 reviews of corpora/imdb.csv (corpora/fetch-imdb), in the order of
+             random.Random(7).shuffle; test: the rest of the 6,000 (284 tokens a review)
+  imdb80     of the reviews in that order, the first 4,000 of 41 to 80 tokens (2,693 exist)
+  imdb160    the first 4,000 of 81 to 160 tokens (tokens: the regex below)
+
 Systems:
   default    embed-tl classify --vectors V --train draw.csv --test test.csv --format json
   vectors    the same with --features vectors
@@ -72,6 +80,13 @@ CORPORA = {
     "trec": (os.path.join(C, "trec-train.csv"), os.path.join(C, "trec-test.csv"), 0),
     "banking77": (os.path.join(C, "banking77-train.csv"), os.path.join(C, "banking77-test.csv"), 100),
 }
+DERIVED = os.environ.get("DERIVED", "/tmp/bench/small_n_data")
+CORPORA.update({
+    "trec-fine": (os.path.join(DERIVED, "trec-fine-train.csv"), os.path.join(DERIVED, "trec-fine-test.csv"), 100),
+    "imdb": (os.path.join(DERIVED, "imdb.csv"), None, 0),
+    "imdb80": (os.path.join(DERIVED, "imdb80.csv"), None, 0),
+    "imdb160": (os.path.join(DERIVED, "imdb160.csv"), None, 0),
+})
 TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
@@ -123,6 +138,30 @@ def grid(corpora="reviews,rt,trec,banking77", sizes="20,50,100,200,500", seeds="
             [int(s) for s in os.environ.get("SEEDS", seeds).split(",")])
 
 
+def derive(corpus):
+    """Write a derived corpus's files (see the docstring) if its source is there."""
+    if corpus == "trec-fine":
+        for part in ("train", "test"):
+            source = os.path.join(C, f"trec-{part}.csv")
+            if not os.path.exists(source):
+                return
+            with open(source, newline="", encoding="utf-8") as f:
+                rows = [(r["text"], r["fine"]) for r in csv.DictReader(f)]
+            write(CORPORA[corpus][0 if part == "train" else 1], rows)
+    elif corpus.startswith("imdb"):
+        source = os.path.join(C, "imdb.csv")
+        if not os.path.exists(source):
+            return
+        rows = read(source)
+        random.Random(7).shuffle(rows)
+        if corpus == "imdb":
+            rows = rows[:6000]
+        else:
+            top = int(corpus[4:])
+            rows = [r for r in rows if top // 2 < len(TOKEN.findall(r[0])) <= top][:4000]
+        write(CORPORA[corpus][0], rows)
+
+
 def draws(corpora, sizes, seeds, official_tests=True):
     """Every draw of the benches on small sets: (corpus, n, seed, train rows, test rows) for each
     corpus, size n (from the corpus's smallest) and seed. The test rows are the corpus's official
@@ -131,6 +170,9 @@ def draws(corpora, sizes, seeds, official_tests=True):
     script = os.path.basename(sys.argv[0])
     for corpus in corpora:
         pool_path, test_path, min_n = CORPORA[corpus]
+        if pool_path.startswith(DERIVED) and not os.path.exists(pool_path):
+            os.makedirs(DERIVED, exist_ok=True)
+            derive(corpus)
         if not os.path.exists(pool_path):
             print(f"benches/{script}: skipping {corpus}: {pool_path} is missing", file=sys.stderr)
             continue

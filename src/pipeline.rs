@@ -225,6 +225,39 @@ fn in_band(rights: &[Vec<bool>], losses: &[Losses], best: usize, top: usize, ran
 /// reviews at 100 texts (docs/benchmarks.md).
 const LOSS_STANDARD_ERRORS: f64 = 2.0;
 
+/// From this many tokens a text on average, the selection does not lean
+/// towards the pretrained side: it takes the best point of the inner CV
+/// (not the largest vector weight within the noise of the best) and the
+/// tuned layer's best weight (not the largest within the noise), and
+/// [`Selection::long_texts`] says so. The leans pay on short texts, where a text's few
+/// words give the n-grams little to learn from and the inner folds cannot
+/// tell the weights apart: +0.8 points over 162 draws of 20 to 500 texts
+/// of 10 to 21 tokens. A long text gives the n-grams hundreds of words,
+/// and its pooled vector averages them towards a generic mean; on IMDB
+/// reviews cut by length (5 draws of 20 to 500 texts each) the leans
+/// cost 1.5 to 1.8 points at 50 to 200 texts of 131 tokens a text, and
+/// the default fell 1.6 and 2.1 points below its n-gram channel at 50
+/// and 100 whole reviews (284 tokens), where without them it is level.
+/// At 64 tokens a text they still paid at 20 and 50 texts (+3.2, +0.9).
+/// The limit lies between (docs/benchmarks.md, issue 14's twelfth slice).
+pub const LONG_TEXT_MEAN_TOKENS: f64 = 100.0;
+
+/// The training texts [`mean_tokens`] counts: the first ones, so that the
+/// count costs the same on IMDB's 50,000 reviews as on 2,000 texts.
+const MEAN_TOKENS_SAMPLE: usize = 2_000;
+
+/// The mean number of tokens (split by `tokenizer`) of the first
+/// [`MEAN_TOKENS_SAMPLE`] texts; 0 for none.
+fn mean_tokens<T: AsRef<str>>(texts: &[T], tokenizer: &crate::text::Tokenizer) -> f64 {
+    let sample = &texts[..texts.len().min(MEAN_TOKENS_SAMPLE)];
+    let mut scratch = String::new();
+    let mut tokens = 0usize;
+    for text in sample {
+        tokenizer.for_each_token(text.as_ref(), &mut scratch, |_| tokens += 1);
+    }
+    tokens as f64 / sample.len().max(1) as f64
+}
+
 /// The held-out log-losses of one grid point: one per validated text, in
 /// the order of its `rights`, and their mean.
 #[derive(Clone, Debug, Default)]
@@ -242,10 +275,11 @@ impl Losses {
 
 /// The index of the blend weight to keep, given each weight's held-out
 /// log-losses (in [`BLEND_WEIGHTS`] order): the lowest mean (ties to the
-/// smaller weight), then, as for the vector channel's weight, the largest
-/// weight not clearly worse than it ([`LOSS_STANDARD_ERRORS`]): more
-/// transfer where the folds cannot tell.
-fn blend_choice(losses: &[Losses]) -> usize {
+/// smaller weight), then, with `lean` (short texts:
+/// [`LONG_TEXT_MEAN_TOKENS`]) and as for the vector channel's weight, the
+/// largest weight not clearly worse than it ([`LOSS_STANDARD_ERRORS`]):
+/// more transfer where the folds cannot tell.
+fn blend_choice(losses: &[Losses], lean: bool) -> usize {
     let lowest = (0..losses.len()).fold(0, |b, i| {
         if losses[i].mean < losses[b].mean {
             i
@@ -253,6 +287,9 @@ fn blend_choice(losses: &[Losses]) -> usize {
             b
         }
     });
+    if !lean {
+        return lowest;
+    }
     (lowest..losses.len())
         .rev()
         .find(|&i| !clearly_worse(&losses[lowest], &losses[i], LOSS_STANDARD_ERRORS))
@@ -900,7 +937,14 @@ impl ValidPipelineParams {
                 "the training text \"{quoted}\": {what} is {value}: the word vectors hold values too large for this pooling (or not numbers)"
             )));
         }
-        let (selection, chosen) = self.select(&base, labels, classes)?;
+        // Long texts: no lean towards the pretrained side (LONG_TEXT_MEAN_TOKENS).
+        let long_texts = channels
+            .featurizer
+            .as_ref()
+            .map(|f| mean_tokens(texts, f.tokenizer()))
+            .filter(|&m| m >= LONG_TEXT_MEAN_TOKENS);
+        let (mut selection, chosen) = self.select(&base, labels, classes, long_texts.is_none())?;
+        selection.long_texts = long_texts;
         let mut design = base;
         design.scale_dense(selection.beta);
         // Along the path of the grid's smaller C, each fit warm-starting
@@ -953,6 +997,7 @@ impl ValidPipelineParams {
                     labels,
                     classes.len(),
                     selection.c,
+                    selection.long_texts.is_none(),
                 )?
             }
             _ => None,
@@ -982,7 +1027,8 @@ impl ValidPipelineParams {
     /// inner folds give it weight 0: for each inner fold, the linear model
     /// at C (on `design`, weighted by the chosen beta) and the layer are
     /// fitted on the other folds, and each weight's blend of their
-    /// probabilities is scored by the held-out log-loss.
+    /// probabilities is scored by the held-out log-loss ([`blend_choice`],
+    /// leaning towards the layer with `lean`).
     #[allow(clippy::too_many_arguments)]
     fn tuned_layer<T: AsRef<str> + Sync>(
         &self,
@@ -994,6 +1040,7 @@ impl ValidPipelineParams {
         labels: &[usize],
         classes: usize,
         c: f64,
+        lean: bool,
     ) -> Result<Option<TunedLayer>> {
         // The inner folds of the selection (see `select`).
         let counts = class_counts(labels, classes);
@@ -1041,7 +1088,7 @@ impl ValidPipelineParams {
                 .for_each(|(all, l)| all.extend(l));
         }
         let losses: Vec<Losses> = losses.into_iter().map(Losses::new).collect();
-        let best = blend_choice(&losses);
+        let best = blend_choice(&losses, lean);
         let weight = BLEND_WEIGHTS[best];
         if weight == 0.0 {
             return Ok(None);
@@ -1082,6 +1129,7 @@ impl ValidPipelineParams {
         base: &Design,
         labels: &[usize],
         names: &[String],
+        lean: bool,
     ) -> Result<(Selection, Option<FittedLogistic>)> {
         let classes = names.len();
         let betas = if self.features == FeatureSet::Both {
@@ -1098,6 +1146,7 @@ impl ValidPipelineParams {
                 grid: Vec::new(),
                 unconverged: 0,
                 small_classes: None,
+                long_texts: None,
             };
             return Ok((selection, None));
         }
@@ -1123,6 +1172,7 @@ impl ValidPipelineParams {
                     folds: 0,
                     unvalidated,
                 }),
+                long_texts: None,
             };
             return Ok((selection, None));
         }
@@ -1303,10 +1353,14 @@ impl ValidPipelineParams {
             }
         }
         // The best point (by accuracy, or by log-loss on small sets: see
-        // LOSS_RANK_MAX_TEXTS), or a larger beta as good within the noise
-        // (TRANSFER_STANDARD_ERRORS).
-        let chosen = choose_point(&grid, &rights, &losses, rank)
-            .ok_or_else(|| Error::InvalidParameter("empty hyperparameter grid".into()))?;
+        // LOSS_RANK_MAX_TEXTS), or on short texts a larger beta as good
+        // within the noise (TRANSFER_STANDARD_ERRORS, LONG_TEXT_MEAN_TOKENS).
+        let chosen = if lean {
+            choose_point(&grid, &rights, &losses, rank)
+        } else {
+            best_point(&grid, &losses, rank, &mut (0..grid.len()))
+        }
+        .ok_or_else(|| Error::InvalidParameter("empty hyperparameter grid".into()))?;
         let best = grid[chosen].clone();
         // With `keep`, one fit per grid point, in the grid's order.
         let model = keep.then(|| models.swap_remove(chosen));
@@ -1316,6 +1370,7 @@ impl ValidPipelineParams {
             grid,
             unconverged,
             small_classes,
+            long_texts: None,
         };
         Ok((selection, model))
     }
@@ -1374,6 +1429,12 @@ pub struct Selection {
     /// too few texts (`None`: it ran as asked, or nothing was tried).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub small_classes: Option<SmallClasses>,
+    /// The training texts' mean number of tokens, when it is at least
+    /// [`LONG_TEXT_MEAN_TOKENS`]: the selection then took the best point
+    /// and blend weight of the inner CV, with no lean towards the
+    /// pretrained side (`None`: short texts, the leans applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_texts: Option<f64>,
 }
 
 /// How the inner cross-validation that picks `C` and `beta` adapted to
@@ -2750,17 +2811,20 @@ mod tests {
             l(&[0.2, 1.0, 0.1, 0.9]),
             l(&[0.9, 1.1, 1.0, 1.2]),
         ];
-        assert_eq!(blend_choice(&losses), 3);
+        assert_eq!(blend_choice(&losses, true), 3);
         // Every weight clearly worse than the lowest: the lowest.
         let sure = [
             l(&[0.1, 0.1, 0.1]),
             l(&[0.5, 0.6, 0.7]),
             l(&[0.5, 0.6, 0.7]),
         ];
-        assert_eq!(blend_choice(&sure), 0);
+        assert_eq!(blend_choice(&sure, true), 0);
         // Equal losses: the largest.
         let flat = [l(&[0.5, 0.5]), l(&[0.5, 0.5])];
-        assert_eq!(blend_choice(&flat), 1);
+        assert_eq!(blend_choice(&flat, true), 1);
+        // Long texts, no lean: the lowest.
+        assert_eq!(blend_choice(&losses, false), 1);
+        assert_eq!(blend_choice(&flat, false), 0);
     }
 
     /// `auto` tunes a layer below 2,000 texts and below 50,000 tokens, and

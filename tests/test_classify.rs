@@ -524,6 +524,78 @@ fn the_json_report_shows_the_grid_and_the_choice() {
         best.3
     );
     assert!((0.0..=1.0).contains(&accuracy));
+    // Short questions: the selection leaned as usual.
+    assert!(model.get("long_texts").is_none(), "{model}");
+}
+
+/// Long texts (ten review sentences each, about 140 tokens): the report
+/// says so, the selection takes the inner CV's best point (by log-loss,
+/// ties to the higher accuracy, then the earlier point) with no lean
+/// towards a larger vector weight, and the human report says why.
+#[test]
+fn long_texts_take_the_best_point_without_leaning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reader = csv::Reader::from_path(repo("corpora/reviews.csv")).unwrap();
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    for row in reader.records().take(1200) {
+        let row = row.unwrap();
+        match &row[1] {
+            "pos" => pos.push(row[0].to_string()),
+            _ => neg.push(row[0].to_string()),
+        }
+    }
+    let mut out = csv::Writer::from_path(dir.path().join("long.csv")).unwrap();
+    out.write_record(["text", "label"]).unwrap();
+    for (label, texts) in [("pos", &pos), ("neg", &neg)] {
+        for group in texts.chunks_exact(10) {
+            out.write_record([group.join(" ").as_str(), label]).unwrap();
+        }
+    }
+    out.flush().unwrap();
+    let run = |format: &str| {
+        let out = embed_tl(dir.path())
+            .args(["classify", "--vectors"])
+            .arg(default_vectors())
+            .args(["--train", "long.csv", "--test", "long.csv", "--folds", "3"])
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let report: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let model = &report["model"];
+    let tokens = model["long_texts"]
+        .as_f64()
+        .expect("long_texts in the report");
+    assert!((100.0..400.0).contains(&tokens), "{tokens} tokens a text");
+    let point = |p: &serde_json::Value| {
+        let f = |k: &str| p[k].as_f64().unwrap();
+        (f("c"), f("beta"), f("accuracy"), f("log_loss"))
+    };
+    let best = model["grid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(point)
+        .fold(None, |b: Option<(f64, f64, f64, f64)>, p| match b {
+            Some(b) if b.3 < p.3 || (b.3 == p.3 && b.2 >= p.2) => Some(b),
+            _ => Some(p),
+        })
+        .unwrap();
+    assert_eq!(
+        (
+            model["c"].as_f64().unwrap(),
+            model["beta"].as_f64().unwrap()
+        ),
+        (best.0, best.1),
+        "{model}"
+    );
+    assert!(run("text").contains("selection: long texts"));
 }
 
 /// Balanced class weights and selection by macro-F1 on a small set with

@@ -13,6 +13,7 @@ use embed_tl::features::Coverage;
 use embed_tl::model::{ClassWeight, Classifier, LinfaParams};
 use embed_tl::pipeline::{
     FeatureSet, FineTune, LinfaPipelineParams, PipelineParams, SelectBy, SmallClasses,
+    LONG_TEXT_MEAN_TOKENS,
 };
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
@@ -322,6 +323,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             iterations: model.model().iterations(),
             converged: model.model().converged(),
             small_classes: model.selection().small_classes.clone(),
+            long_texts: model.selection().long_texts,
             grid: model.selection().grid.clone(),
         });
         if let Some(test_path) = &args.test {
@@ -442,6 +444,11 @@ struct ModelSummary {
     /// How choosing C and beta adapted to small classes, if it had to.
     #[serde(skip_serializing_if = "Option::is_none")]
     small_classes: Option<SmallClasses>,
+    /// The training texts' mean tokens, when long enough that the
+    /// selection took the inner CV's best point and blend weight with no
+    /// lean towards the vectors (`LONG_TEXT_MEAN_TOKENS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    long_texts: Option<f64>,
     /// The inner-CV accuracy of every (C, beta) point tried, in the order
     /// tried (empty when nothing was chosen by CV).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -527,6 +534,12 @@ impl Report {
                     "tuned layer: weight {w} of the probabilities (fine-tuned word vectors)"
                 )?,
                 None => {}
+            }
+            if let Some(tokens) = m.long_texts {
+                writeln!(
+                    out,
+                    "selection: long texts ({tokens:.0} tokens a text on average, from {LONG_TEXT_MEAN_TOKENS}): the inner CV's best point and blend, no lean towards the vectors"
+                )?;
             }
         }
         writeln!(out, "time: {:.2}s", self.seconds)
