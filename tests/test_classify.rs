@@ -417,13 +417,20 @@ fn small_trec(dir: &Path) {
 /// The JSON report of `classify` trained on [`small_trec`]'s file in `dir`
 /// with `flags`, scored on the TREC-6 test set.
 fn trec_json_report(dir: &Path, flags: &[&str]) -> serde_json::Value {
+    let test = repo("corpora/trec-test.csv");
+    let mut args = vec!["--train", "small.csv", "--test", test.to_str().unwrap()];
+    args.extend(["--format", "json"]);
+    args.extend(flags);
+    serde_json::from_slice(&classify_stdout(dir, &args)).unwrap()
+}
+
+/// `embed-tl classify --vectors <the shipped vectors> ARGS` run in `dir`:
+/// its standard output, once it has succeeded.
+fn classify_stdout(dir: &Path, args: &[&str]) -> Vec<u8> {
     let out = embed_tl(dir)
         .args(["classify", "--vectors"])
         .arg(default_vectors())
-        .args(["--train", "small.csv", "--test"])
-        .arg(repo("corpora/trec-test.csv"))
-        .args(["--format", "json"])
-        .args(flags)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -431,7 +438,7 @@ fn trec_json_report(dir: &Path, flags: &[&str]) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.stdout
 }
 
 /// A real small corpus with a class of one text (ABBR) and one of two
@@ -553,19 +560,9 @@ fn long_texts_take_the_best_point_without_leaning() {
     }
     out.flush().unwrap();
     let run = |format: &str| {
-        let out = embed_tl(dir.path())
-            .args(["classify", "--vectors"])
-            .arg(default_vectors())
-            .args(["--train", "long.csv", "--test", "long.csv", "--folds", "3"])
-            .args(["--format", format])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        let args = ["--train", "long.csv", "--test", "long.csv", "--folds", "3"];
+        let out = classify_stdout(dir.path(), &[&args[..], &["--format", format]].concat());
+        String::from_utf8(out).unwrap()
     };
     let report: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
     let model = &report["model"];
