@@ -253,12 +253,25 @@ const MEAN_TOKENS_SAMPLE: usize = 2_000;
 /// [`MEAN_TOKENS_SAMPLE`] texts; 0 for none.
 fn mean_tokens<T: AsRef<str>>(texts: &[T], tokenizer: &crate::text::Tokenizer) -> f64 {
     let sample = &texts[..texts.len().min(MEAN_TOKENS_SAMPLE)];
+    count_tokens(sample, tokenizer, usize::MAX) as f64 / sample.len().max(1) as f64
+}
+
+/// The tokens of `texts` (split by `tokenizer`), counting stopped once
+/// `limit` is reached.
+fn count_tokens<T: AsRef<str>>(
+    texts: &[T],
+    tokenizer: &crate::text::Tokenizer,
+    limit: usize,
+) -> usize {
     let mut scratch = String::new();
-    let mut tokens = 0usize;
-    for text in sample {
+    let mut tokens = 0;
+    for text in texts {
         tokenizer.for_each_token(text.as_ref(), &mut scratch, |_| tokens += 1);
+        if tokens >= limit {
+            break;
+        }
     }
-    tokens as f64 / sample.len().max(1) as f64
+    tokens
 }
 
 /// The held-out log-losses of one grid point: one per validated text, in
@@ -430,15 +443,7 @@ impl FineTune {
         if self != FineTune::Auto || texts.len() >= FINETUNE_AUTO_MAX_TEXTS {
             return self.for_size(texts.len(), 0);
         }
-        // Counting stops at the limit.
-        let mut scratch = String::new();
-        let mut tokens = 0;
-        for text in texts {
-            tokenizer.for_each_token(text.as_ref(), &mut scratch, |_| tokens += 1);
-            if tokens >= FINETUNE_AUTO_MAX_TOKENS {
-                break;
-            }
-        }
+        let tokens = count_tokens(texts, tokenizer, FINETUNE_AUTO_MAX_TOKENS);
         self.for_size(texts.len(), tokens as u64)
     }
 
