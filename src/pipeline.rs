@@ -245,15 +245,18 @@ const LOSS_STANDARD_ERRORS: f64 = 2.0;
 /// draws of 20 to 100 speeches, 28 better and 1 worse.
 pub const LONG_TEXT_MEAN_TOKENS: f64 = 100.0;
 
-/// The training texts [`mean_tokens`] counts: the first ones, so that the
-/// count costs the same on IMDB's 50,000 reviews as on 2,000 texts.
-const MEAN_TOKENS_SAMPLE: usize = 2_000;
+/// The training texts a fit counts the tokens of: the first ones, so that
+/// the count costs the same on IMDB's 50,000 reviews as on 2,000 texts.
+/// It covers every text of a set small enough for [`FineTune::Auto`] to
+/// tune a layer, so one count gives both the mean of
+/// [`LONG_TEXT_MEAN_TOKENS`] and `auto`'s decision.
+const TOKEN_SAMPLE: usize = FINETUNE_AUTO_MAX_TEXTS;
 
-/// The mean number of tokens (split by `tokenizer`) of the first
-/// [`MEAN_TOKENS_SAMPLE`] texts; 0 for none.
-fn mean_tokens<T: AsRef<str>>(texts: &[T], tokenizer: &crate::text::Tokenizer) -> f64 {
-    let sample = &texts[..texts.len().min(MEAN_TOKENS_SAMPLE)];
-    count_tokens(sample, tokenizer, usize::MAX) as f64 / sample.len().max(1) as f64
+/// The texts of a training set's first [`TOKEN_SAMPLE`] and their tokens
+/// (split by `tokenizer`).
+fn sample_tokens<T: AsRef<str>>(texts: &[T], tokenizer: &crate::text::Tokenizer) -> (usize, usize) {
+    let sample = &texts[..texts.len().min(TOKEN_SAMPLE)];
+    (sample.len(), count_tokens(sample, tokenizer, usize::MAX))
 }
 
 /// The tokens of `texts` (split by `tokenizer`), counting stopped once
@@ -945,11 +948,14 @@ impl ValidPipelineParams {
                 "the training text \"{quoted}\": {what} is {value}: the word vectors hold values too large for this pooling (or not numbers)"
             )));
         }
-        // Long texts: no lean towards the pretrained side (LONG_TEXT_MEAN_TOKENS).
-        let long_texts = channels
+        // The first texts' tokens, with the vector channel's tokenizer.
+        let sampled = channels
             .featurizer
             .as_ref()
-            .map(|f| mean_tokens(texts, f.tokenizer()))
+            .map(|f| sample_tokens(texts, f.tokenizer()));
+        // Long texts: no lean towards the pretrained side (LONG_TEXT_MEAN_TOKENS).
+        let long_texts = sampled
+            .map(|(n, tokens)| tokens as f64 / n.max(1) as f64)
             .filter(|&m| m >= LONG_TEXT_MEAN_TOKENS);
         let (mut selection, chosen) = self.select(&base, labels, classes, long_texts.is_none())?;
         selection.long_texts = long_texts;
@@ -988,8 +994,12 @@ impl ValidPipelineParams {
             classes.len(),
             warm.as_ref(),
         )?;
+        // `auto` resolved on the count above: it holds every text of a
+        // set small enough to tune (TOKEN_SAMPLE), as `FineTune::resolve`
+        // would count them.
+        let tokens = sampled.map_or(0, |(_, tokens)| tokens as u64);
         let tuned = match (self.finetune, vectors, &channels.featurizer) {
-            (when, Some(v), Some(f)) if when.resolve(texts, f.tokenizer()) == FineTune::On => {
+            (when, Some(v), Some(f)) if when.for_size(texts.len(), tokens) == FineTune::On => {
                 let params = self
                     .finetune_params
                     .clone()
