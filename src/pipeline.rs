@@ -252,8 +252,11 @@ pub const LONG_TEXT_MEAN_TOKENS: f64 = 60.0;
 /// length give the inner folds too little to rank the points (20
 /// convention speeches, 17,000 tokens, are enough). Below it the
 /// leans paid 2.1 points at 20 IMDB reviews of 83 tokens (1,660 tokens in
-/// all), and 1.1 and 0.9 at 20 and 50 of 62 tokens (docs/benchmarks.md,
-/// issue 14's fourteenth slice).
+/// all; SE 1.2 on 10 draws, and +1.4, SE 0.5, on 10 more), and 1.1 and 0.9
+/// at 20 and 50 of 62 tokens, each within about one standard error. On
+/// book paragraphs in 12 classes (91 tokens) the rule did better at 20
+/// texts (+1.05, SE 0.59): the floor has the least consistent support of
+/// the two limits (docs/benchmarks.md, issue 14's fourteenth slice).
 pub const LONG_TEXT_MIN_TOKENS: f64 = 4000.0;
 
 /// The training texts a fit counts the tokens of: the first ones, so that
@@ -269,6 +272,56 @@ const TOKEN_SAMPLE: usize = FINETUNE_AUTO_MAX_TEXTS;
 fn sample_tokens<T: AsRef<str>>(texts: &[T], tokenizer: &crate::text::Tokenizer) -> (usize, usize) {
     let sample = &texts[..texts.len().min(TOKEN_SAMPLE)];
     (sample.len(), count_tokens(sample, tokenizer, usize::MAX))
+}
+
+/// The long-text rule on a counted sample ([`sample_tokens`]) of a set of
+/// `texts` texts: the mean tokens a text when the selection should not
+/// lean ([`LONG_TEXT_MEAN_TOKENS`], [`LONG_TEXT_MIN_TOKENS`]).
+fn long_text_rule((n, tokens): (usize, usize), texts: usize) -> Option<f64> {
+    let mean = tokens as f64 / n.max(1) as f64;
+    (mean >= LONG_TEXT_MEAN_TOKENS && mean * texts as f64 >= LONG_TEXT_MIN_TOKENS).then_some(mean)
+}
+
+/// The long-text rule on a whole training set, split by the vector
+/// channel's `tokenizer`: `Some(mean tokens a text)` when its texts are
+/// long enough and hold enough tokens in all that the selection takes the
+/// inner CV's best point and blend weight with no lean towards the
+/// pretrained side ([`LONG_TEXT_MEAN_TOKENS`], [`LONG_TEXT_MIN_TOKENS`]),
+/// `None` when it leans. Counts the first [`FINETUNE_AUTO_MAX_TEXTS`]
+/// texts, as a fit does; give the result to [`PipelineParams::long_texts`]
+/// to hold every fit to it.
+///
+/// ```
+/// use embed_tl::pipeline::long_texts;
+/// use embed_tl::text::Tokenizer;
+///
+/// let tokenizer = Tokenizer::default();
+/// let short = vec!["a short text"; 100];
+/// assert_eq!(long_texts(&short, &tokenizer), None);
+/// let long = vec!["word ".repeat(80); 100];
+/// assert_eq!(long_texts(&long, &tokenizer), Some(80.0));
+/// // 80 tokens a text, but 3,200 in all: too few to stop leaning.
+/// assert_eq!(long_texts(&long[..40], &tokenizer), None);
+/// ```
+pub fn long_texts<T: AsRef<str>>(texts: &[T], tokenizer: &crate::text::Tokenizer) -> Option<f64> {
+    long_text_rule(sample_tokens(texts, tokenizer), texts.len())
+}
+
+/// Who decides whether the selection leans towards the pretrained side
+/// ([`PipelineParams::long_texts`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum LongTexts {
+    /// Each fit, from the texts it is given (the default). A
+    /// cross-validation fold's training part holds fewer texts than the
+    /// whole set, so near [`LONG_TEXT_MIN_TOKENS`] its fits can decide
+    /// otherwise than the fit on every text.
+    #[default]
+    PerFit,
+    /// Decided once for every fit, as [`long_texts`] gives it: `Some(mean
+    /// tokens a text)` for no lean, `None` for the leans. `classify`
+    /// decides it on the whole training set, so that its cross-validation
+    /// estimates the selection of the model it saves.
+    Decided(Option<f64>),
 }
 
 /// The tokens of `texts` (split by `tokenizer`), counting stopped once
@@ -688,6 +741,7 @@ pub struct ValidPipelineParams {
     logistic: LogisticParams,
     finetune: FineTune,
     finetune_params: FineTuneParams,
+    long_texts: LongTexts,
     /// [`ONE_FOLD_MIN_HELD`], lowered by the tests.
     one_fold_min_held: usize,
 }
@@ -706,6 +760,7 @@ impl Default for PipelineParams {
             logistic: LogisticParams::default(),
             finetune: FineTune::Off,
             finetune_params: FineTuneParams::default(),
+            long_texts: LongTexts::PerFit,
             one_fold_min_held: ONE_FOLD_MIN_HELD,
         })
     }
@@ -817,6 +872,14 @@ impl PipelineParams {
             FeatureSet::Vectors => params.finetune(FineTune::Off),
             _ => params,
         }
+    }
+
+    /// Whether the selection leans towards the pretrained side, decided by
+    /// each fit or once for all ([`LongTexts`]; the rule:
+    /// [`LONG_TEXT_MEAN_TOKENS`]). Default: [`LongTexts::PerFit`].
+    pub fn long_texts(mut self, decided: LongTexts) -> Self {
+        self.0.long_texts = decided;
+        self
     }
 
     /// The tuned layer's recipe ([`PipelineParams::finetune`]). Default:
@@ -967,11 +1030,10 @@ impl ValidPipelineParams {
             .map(|f| sample_tokens(texts, f.tokenizer()));
         // Long texts, and enough of them: no lean towards the pretrained
         // side (LONG_TEXT_MEAN_TOKENS, LONG_TEXT_MIN_TOKENS).
-        let long_texts = sampled
-            .map(|(n, tokens)| tokens as f64 / n.max(1) as f64)
-            .filter(|&m| {
-                m >= LONG_TEXT_MEAN_TOKENS && m * texts.len() as f64 >= LONG_TEXT_MIN_TOKENS
-            });
+        let long_texts = match self.long_texts {
+            LongTexts::PerFit => sampled.and_then(|s| long_text_rule(s, texts.len())),
+            LongTexts::Decided(decided) => decided,
+        };
         let (mut selection, chosen) = self.select(&base, labels, classes, long_texts.is_none())?;
         selection.long_texts = long_texts;
         let mut design = base;

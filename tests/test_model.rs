@@ -1,5 +1,6 @@
 //! The logistic regression against linfa-logistic on the same dense
-//! problem, and the model file's round trip and its bad-file errors.
+//! problem, the model file's round trip and its bad-file errors, and a
+//! long-text rule decided once.
 
 mod common;
 
@@ -7,7 +8,7 @@ use common::{default_vectors, repo};
 use embed_tl::corpus::{read_labelled, Column};
 use embed_tl::features::FeaturizerParams;
 use embed_tl::model::{Design, LogisticParams};
-use embed_tl::pipeline::{FeatureSet, Pipeline, PipelineParams};
+use embed_tl::pipeline::{long_texts, FeatureSet, LongTexts, Pipeline, PipelineParams};
 use embed_tl::Vectors;
 use linfa::prelude::*;
 
@@ -110,6 +111,30 @@ fn same_seed_gives_a_byte_identical_model_on_any_thread_count() {
     let one = fit(1);
     assert_eq!(one, fit(1));
     assert_eq!(one, fit(3));
+}
+
+/// The long-text rule decided once holds every fit to it, whatever the
+/// texts it is given: short reviews with the rule decided on, and the same
+/// reviews by each fit's own count (the default), which leans.
+#[test]
+fn a_decided_long_text_rule_holds_for_every_fit() {
+    let vectors = Vectors::open(default_vectors()).unwrap();
+    let data = reviews(200);
+    let tokenizer = embed_tl::text::Tokenizer::for_vectors(&vectors);
+    assert_eq!(long_texts(&data.texts, &tokenizer), None, "short texts");
+    let fit = |rule| {
+        PipelineParams::default()
+            .cs(vec![1.0])
+            .betas(vec![0.1, 1.0])
+            .long_texts(rule)
+            .fit(Some(&vectors), &data.texts, &data.labels, &data.classes)
+            .unwrap()
+            .selection()
+            .long_texts
+    };
+    assert_eq!(fit(LongTexts::PerFit), None);
+    assert_eq!(fit(LongTexts::Decided(Some(75.0))), Some(75.0));
+    assert_eq!(fit(LongTexts::Decided(None)), None);
 }
 
 #[test]

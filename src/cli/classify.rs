@@ -12,8 +12,8 @@ use embed_tl::eval::{cross_validate, cross_validate_linfa, CvReport, Metrics};
 use embed_tl::features::Coverage;
 use embed_tl::model::{ClassWeight, Classifier, LinfaParams};
 use embed_tl::pipeline::{
-    FeatureSet, FineTune, LinfaPipelineParams, PipelineParams, SelectBy, SmallClasses,
-    LONG_TEXT_MEAN_TOKENS, LONG_TEXT_MIN_TOKENS,
+    long_texts, FeatureSet, FineTune, LinfaPipelineParams, LongTexts, PipelineParams, SelectBy,
+    SmallClasses, LONG_TEXT_MEAN_TOKENS, LONG_TEXT_MIN_TOKENS,
 };
 
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
@@ -197,23 +197,26 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             .classifier(LinfaParams::new(args.classifier))
     });
 
-    let coverage = match &vectors {
-        Some(v) => {
-            let tokenizer = args.pooling.tokenizer(v)?;
-            Some(Coverage::measure(v, &tokenizer, &train.texts))
-        }
+    let tokenizer = match &vectors {
+        Some(v) => Some(args.pooling.tokenizer(v)?),
         None => None,
+    };
+    let coverage = match (&vectors, &tokenizer) {
+        (Some(v), Some(tokenizer)) => Some(Coverage::measure(v, tokenizer, &train.texts)),
+        _ => None,
     };
     // `--finetune auto` is decided once, on the whole training set, so that
     // the cross-validation estimates the model that is fitted and saved; the
-    // coverage has counted its tokens.
-    let finetune = match &coverage {
-        Some(c) if !linfa && features.uses_vectors() => {
-            args.search.finetune.for_size(train.texts.len(), c.tokens)
-        }
-        _ => FineTune::Off,
+    // coverage has counted its tokens. So is the long-text rule, whose
+    // total of tokens a fold's smaller training part could fall short of.
+    let (finetune, long) = match (&coverage, &tokenizer) {
+        (Some(c), Some(tokenizer)) if !linfa && features.uses_vectors() => (
+            args.search.finetune.for_size(train.texts.len(), c.tokens),
+            LongTexts::Decided(long_texts(&train.texts, tokenizer)),
+        ),
+        _ => (FineTune::Off, LongTexts::PerFit),
     };
-    let params = params.finetune(finetune);
+    let params = params.finetune(finetune).long_texts(long);
 
     let mut report = Report {
         train: embed_tl::corpus::source::display_name(&args.train),
