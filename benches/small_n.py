@@ -470,7 +470,6 @@ def table(runs, systems):
 if __name__ == "__main__":
     if os.environ.get("TABLE_ONLY"):
         runs = json.load(open(OUT))
-        systems = [s for s in ("default", "vectors", "ngrams", "balanced", "macro-f1", "balanced-f1", "no-layer", "tuned", "finetune", "finetune-drop", "fasttext") if any(r["system"] == s for r in runs)]
-        table(runs, systems)
+        table(runs, list(dict.fromkeys(r["system"] for r in runs)))
     else:
         main()
