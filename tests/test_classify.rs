@@ -365,6 +365,73 @@ fn a_class_rarer_than_the_folds_is_warned_about() {
         .stdout(predicates::str::contains("meh ").and(predicates::str::contains("accuracy")));
 }
 
+/// A model no better than labelling every text with the largest class is
+/// called out, in the cross-validation and on the test file, with the hint
+/// of balanced class weights when the classes are uneven and the run does
+/// not already use them. Texts
+/// that are all alike can teach nothing but the class prior; the review
+/// sentences can, and get no such warning.
+#[test]
+fn a_model_no_better_than_the_largest_class_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = String::from("text,label\n");
+    for i in 0..24 {
+        let label = if i % 4 == 0 { "spam" } else { "ham" };
+        data.push_str(&format!("see you at the station,{label}\n"));
+    }
+    std::fs::write(dir.path().join("alike.csv"), &data).unwrap();
+    std::fs::write(dir.path().join("alike-test.csv"), &data).unwrap();
+    let vectors = default_vectors();
+    let run = |flags: &[&str]| {
+        embed_tl(dir.path())
+            .args(["classify", "--vectors"])
+            .arg(&vectors)
+            .args(["--train", "alike.csv", "--test", "alike-test.csv", "--cv"])
+            .args(FAST)
+            .args(flags)
+            .assert()
+            .success()
+    };
+    let hint =
+        "if the smaller classes matter, --class-weight balanced makes each class weigh the same in training (a higher macro-F1, usually for some accuracy)";
+    run(&[])
+        .stderr(predicate::str::contains(
+            "alike.csv: the cross-validated accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts): the model has learned little beyond which class is largest; ",
+        ))
+        .stderr(predicate::str::contains(
+            "alike-test.csv: the test accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts)",
+        ))
+        .stderr(predicate::str::contains(hint).count(2));
+    run(&["--class-weight", "balanced"])
+        .stderr(predicate::str::contains(
+            "alike.csv: the cross-validated accuracy, ",
+        ))
+        .stderr(predicate::str::contains(
+            "alike-test.csv: the test accuracy, ",
+        ))
+        .stderr(predicate::str::contains(hint).not());
+
+    let even = data
+        .replace(",spam\n", ",ham\n")
+        .replacen(",ham\n", ",spam\n", 12);
+    std::fs::write(dir.path().join("alike.csv"), &even).unwrap();
+    run(&[])
+        .stderr(predicate::str::contains(
+            "alike.csv: the cross-validated accuracy, ",
+        ))
+        .stderr(predicate::str::contains(hint).not());
+
+    small_reviews(dir.path(), 300);
+    embed_tl(dir.path())
+        .args(["classify", "--vectors"])
+        .arg(&vectors)
+        .args(["--train", "train.csv"])
+        .args(FAST)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no better than labelling").not());
+}
+
 /// Once "class 'y' has 2 examples, fewer than --folds 3" and exit 1 (issue
 /// 14): now the estimate runs, tests the class in 2 of the 3 folds, and
 /// says so.

@@ -19,7 +19,9 @@ use embed_tl::pipeline::{
 use super::output::{atomic_write, check_extension, check_outputs, stdout};
 use super::predict::TABLE_EXTENSIONS;
 use super::report::{write_interval, write_metrics, write_scores};
-use super::{cv_inner_warning, inner_selection_warning, small_classes_warning, Ui};
+use super::{
+    cv_inner_warning, inner_selection_warning, majority_warning, small_classes_warning, Ui,
+};
 
 /// Train a classifier on labelled texts, estimate its accuracy by
 /// stratified cross-validation, and optionally save it and label new texts.
@@ -168,6 +170,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
     }
     let train = args.columns.read_train(&args.train, ui)?;
     let counts = train.class_counts();
+    let can_balance = !linfa && args.search.class_weight == ClassWeight::Uniform;
     let run_cv = args.test.is_none() || args.cv;
     // A class with fewer texts than folds does not stop the estimate (see
     // `cross_validate`): say what the estimate does with it.
@@ -267,6 +270,16 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         })?;
         spinner.finish_and_clear();
         if let Some(w) = cv_inner_warning(&args.train, &cv) {
+            ui.warn(w);
+        }
+        if let Some(w) = majority_warning(
+            &args.train,
+            "the cross-validated",
+            &train.classes,
+            &counts,
+            &cv.pooled,
+            can_balance,
+        ) {
             ui.warn(w);
         }
         if cv.unconverged > 0 {
@@ -375,6 +388,18 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
                 job,
                 ui,
             )?;
+        }
+    }
+    if let (Some(test), Some(test_path)) = (&report.test, &args.test) {
+        if let Some(w) = majority_warning(
+            test_path,
+            "the test",
+            &train.classes,
+            &counts,
+            &test.metrics,
+            can_balance,
+        ) {
+            ui.warn(w);
         }
     }
     report.seconds = start.elapsed().as_secs_f64();

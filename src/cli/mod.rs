@@ -711,3 +711,49 @@ pub(crate) fn cv_inner_warning(train: &Path, cv: &embed_tl::eval::CvReport) -> O
     }
     Some(format!("{}: {}", train.display(), parts.join("; ")))
 }
+
+/// The warning for a model no better than labelling every text with the
+/// training set's largest class (None otherwise): its accuracy on the
+/// scored texts (`metrics`) is at most the share of them in that class.
+///
+/// With uneven classes and few texts, the regularisation the inner
+/// cross-validation chooses can leave little but the class prior: 20 SMS
+/// messages of which 2 are spam give a model that says "ham" to every
+/// message, 88% accurate and useless for finding spam
+/// (`docs/benchmarks.md`, issue 14, sixteenth slice). An accuracy alone
+/// hides that; this says it. `scored` names what was scored ("the
+/// cross-validated", "the test"), `file` the file it came from;
+/// `can_balance` adds the hint of `--class-weight balanced` where the
+/// training classes are uneven (not for a run that has it, or for a linfa
+/// classifier, which cannot).
+pub(crate) fn majority_warning(
+    file: &Path,
+    scored: &str,
+    classes: &[String],
+    train_counts: &[usize],
+    metrics: &embed_tl::eval::Metrics,
+    can_balance: bool,
+) -> Option<String> {
+    let largest = (0..train_counts.len()).max_by_key(|&k| (train_counts[k], usize::MAX - k))?;
+    let total: u64 = metrics.confusion.iter().flatten().sum();
+    let right: u64 = (0..metrics.confusion.len())
+        .map(|k| metrics.confusion[k][k])
+        .sum();
+    let in_largest: u64 = metrics.confusion.get(largest)?.iter().sum();
+    if classes.len() < 2 || total == 0 || right > in_largest {
+        return None;
+    }
+    let uneven = train_counts.iter().min() != train_counts.iter().max();
+    let hint = if can_balance && uneven {
+        "; if the smaller classes matter, --class-weight balanced makes each class weigh the same in training (a higher macro-F1, usually for some accuracy)"
+    } else {
+        ""
+    };
+    Some(format!(
+        "{}: {scored} accuracy, {:.1}%, is no better than labelling every text '{}' ({:.1}% of the {total} texts): the model has learned little beyond which class is largest{hint}",
+        file.display(),
+        100.0 * right as f64 / total as f64,
+        classes.get(largest).map_or("?", String::as_str),
+        100.0 * in_largest as f64 / total as f64,
+    ))
+}
