@@ -99,6 +99,7 @@ fn same_report_as_classify_test(vectors: bool) {
 
     let out = evaluate(dir.path(), "m.etl", vectors, &["--format", "json"])
         .success()
+        .stderr(predicate::str::contains("no better than labelling").not())
         .get_output()
         .stdout
         .clone();
@@ -122,6 +123,33 @@ fn same_report_as_classify_test(vectors: bool) {
     );
     assert!(block.contains("confusion (rows: true, columns: predicted)"));
     assert_eq!(block, scores_block(&classify_text(dir.path(), vectors)));
+}
+
+/// A model no better than answering the scored file's largest class is
+/// called out, as `classify` does, without the class-weight hint (the
+/// model is trained already).
+#[test]
+fn a_model_no_better_than_the_largest_class_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = String::from("text,label\n");
+    for i in 0..24 {
+        let label = if i % 4 == 0 { "spam" } else { "ham" };
+        data.push_str(&format!("see you at the station,{label}\n"));
+    }
+    std::fs::write(dir.path().join("alike.csv"), &data).unwrap();
+    embed_tl(dir.path())
+        .args(["classify", "--features", "ngrams", "--train", "alike.csv"])
+        .args(["--folds", "3", "--c", "1", "--save", "alike.etl"])
+        .assert()
+        .success();
+    embed_tl(dir.path())
+        .args(["evaluate", "--model", "alike.etl", "--input", "alike.csv"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "alike.csv: the accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts): the model has learned little beyond which class is largest\n",
+        ))
+        .stderr(predicate::str::contains("--class-weight").not());
 }
 
 #[test]

@@ -97,6 +97,23 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
     spinner.finish_and_clear();
     let predicted: Vec<usize> = predictions.iter().map(|p| p.class).collect();
     let metrics = Metrics::new(&data.labels, &predicted, model.classes().len());
+    // The model's training counts are not saved: the baseline is the
+    // largest class of the file scored, the best constant answer for it.
+    let counts: Vec<usize> = metrics
+        .confusion
+        .iter()
+        .map(|row| row.iter().sum::<u64>() as usize)
+        .collect();
+    if let Some(w) = super::majority_warning(
+        &args.input,
+        "the",
+        model.classes(),
+        &counts,
+        &metrics,
+        false,
+    ) {
+        ui.warn(w);
+    }
     let misclassified = data
         .labels
         .iter()

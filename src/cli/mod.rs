@@ -713,8 +713,11 @@ pub(crate) fn cv_inner_warning(train: &Path, cv: &embed_tl::eval::CvReport) -> O
 }
 
 /// The warning for a model no better than labelling every text with the
-/// training set's largest class (None otherwise): its accuracy on the
-/// scored texts (`metrics`) is at most the share of them in that class.
+/// largest class of `counts` (None otherwise): its accuracy on the scored
+/// texts (`metrics`) is at most the share of them in that class. `classify`
+/// gives the training set's counts (the class a model that learned only
+/// the prior answers); `evaluate`, which does not know them, the scored
+/// file's.
 ///
 /// With uneven classes and few texts, the regularisation the inner
 /// cross-validation chooses can leave little but the class prior: 20 SMS
@@ -724,17 +727,17 @@ pub(crate) fn cv_inner_warning(train: &Path, cv: &embed_tl::eval::CvReport) -> O
 /// hides that; this says it. `scored` names what was scored ("the
 /// cross-validated", "the test"), `file` the file it came from;
 /// `can_balance` adds the hint of `--class-weight balanced` where the
-/// training classes are uneven (not for a run that has it, or for a linfa
+/// classes are uneven (not for a run that has it, or for a linfa
 /// classifier, which cannot).
 pub(crate) fn majority_warning(
     file: &Path,
     scored: &str,
     classes: &[String],
-    train_counts: &[usize],
+    counts: &[usize],
     metrics: &embed_tl::eval::Metrics,
     can_balance: bool,
 ) -> Option<String> {
-    let largest = (0..train_counts.len()).max_by_key(|&k| (train_counts[k], usize::MAX - k))?;
+    let largest = (0..counts.len()).max_by_key(|&k| (counts[k], usize::MAX - k))?;
     let total: u64 = metrics.confusion.iter().flatten().sum();
     let right: u64 = (0..metrics.confusion.len())
         .map(|k| metrics.confusion[k][k])
@@ -743,7 +746,7 @@ pub(crate) fn majority_warning(
     if classes.len() < 2 || total == 0 || right > in_largest {
         return None;
     }
-    let uneven = train_counts.iter().min() != train_counts.iter().max();
+    let uneven = counts.iter().min() != counts.iter().max();
     let hint = if can_balance && uneven {
         "; if the smaller classes matter, --class-weight balanced makes each class weigh the same in training (a higher macro-F1, usually for some accuracy)"
     } else {
