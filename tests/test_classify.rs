@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{default_vectors, embed_tl, files, repo};
+use common::{alike_texts, default_vectors, embed_tl, files, repo};
 use predicates::prelude::*;
 
 /// The first `n` rows of the shipped review sentences.
@@ -368,17 +368,12 @@ fn a_class_rarer_than_the_folds_is_warned_about() {
 /// A model no better than labelling every text with the largest class is
 /// called out, in the cross-validation and on the test file, with the hint
 /// of balanced class weights when the classes are uneven and the run does
-/// not already use them. Texts
-/// that are all alike can teach nothing but the class prior; the review
-/// sentences can, and get no such warning.
+/// not already use them. Texts that are all alike can teach nothing but the
+/// class prior; the review sentences can, and get no such warning.
 #[test]
 fn a_model_no_better_than_the_largest_class_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
-    let mut data = String::from("text,label\n");
-    for i in 0..24 {
-        let label = if i % 4 == 0 { "spam" } else { "ham" };
-        data.push_str(&format!("see you at the station,{label}\n"));
-    }
+    let data = alike_texts();
     std::fs::write(dir.path().join("alike.csv"), &data).unwrap();
     std::fs::write(dir.path().join("alike-test.csv"), &data).unwrap();
     let vectors = default_vectors();

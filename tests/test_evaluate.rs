@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{default_vectors, embed_tl, files, repo};
+use common::{alike_texts, default_vectors, embed_tl, files, repo};
 use predicates::prelude::*;
 
 /// `train.csv`: the first 2,000 rows of the shipped reviews; `test.csv`:
@@ -131,11 +131,7 @@ fn same_report_as_classify_test(vectors: bool) {
 #[test]
 fn a_model_no_better_than_the_largest_class_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
-    let mut data = String::from("text,label\n");
-    for i in 0..24 {
-        let label = if i % 4 == 0 { "spam" } else { "ham" };
-        data.push_str(&format!("see you at the station,{label}\n"));
-    }
+    let data = alike_texts();
     std::fs::write(dir.path().join("alike.csv"), &data).unwrap();
     embed_tl(dir.path())
         .args(["classify", "--features", "ngrams", "--train", "alike.csv"])

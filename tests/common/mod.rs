@@ -64,3 +64,14 @@ pub fn print_tolerance(printed: &str) -> f64 {
     let decimals = mantissa.split_once('.').map_or(0, |(_, d)| d.len() as i32);
     0.5 * 10f64.powi(exponent - decimals) * 1.001
 }
+
+/// A CSV of 24 texts that are all the same sentence, 18 labelled `ham`
+/// and 6 `spam` (every fourth): nothing to learn but the class prior.
+pub fn alike_texts() -> String {
+    let mut data = String::from("text,label\n");
+    for i in 0..24 {
+        let label = if i % 4 == 0 { "spam" } else { "ham" };
+        data.push_str(&format!("see you at the station,{label}\n"));
+    }
+    data
+}
