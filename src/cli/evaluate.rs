@@ -100,9 +100,9 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
     // The model's training counts are not saved: the baseline is the
     // largest class of the file scored, the best constant answer for it.
     let counts: Vec<usize> = metrics
-        .confusion
+        .per_class
         .iter()
-        .map(|row| row.iter().sum::<u64>() as usize)
+        .map(|c| c.support as usize)
         .collect();
     if let Some(w) = super::majority_warning(
         &args.input,

@@ -738,11 +738,11 @@ pub(crate) fn majority_warning(
     can_balance: bool,
 ) -> Option<String> {
     let largest = (0..counts.len()).max_by_key(|&k| (counts[k], usize::MAX - k))?;
-    let total: u64 = metrics.confusion.iter().flatten().sum();
+    let total: u64 = metrics.per_class.iter().map(|c| c.support).sum();
     let right: u64 = (0..metrics.confusion.len())
         .map(|k| metrics.confusion[k][k])
         .sum();
-    let in_largest: u64 = metrics.confusion.get(largest)?.iter().sum();
+    let in_largest = metrics.per_class.get(largest)?.support;
     if classes.len() < 2 || total == 0 || right > in_largest {
         return None;
     }
