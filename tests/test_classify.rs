@@ -397,6 +397,25 @@ fn a_model_no_better_than_the_largest_class_is_warned_about() {
             "alike-test.csv: the test accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts)",
         ))
         .stderr(predicate::str::contains(hint).count(2));
+    // Under --quiet nothing reaches stderr, and the JSON report still
+    // carries every warning of the run.
+    let quiet = run(&["--quiet", "--format", "json"]).stderr(predicate::str::is_empty());
+    let json: serde_json::Value = serde_json::from_slice(&quiet.get_output().stdout).unwrap();
+    let warnings: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    for wanted in [
+        "alike.csv: the cross-validated accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts)",
+        "alike-test.csv: the test accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts)",
+    ] {
+        assert!(
+            warnings.iter().any(|w| w.contains(wanted)),
+            "{wanted:?} not in {warnings:?}"
+        );
+    }
     run(&["--class-weight", "balanced"])
         .stderr(predicate::str::contains(
             "alike.csv: the cross-validated accuracy, ",
@@ -417,14 +436,21 @@ fn a_model_no_better_than_the_largest_class_is_warned_about() {
         .stderr(predicate::str::contains(hint).not());
 
     small_reviews(dir.path(), 300);
-    embed_tl(dir.path())
+    let json = embed_tl(dir.path())
         .args(["classify", "--vectors"])
         .arg(&vectors)
-        .args(["--train", "train.csv"])
+        .args(["--train", "train.csv", "--format", "json"])
         .args(FAST)
         .assert()
         .success()
-        .stderr(predicate::str::contains("no better than labelling").not());
+        .stderr(predicate::str::contains("no better than labelling").not())
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert!(!json["warnings"]
+        .to_string()
+        .contains("no better than labelling"));
 }
 
 /// Once "class 'y' has 2 examples, fewer than --folds 3" and exit 1 (issue

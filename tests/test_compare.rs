@@ -280,3 +280,43 @@ fn same_seed_same_comparison() {
     assert_eq!(c["comparison"]["seeds"], serde_json::json!([7, 8]));
     assert_ne!(a["comparison"], c["comparison"]);
 }
+
+/// Texts that are all the same sentence, 18 `ham` and 6 `spam`, as training
+/// and test file: every model with every file can only answer `ham`. Both
+/// warnings name the models, on stderr and in compare.md and compare.json
+/// (which keeps them under `--quiet`).
+#[test]
+fn models_no_better_than_the_largest_class_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("train.csv"), common::alike_texts()).unwrap();
+    std::fs::write(dir.path().join("test.csv"), common::alike_texts()).unwrap();
+    let glove = default_vectors();
+    let w2v = data("original-tools/w2v_c_tiny.txt");
+    let run = |extra: &[&str]| {
+        let mut cmd = embed_tl(dir.path());
+        cmd.args(["compare", "--vectors"])
+            .arg(&glove)
+            .arg("--vectors")
+            .arg(&w2v)
+            .args(["--train", "train.csv", "--test", "test.csv"])
+            .args(QUICK)
+            .args(extra)
+            .assert()
+            .success()
+    };
+    let models = "(a) vectors with glove.6B.50d.top50k.fifu (75.0%), (a) vectors with w2v_c_tiny.txt (75.0%), (c) both with glove.6B.50d.top50k.fifu (75.0%), (c) both with w2v_c_tiny.txt (75.0%) are no better than labelling every text 'ham' (75.0% of the 24 texts): these models have learned little beyond which class is largest";
+    let wanted = [
+        format!("train.csv: the cross-validated accuracies of {models}"),
+        format!("test.csv: the test accuracies of {models}"),
+    ];
+    wanted.iter().fold(run(&["--out", "out"]), |shown, w| {
+        shown.stderr(predicate::str::contains(w.as_str()))
+    });
+    let md = std::fs::read_to_string(dir.path().join("out/compare.md")).unwrap();
+    let quiet = run(&["--quiet", "--format", "json"]).stderr(predicate::str::is_empty());
+    let json = String::from_utf8(quiet.get_output().stdout.clone()).unwrap();
+    for w in &wanted {
+        assert!(md.contains(&format!("- {w}")), "{md}");
+        assert!(json.contains(w.as_str()), "{json}");
+    }
+}

@@ -104,6 +104,7 @@ fn same_report_as_classify_test(vectors: bool) {
         .stdout
         .clone();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["warnings"], serde_json::json!([]));
     assert_eq!(json["rows"], 1000);
     assert_eq!(json["metrics"]["accuracy"], expected["accuracy"]);
     assert_eq!(json["metrics"], *expected);
@@ -146,6 +147,21 @@ fn a_model_no_better_than_the_largest_class_is_warned_about() {
             "alike.csv: the accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts): the model has learned little beyond which class is largest\n",
         ))
         .stderr(predicate::str::contains("--class-weight").not());
+    // Under --quiet, the JSON report keeps it.
+    let out = embed_tl(dir.path())
+        .args(["evaluate", "--model", "alike.etl", "--input", "alike.csv"])
+        .args(["--quiet", "--format", "json"])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty())
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        json["warnings"],
+        serde_json::json!(["alike.csv: the accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts): the model has learned little beyond which class is largest"])
+    );
 }
 
 #[test]

@@ -584,3 +584,47 @@ fn transfer_report_without_a_curve_still_recommends() {
     assert!(!md.contains("By size"));
     assert!(md.contains("**Recommendation**: "));
 }
+
+/// Texts that are all the same sentence, 18 `ham` and 6 `spam`: every model
+/// of the comparison can only answer `ham`. The warning names them, on
+/// stderr, in report.md and in report.json (which keeps it under
+/// `--quiet`); real reviews do not get it.
+#[test]
+fn transfer_report_warns_about_models_no_better_than_the_largest_class() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("train.csv"), common::alike_texts()).unwrap();
+    let wanted = "train.csv: the cross-validated accuracies of (a) vectors (75.0%), (b) ngrams (75.0%), (c) both (75.0%) are no better than labelling every text 'ham' (75.0% of the 24 texts): these models have learned little beyond which class is largest; if the smaller classes matter, --class-weight balanced";
+    report(dir.path(), "rep", "30,all")
+        .arg("--no-curve")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(wanted));
+    let md = std::fs::read_to_string(dir.path().join("rep/report.md")).unwrap();
+    assert!(md.contains(&format!("- {wanted}")), "{md}");
+
+    let out = report(dir.path(), "quiet", "30,all")
+        .args(["--no-curve", "--quiet", "--format", "json"])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty())
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("quiet/report.json")).unwrap(),
+    )
+    .unwrap();
+    for warnings in [&json["warnings"], &file["warnings"]] {
+        assert!(warnings.to_string().contains(wanted), "{warnings}");
+    }
+
+    small_reviews(dir.path(), 120);
+    report(dir.path(), "reviews", "30,all")
+        .arg("--no-curve")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no better than labelling").not());
+    let md = std::fs::read_to_string(dir.path().join("reviews/report.md")).unwrap();
+    assert!(!md.contains("**Warnings**"), "{md}");
+}

@@ -236,6 +236,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
         cv: None,
         test: None,
         model: None,
+        warnings: Vec::new(),
         seconds: 0.0,
     };
 
@@ -402,6 +403,7 @@ pub fn run(args: ClassifyArgs, ui: Ui) -> Result<()> {
             ui.warn(w);
         }
     }
+    report.warnings = super::warnings();
     report.seconds = start.elapsed().as_secs_f64();
 
     // With `--predict F --output -` stdout holds the predictions: the
@@ -440,6 +442,8 @@ struct Report {
     cv: Option<CvReport>,
     test: Option<TestReport>,
     model: Option<ModelSummary>,
+    /// Every warning of the run, as on stderr (kept here under `--quiet`).
+    warnings: Vec<String>,
     seconds: f64,
 }
 

@@ -17,12 +17,13 @@ use embed_tl::eval::{
     VectorsComparison, VerdictRule,
 };
 use embed_tl::features::Coverage;
+use embed_tl::model::ClassWeight;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 use embed_tl::vectors::{Encoding, Format, Vectors};
 use rayon::prelude::*;
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{SearchArgs, Ui, VectorsEncoding, VectorsRead};
+use super::{write_warnings, SearchArgs, Ui, VectorsEncoding, VectorsRead};
 
 /// Compare vector files on your labelled texts: for each file, how well it
 /// covers the texts, how long it takes to open and how much memory it
@@ -187,6 +188,8 @@ struct Report {
     /// The ranked verdicts of the vector channel alone, in words.
     vectors_alone_verdicts: Vec<String>,
     recommendation: String,
+    /// Every warning of the run, as on stderr (kept here under `--quiet`).
+    warnings: Vec<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -423,6 +426,43 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
     }
 
     let names: Vec<String> = files.iter().map(|f| f.file.clone()).collect();
+    let cv_accuracies: Vec<(String, f64)> = comparison
+        .channels
+        .iter()
+        .flat_map(|c| {
+            c.models.iter().zip(&names).map(|(m, file)| {
+                (
+                    format!("{} with {}", name(c.features), file_name(file)),
+                    m.accuracy_mean,
+                )
+            })
+        })
+        .collect();
+    if let Some(w) = super::cv_majority_warning(&args.train, &train, &cv_accuracies, &args.search) {
+        ui.warn(w);
+    }
+    if let (Some(test), Some(path)) = (&test, &args.test) {
+        let test_accuracies: Vec<(String, f64)> = held_out
+            .iter()
+            .flat_map(|h| {
+                h.accuracy
+                    .iter()
+                    .zip(&names)
+                    .map(|(&a, file)| (format!("{} with {}", name(h.features), file_name(file)), a))
+            })
+            .collect();
+        if let Some(w) = super::models_majority_warning(
+            path,
+            "test",
+            &train.classes,
+            &train.class_counts(),
+            &test.class_counts(),
+            &test_accuracies,
+            args.search.class_weight == ClassWeight::Uniform,
+        ) {
+            ui.warn(w);
+        }
+    }
     let sizes: Vec<u64> = files.iter().map(|f| f.bytes).collect();
     let both = comparison
         .channel(FeatureSet::Both)
@@ -451,6 +491,7 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
         files,
         comparison,
         held_out,
+        warnings: super::warnings(),
     };
 
     if let Some(dir) = &args.out {
@@ -672,6 +713,7 @@ impl Report {
             let _ = writeln!(s, "- {v}");
         }
         let _ = writeln!(s, "\nRule: {}.\n", c.rule_text);
+        write_warnings(&mut s, &self.warnings);
         if chart {
             let _ = writeln!(s, "![accuracy by file](compare.svg)\n");
         }

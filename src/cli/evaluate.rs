@@ -141,6 +141,7 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
         misclassified,
         errors: args.errors.as_ref().map(|p| p.display().to_string()),
         metrics,
+        warnings: super::warnings(),
         seconds: start.elapsed().as_secs_f64(),
     };
     let mut out = stdout();
@@ -203,6 +204,8 @@ struct Report {
     misclassified: usize,
     errors: Option<String>,
     metrics: Metrics,
+    /// Every warning of the run, as on stderr (kept here under `--quiet`).
+    warnings: Vec<String>,
     seconds: f64,
 }
 

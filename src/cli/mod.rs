@@ -4,6 +4,7 @@
 use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -41,7 +42,8 @@ mod vectors;
       --input corpora/reviews.csv"
 )]
 pub struct Cli {
-    /// No progress bars or warnings on stderr (errors are still printed).
+    /// No progress bars or warnings on stderr (errors are still printed;
+    /// the JSON reports still list the warnings).
     #[arg(short, long, global = true)]
     quiet: bool,
 
@@ -125,12 +127,44 @@ pub struct Ui {
     pub input: InputOptions,
 }
 
+/// Every warning of this run, in the order given. `--quiet` keeps them off
+/// stderr, not out of the JSON reports, which carry them as `warnings`.
+static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The warnings given so far in this run (see [`Ui::warn`]).
+pub(crate) fn warnings() -> Vec<String> {
+    WARNINGS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+}
+
+/// The run's warnings as a Markdown list under their own heading, for the
+/// reports `compare` and `transfer-report` write (nothing when none).
+pub(crate) fn write_warnings(s: &mut String, warnings: &[String]) {
+    use std::fmt::Write as _;
+    if warnings.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "**Warnings** (also on stderr):\n");
+    for w in warnings {
+        let _ = writeln!(s, "- {w}");
+    }
+    let _ = writeln!(s);
+}
+
 impl Ui {
-    /// Print a warning to stderr unless quiet.
+    /// Print a warning to stderr unless quiet, and keep it for the JSON
+    /// report ([`warnings`]) either way.
     pub fn warn(&self, message: impl std::fmt::Display) {
+        let message = message.to_string();
         if self.chatty {
             eprintln!("warning: {message}");
         }
+        WARNINGS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(message);
     }
 
     /// Print a progress note to stderr unless quiet.
@@ -737,7 +771,7 @@ pub(crate) fn majority_warning(
     metrics: &embed_tl::eval::Metrics,
     can_balance: bool,
 ) -> Option<String> {
-    let largest = (0..counts.len()).max_by_key(|&k| (counts[k], usize::MAX - k))?;
+    let largest = largest_class(counts)?;
     let total: u64 = metrics.per_class.iter().map(|c| c.support).sum();
     let right: u64 = (0..metrics.confusion.len())
         .map(|k| metrics.confusion[k][k])
@@ -746,17 +780,111 @@ pub(crate) fn majority_warning(
     if classes.len() < 2 || total == 0 || right > in_largest {
         return None;
     }
-    let uneven = counts.iter().min() != counts.iter().max();
-    let hint = if can_balance && uneven {
+    let accuracy = 100.0 * right as f64 / total as f64;
+    Some(no_better_than_largest(
+        file,
+        &format!("{scored} accuracy, {accuracy:.1}%, is"),
+        classes.get(largest)?,
+        in_largest as f64 / total as f64,
+        total,
+        "the model has",
+        balance_hint(counts, can_balance),
+    ))
+}
+
+/// [`majority_warning`] for the models of `compare` and `transfer-report`,
+/// which keep each model's accuracy (`models`: a name and that accuracy,
+/// a fraction; a mean over folds for the cross-validated ones) rather than
+/// its predictions. The baseline is the training set's largest class
+/// (`counts`), at its share of the texts scored (`scored_counts`: the same
+/// counts for a cross-validation, whose stratified folds keep that share;
+/// the test file's for `--test`). `scored` says which ("cross-validated",
+/// "test"). None when every model is above it.
+pub(crate) fn models_majority_warning(
+    file: &Path,
+    scored: &str,
+    classes: &[String],
+    counts: &[usize],
+    scored_counts: &[usize],
+    models: &[(String, f64)],
+    can_balance: bool,
+) -> Option<String> {
+    let largest = largest_class(counts)?;
+    let total: usize = scored_counts.iter().sum();
+    if classes.len() < 2 || total == 0 {
+        return None;
+    }
+    let share = *scored_counts.get(largest)? as f64 / total as f64;
+    // A mean of fold accuracies: a margin for its rounding.
+    let below: Vec<String> = models
+        .iter()
+        .filter(|(_, accuracy)| *accuracy <= share + 1e-9)
+        .map(|(name, accuracy)| format!("{name} ({:.1}%)", 100.0 * accuracy))
+        .collect();
+    let (accuracy, are, who) = match below.len() {
+        0 => return None,
+        1 => ("accuracy", "is", "the model has"),
+        _ => ("accuracies", "are", "these models have"),
+    };
+    Some(no_better_than_largest(
+        file,
+        &format!("the {scored} {accuracy} of {} {are}", below.join(", ")),
+        classes.get(largest)?,
+        share,
+        total as u64,
+        who,
+        balance_hint(counts, can_balance),
+    ))
+}
+
+/// [`models_majority_warning`] for the cross-validated models of a run
+/// on `train` with `search`'s settings.
+pub(crate) fn cv_majority_warning(
+    file: &Path,
+    train: &Labelled,
+    models: &[(String, f64)],
+    search: &SearchArgs,
+) -> Option<String> {
+    let counts = train.class_counts();
+    models_majority_warning(
+        file,
+        "cross-validated",
+        &train.classes,
+        &counts,
+        &counts,
+        models,
+        search.class_weight == ClassWeight::Uniform,
+    )
+}
+
+/// The index of the largest class (the first of equals).
+fn largest_class(counts: &[usize]) -> Option<usize> {
+    (0..counts.len()).max_by_key(|&k| (counts[k], usize::MAX - k))
+}
+
+/// The `--class-weight balanced` hint, where the classes are uneven and
+/// the run can use it.
+fn balance_hint(counts: &[usize], can_balance: bool) -> &'static str {
+    if can_balance && counts.iter().min() != counts.iter().max() {
         "; if the smaller classes matter, --class-weight balanced makes each class weigh the same in training (a higher macro-F1, usually for some accuracy)"
     } else {
         ""
-    };
-    Some(format!(
-        "{}: {scored} accuracy, {:.1}%, is no better than labelling every text '{}' ({:.1}% of the {total} texts): the model has learned little beyond which class is largest{hint}",
+    }
+}
+
+/// The words of the majority warnings.
+fn no_better_than_largest(
+    file: &Path,
+    subject: &str,
+    class: &str,
+    share: f64,
+    total: u64,
+    who: &str,
+    hint: &str,
+) -> String {
+    format!(
+        "{}: {subject} no better than labelling every text '{class}' ({:.1}% of the {total} texts): {who} learned little beyond which class is largest{hint}",
         file.display(),
-        100.0 * right as f64 / total as f64,
-        classes.get(largest).map_or("?", String::as_str),
-        100.0 * in_largest as f64 / total as f64,
-    ))
+        100.0 * share,
+    )
 }

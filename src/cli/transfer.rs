@@ -15,15 +15,15 @@ use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
 use embed_tl::corpus::Labelled;
 use embed_tl::eval::{
-    holdout_split, model_letter, model_role, thousands, Assessment, Comparison, CurveParams,
-    CurveSize, DrawTest, Finding, LearningCurve, PairedTest, TransferParams, Verdict, VerdictRule,
-    MODELS,
+    holdout_split, model_letter, model_name, model_role, thousands, Assessment, Comparison,
+    CurveParams, CurveSize, DrawTest, Finding, LearningCurve, PairedTest, TransferParams, Verdict,
+    VerdictRule, MODELS,
 };
 use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{SearchArgs, Ui};
+use super::{write_warnings, SearchArgs, Ui};
 
 /// Compare the frozen-vector classifier (a) with one learned from the
 /// labels alone (b: word + bigram TF-IDF, the same logistic regression)
@@ -278,6 +278,15 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         ));
     }
 
+    let cv_accuracies: Vec<(String, f64)> = comparison
+        .models
+        .iter()
+        .map(|m| (model_name(m.features), m.accuracy_mean))
+        .collect();
+    if let Some(w) = super::cv_majority_warning(&args.train, &train, &cv_accuracies, &args.search) {
+        ui.warn(w);
+    }
+
     let assessment = Assessment::new(&comparison, curve.as_ref())
         .with_context(|| format!("{train_name}: the verdicts"))?;
     let report = Report {
@@ -307,6 +316,7 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
             curve_c,
             curve_beta,
         },
+        warnings: super::warnings(),
         seconds: None,
     };
 
@@ -430,6 +440,8 @@ struct Report {
     curve_eval: Option<String>,
     curve: Option<LearningCurve>,
     settings: Settings,
+    /// Every warning of the run, as on stderr (kept here under `--quiet`).
+    warnings: Vec<String>,
     /// Wall-clock time: stdout only, never in report.json (files must not
     /// depend on the machine).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -856,6 +868,7 @@ impl Report {
         let _ = writeln!(s, "## Do the vectors help?\n");
         let _ = writeln!(s, "{}.\n", self.verdict_sentence());
         let _ = writeln!(s, "Rule: {}.\n", a.rule);
+        write_warnings(&mut s, &self.warnings);
         if let Some(regions) = &a.regions_text {
             let _ = writeln!(
                 s,
