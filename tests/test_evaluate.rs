@@ -110,6 +110,25 @@ fn same_report_as_classify_test(vectors: bool) {
     assert_eq!(json["metrics"], *expected);
     let accuracy = json["metrics"]["accuracy"].as_f64().unwrap();
     assert!(accuracy > 0.6, "{accuracy}");
+    // The vectors' coverage of the scored texts; of the training file, it
+    // is the coverage classify measured there.
+    if vectors {
+        assert_eq!(json["coverage"]["docs"], 1000);
+        let out = embed_tl(dir.path())
+            .args(["evaluate", "--model", "m.etl", "--vectors"])
+            .arg(default_vectors())
+            .args(["--input", "train.csv", "--format", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let on_train: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(on_train["coverage"], trained["coverage"]);
+        assert_eq!(on_train["coverage"]["docs"], 2000);
+    } else {
+        assert!(json["coverage"].is_null());
+    }
 
     let out = evaluate(dir.path(), "m.etl", vectors, &[])
         .success()
@@ -117,6 +136,7 @@ fn same_report_as_classify_test(vectors: bool) {
         .stdout
         .clone();
     let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.contains("\n  coverage  "), vectors, "{text}");
     let block = scores_block(&text);
     assert!(
         block.starts_with(&format!("  accuracy  {:.2}%", 100.0 * accuracy)),

@@ -12,6 +12,7 @@ use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
 use embed_tl::corpus::{read_labelled_opts, Column, Labelled};
 use embed_tl::eval::Metrics;
+use embed_tl::features::Coverage;
 use embed_tl::score::{Prediction, Scorer};
 
 use super::output::{atomic_write, stdout};
@@ -90,6 +91,13 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
         &data.stats,
         ui,
     );
+    // How well the vectors cover the scored texts, beside the training
+    // texts' coverage that `classify` printed: new texts far less covered
+    // are texts the vector channel sees less of.
+    let coverage = model
+        .featurizer()
+        .zip(vectors.as_ref())
+        .map(|(f, v)| Coverage::measure(v, f.tokenizer(), &data.texts));
     let spinner = ui.spinner(format!("scoring {} texts", data.texts.len()));
     let predictions = scorer
         .predict_batch(&data.texts)
@@ -137,6 +145,7 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
         rows: data.texts.len(),
         read: data.stats,
         features: model.features().to_string(),
+        coverage,
         classes: model.classes().to_vec(),
         misclassified,
         errors: args.errors.as_ref().map(|p| p.display().to_string()),
@@ -200,6 +209,8 @@ struct Report {
     /// Rows read, used and rejected.
     read: ReadStats,
     features: String,
+    /// The vectors' coverage of the scored texts (absent without vectors).
+    coverage: Option<Coverage>,
     classes: Vec<String>,
     misclassified: usize,
     errors: Option<String>,
@@ -223,6 +234,16 @@ impl Report {
         }
         writeln!(out, "\nevaluated: {} ({} texts):", self.input, self.rows)?;
         writeln!(out, "  rows      {}", self.read)?;
+        if let Some(c) = &self.coverage {
+            writeln!(
+                out,
+                "  coverage  {:.1}% of tokens, {:.1}% of distinct words have vectors; {} text{} none",
+                100.0 * c.token_rate(),
+                100.0 * c.type_rate(),
+                c.docs_without_vectors,
+                if c.docs_without_vectors == 1 { " has" } else { "s have" },
+            )?;
+        }
         write_scores(out, &self.metrics, &self.classes)?;
         match &self.errors {
             Some(path) => writeln!(
