@@ -97,6 +97,7 @@ fn sample_files_match_gensim() {
     assert!((p["pearson"].as_f64().unwrap() - 0.335_535_472_574_01).abs() < 1e-6);
     assert!((p["spearman"].as_f64().unwrap() - 0.272_711_819_198_656).abs() < 1e-6);
     assert!((100.0 * p["oov_ratio"].as_f64().unwrap() - 3.703_703_703_703_703_3).abs() < 1e-9);
+    assert_eq!(v["warnings"], serde_json::json!([]));
 }
 
 /// gensim with `--restrict-vocab 10000 --case-sensitive` on the sample
@@ -287,4 +288,40 @@ fn other_delimiters() {
         .stderr(predicate::str::contains(
             "pairs.csv: line 2: expected 3 fields separated by TAB (word, word, score), found 1",
         ));
+}
+
+/// A vector file with a word twice: the warning about it is on stderr and,
+/// under `--quiet`, still in the JSON report's `warnings`.
+#[test]
+fn json_report_keeps_the_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dup.txt"),
+        "4 2\nking 1 0\nqueen 0 1\nking 0.5 0.5\nman 1 0.2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pairs.tsv"),
+        "king\tqueen\t5\nking\tman\t7\nqueen\tman\t3\n",
+    )
+    .unwrap();
+    let warning =
+        "dup.txt: 1 duplicate word dropped, the first occurrence kept (first: 'king' at line 4)";
+    let run = |extra: &[&str]| {
+        embed_tl(dir.path())
+            .args(["vectors", "evaluate", "dup.txt", "--no-analogies"])
+            .args(["--similarity", "pairs.tsv"])
+            .args(extra)
+            .assert()
+            .success()
+    };
+    run(&[]).stderr(predicate::str::contains(warning));
+    let out = run(&["--quiet", "--json"])
+        .stderr(predicate::str::is_empty())
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["warnings"], serde_json::json!([warning]));
+    assert_eq!(v["words"], 3);
 }

@@ -120,6 +120,8 @@ struct Report {
     load_seconds: f64,
     analogies: Option<Timed<AnalogyReport>>,
     similarity: Vec<Timed<PairReport>>,
+    /// Every warning of the run, as on stderr (kept here under `--quiet`).
+    warnings: Vec<String>,
 }
 
 pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
@@ -200,6 +202,7 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
         load_seconds,
         analogies,
         similarity,
+        warnings: super::warnings(),
     };
     let mut out = stdout();
     if args.json || args.format == ReportFormat::Json {
