@@ -291,7 +291,8 @@ fn other_delimiters() {
 }
 
 /// A vector file with a word twice: the warning about it is on stderr and,
-/// under `--quiet`, still in the JSON report's `warnings`.
+/// under `--quiet`, still in the JSON report's `warnings`, here and in
+/// `vectors info` and `vectors similar`.
 #[test]
 fn json_report_keeps_the_warnings() {
     let dir = tempfile::tempdir().unwrap();
@@ -324,4 +325,20 @@ fn json_report_keeps_the_warnings() {
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["warnings"], serde_json::json!([warning]));
     assert_eq!(v["words"], 3);
+    for command in [
+        &["vectors", "info", "dup.txt", "--format", "json"][..],
+        &["vectors", "similar", "dup.txt", "queen", "--format", "json"],
+    ] {
+        let out = embed_tl(dir.path())
+            .args(command)
+            .arg("--quiet")
+            .assert()
+            .success()
+            .stderr(predicate::str::is_empty())
+            .get_output()
+            .stdout
+            .clone();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["warnings"], serde_json::json!([warning]), "{command:?}");
+    }
 }

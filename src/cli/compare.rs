@@ -13,17 +13,18 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use embed_tl::corpus::Labelled;
 use embed_tl::eval::{
-    model_letter, thousands, ChannelComparison, CompareParams, Metrics, PairedTest, Standing,
+    model_name, thousands, ChannelComparison, CompareParams, Metrics, PairedTest, Standing,
     VectorsComparison, VerdictRule,
 };
 use embed_tl::features::Coverage;
-use embed_tl::model::ClassWeight;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 use embed_tl::vectors::{Encoding, Format, Vectors};
 use rayon::prelude::*;
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{write_warnings, SearchArgs, Ui, VectorsEncoding, VectorsRead};
+use super::{
+    models_majority_warning, write_warnings, Baseline, SearchArgs, Ui, VectorsEncoding, VectorsRead,
+};
 
 /// Compare vector files on your labelled texts: for each file, how well it
 /// covers the texts, how long it takes to open and how much memory it
@@ -426,40 +427,45 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
     }
 
     let names: Vec<String> = files.iter().map(|f| f.file.clone()).collect();
+    // Each model with each file, and its accuracy: "(c) both with FILE".
+    let with_files = |features: FeatureSet, accuracies: Vec<f64>| {
+        accuracies
+            .into_iter()
+            .zip(&names)
+            .map(move |(a, file)| (format!("{} with {file}", model_name(features)), a))
+    };
     let cv_accuracies: Vec<(String, f64)> = comparison
         .channels
         .iter()
         .flat_map(|c| {
-            c.models.iter().zip(&names).map(|(m, file)| {
-                (
-                    format!("{} with {}", name(c.features), file_name(file)),
-                    m.accuracy_mean,
-                )
-            })
+            with_files(
+                c.features,
+                c.models.iter().map(|m| m.accuracy_mean).collect(),
+            )
         })
         .collect();
-    if let Some(w) = super::cv_majority_warning(&args.train, &train, &cv_accuracies, &args.search) {
+    if let Some(w) =
+        Baseline::cross_validated(&train, args.folds, &comparison.seeds).and_then(|b| {
+            models_majority_warning(
+                &args.train,
+                "cross-validated",
+                &b,
+                &cv_accuracies,
+                &train,
+                &args.search,
+            )
+        })
+    {
         ui.warn(w);
     }
     if let (Some(test), Some(path)) = (&test, &args.test) {
         let test_accuracies: Vec<(String, f64)> = held_out
             .iter()
-            .flat_map(|h| {
-                h.accuracy
-                    .iter()
-                    .zip(&names)
-                    .map(|(&a, file)| (format!("{} with {}", name(h.features), file_name(file)), a))
-            })
+            .flat_map(|h| with_files(h.features, h.accuracy.clone()))
             .collect();
-        if let Some(w) = super::models_majority_warning(
-            path,
-            "test",
-            &train.classes,
-            &train.class_counts(),
-            &test.class_counts(),
-            &test_accuracies,
-            args.search.class_weight == ClassWeight::Uniform,
-        ) {
+        if let Some(w) = Baseline::test(&train, test).and_then(|b| {
+            models_majority_warning(path, "test", &b, &test_accuracies, &train, &args.search)
+        }) {
             ui.warn(w);
         }
     }
@@ -699,7 +705,7 @@ impl Report {
         let _ = writeln!(
             s,
             "With the default model ({}: vectors + n-grams), best first:\n",
-            name(FeatureSet::Both)
+            model_name(FeatureSet::Both)
         );
         for v in &self.verdicts {
             let _ = writeln!(s, "- {v}");
@@ -707,7 +713,7 @@ impl Report {
         let _ = writeln!(
             s,
             "\nWith the vectors alone ({}), best first:\n",
-            name(FeatureSet::Vectors)
+            model_name(FeatureSet::Vectors)
         );
         for v in &self.vectors_alone_verdicts {
             let _ = writeln!(s, "- {v}");
@@ -751,7 +757,7 @@ impl Report {
             let _ = writeln!(
                 s,
                 "## {}: {}\n",
-                name(ch.features),
+                model_name(ch.features),
                 match ch.features {
                     FeatureSet::Both => "the default model: vectors + n-grams",
                     FeatureSet::Vectors => "the vectors alone",
@@ -804,8 +810,8 @@ impl Report {
                 let _ = write!(
                     s,
                     " {} accuracy % | {} macro-F1 % |",
-                    name(h.features),
-                    name(h.features)
+                    model_name(h.features),
+                    model_name(h.features)
                 );
             }
             let _ = writeln!(s);
@@ -851,10 +857,6 @@ impl Report {
         );
         s
     }
-}
-
-fn name(features: FeatureSet) -> String {
-    format!("({}) {features}", model_letter(features))
 }
 
 fn list<T: std::fmt::Display>(values: &[T]) -> String {

@@ -210,6 +210,7 @@ struct Report {
     read: ReadStats,
     features: String,
     /// The vectors' coverage of the scored texts (absent without vectors).
+    #[serde(skip_serializing_if = "Option::is_none")]
     coverage: Option<Coverage>,
     classes: Vec<String>,
     misclassified: usize,

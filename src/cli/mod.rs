@@ -146,7 +146,7 @@ pub(crate) fn write_warnings(s: &mut String, warnings: &[String]) {
     if warnings.is_empty() {
         return;
     }
-    let _ = writeln!(s, "**Warnings** (also on stderr):\n");
+    let _ = writeln!(s, "**Warnings**:\n");
     for w in warnings {
         let _ = writeln!(s, "- {w}");
     }
@@ -751,7 +751,8 @@ pub(crate) fn cv_inner_warning(train: &Path, cv: &embed_tl::eval::CvReport) -> O
 /// texts (`metrics`) is at most the share of them in that class. `classify`
 /// gives the training set's counts (the class a model that learned only
 /// the prior answers); `evaluate`, which does not know them, the scored
-/// file's.
+/// file's. Of classes tied for largest, the one most of the scored texts
+/// are in sets the bar.
 ///
 /// With uneven classes and few texts, the regularisation the inner
 /// cross-validation chooses can leave little but the class prior: 20 SMS
@@ -760,9 +761,8 @@ pub(crate) fn cv_inner_warning(train: &Path, cv: &embed_tl::eval::CvReport) -> O
 /// (`docs/benchmarks.md`, issue 14, sixteenth slice). An accuracy alone
 /// hides that; this says it. `scored` names what was scored ("the
 /// cross-validated", "the test"), `file` the file it came from;
-/// `can_balance` adds the hint of `--class-weight balanced` where the
-/// classes are uneven (not for a run that has it, or for a linfa
-/// classifier, which cannot).
+/// `can_balance` allows the hint of `--class-weight balanced` (not for a
+/// run that has it, or for a linfa classifier, which cannot).
 pub(crate) fn majority_warning(
     file: &Path,
     scored: &str,
@@ -771,11 +771,14 @@ pub(crate) fn majority_warning(
     metrics: &embed_tl::eval::Metrics,
     can_balance: bool,
 ) -> Option<String> {
-    let largest = largest_class(counts)?;
     let total: u64 = metrics.per_class.iter().map(|c| c.support).sum();
     let right: u64 = (0..metrics.confusion.len())
         .map(|k| metrics.confusion[k][k])
         .sum();
+    let largest = largest_classes(counts).into_iter().max_by_key(|&k| {
+        let support = metrics.per_class.get(k).map_or(0, |c| c.support);
+        (support, std::cmp::Reverse(k))
+    })?;
     let in_largest = metrics.per_class.get(largest)?.support;
     if classes.len() < 2 || total == 0 || right > in_largest {
         return None;
@@ -784,41 +787,105 @@ pub(crate) fn majority_warning(
     Some(no_better_than_largest(
         file,
         &format!("{scored} accuracy, {accuracy:.1}%, is"),
-        classes.get(largest)?,
-        in_largest as f64 / total as f64,
-        total,
+        &Baseline {
+            class: classes.get(largest)?,
+            share: in_largest as f64 / total as f64,
+            texts: total,
+            per_fold: false,
+        },
         "the model has",
         balance_hint(counts, can_balance),
     ))
 }
 
+/// Labelling every scored text with the training set's largest class: the
+/// accuracy a model that learned only the class prior gets.
+pub(crate) struct Baseline<'a> {
+    /// The class.
+    class: &'a str,
+    /// Its accuracy (a fraction).
+    share: f64,
+    /// The texts scored.
+    texts: u64,
+    /// `share` is a mean over cross-validation folds.
+    per_fold: bool,
+}
+
+impl<'a> Baseline<'a> {
+    /// For a cross-validation of `train` with `folds` folds, once per fold
+    /// seed in `seeds` (the folds of [`embed_tl::eval::cross_validate`]):
+    /// the mean over the folds of the class's share of each held-out part,
+    /// comparable with a model's mean fold accuracy (folds of unequal size
+    /// make it differ from the class's share of the whole set).
+    pub(crate) fn cross_validated(
+        train: &'a Labelled,
+        folds: usize,
+        seeds: &[u64],
+    ) -> Option<Baseline<'a>> {
+        let mut shares = vec![Vec::new(); train.classes.len()];
+        for &seed in seeds {
+            for fold in embed_tl::eval::stratified_folds(&train.labels, folds, seed).ok()? {
+                let mut in_fold = vec![0usize; train.classes.len()];
+                fold.iter().for_each(|&i| in_fold[train.labels[i]] += 1);
+                for (k, n) in in_fold.iter().enumerate() {
+                    shares[k].push(*n as f64 / fold.len().max(1) as f64);
+                }
+            }
+        }
+        let mean = |k: usize| shares[k].iter().sum::<f64>() / shares[k].len().max(1) as f64;
+        let mut baseline = Self::best_of(train, mean, train.labels.len() as u64)?;
+        baseline.per_fold = true;
+        Some(baseline)
+    }
+
+    /// For a test file read against `train`'s classes.
+    pub(crate) fn test(train: &'a Labelled, test: &Labelled) -> Option<Baseline<'a>> {
+        let counts = test.class_counts();
+        let total = counts.iter().sum::<usize>();
+        Self::best_of(
+            train,
+            |k| {
+                counts
+                    .get(k)
+                    .map_or(0.0, |&n| n as f64 / total.max(1) as f64)
+            },
+            total as u64,
+        )
+    }
+
+    /// Of the classes tied for largest in `train`, the one of the highest
+    /// `share`.
+    fn best_of(train: &'a Labelled, share: impl Fn(usize) -> f64, texts: u64) -> Option<Self> {
+        let k = largest_classes(&train.class_counts())
+            .into_iter()
+            .max_by(|&a, &b| share(a).total_cmp(&share(b)).then(b.cmp(&a)))?;
+        (train.classes.len() >= 2 && texts > 0).then(|| Baseline {
+            class: &train.classes[k],
+            share: share(k),
+            texts,
+            per_fold: false,
+        })
+    }
+}
+
 /// [`majority_warning`] for the models of `compare` and `transfer-report`,
-/// which keep each model's accuracy (`models`: a name and that accuracy,
-/// a fraction; a mean over folds for the cross-validated ones) rather than
-/// its predictions. The baseline is the training set's largest class
-/// (`counts`), at its share of the texts scored (`scored_counts`: the same
-/// counts for a cross-validation, whose stratified folds keep that share;
-/// the test file's for `--test`). `scored` says which ("cross-validated",
-/// "test"). None when every model is above it.
+/// which keep each model's accuracy (`models`: a name and that accuracy, a
+/// fraction; the mean over folds for a cross-validation) rather than its
+/// predictions, against `baseline`. `scored` says which accuracy
+/// ("cross-validated", "test"); `train` and `search` give the hint of
+/// `--class-weight balanced`. None when every model is above the baseline.
 pub(crate) fn models_majority_warning(
     file: &Path,
     scored: &str,
-    classes: &[String],
-    counts: &[usize],
-    scored_counts: &[usize],
+    baseline: &Baseline<'_>,
     models: &[(String, f64)],
-    can_balance: bool,
+    train: &Labelled,
+    search: &SearchArgs,
 ) -> Option<String> {
-    let largest = largest_class(counts)?;
-    let total: usize = scored_counts.iter().sum();
-    if classes.len() < 2 || total == 0 {
-        return None;
-    }
-    let share = *scored_counts.get(largest)? as f64 / total as f64;
-    // A mean of fold accuracies: a margin for its rounding.
+    // Means of fold accuracies: a margin for their rounding.
     let below: Vec<String> = models
         .iter()
-        .filter(|(_, accuracy)| *accuracy <= share + 1e-9)
+        .filter(|(_, accuracy)| *accuracy <= baseline.share + 1e-9)
         .map(|(name, accuracy)| format!("{name} ({:.1}%)", 100.0 * accuracy))
         .collect();
     let (accuracy, are, who) = match below.len() {
@@ -829,43 +896,30 @@ pub(crate) fn models_majority_warning(
     Some(no_better_than_largest(
         file,
         &format!("the {scored} {accuracy} of {} {are}", below.join(", ")),
-        classes.get(largest)?,
-        share,
-        total as u64,
+        baseline,
         who,
-        balance_hint(counts, can_balance),
+        balance_hint(
+            &train.class_counts(),
+            search.class_weight == ClassWeight::Uniform,
+        ),
     ))
 }
 
-/// [`models_majority_warning`] for the cross-validated models of a run
-/// on `train` with `search`'s settings.
-pub(crate) fn cv_majority_warning(
-    file: &Path,
-    train: &Labelled,
-    models: &[(String, f64)],
-    search: &SearchArgs,
-) -> Option<String> {
-    let counts = train.class_counts();
-    models_majority_warning(
-        file,
-        "cross-validated",
-        &train.classes,
-        &counts,
-        &counts,
-        models,
-        search.class_weight == ClassWeight::Uniform,
-    )
+/// The classes with the most texts (several at a tie).
+fn largest_classes(counts: &[usize]) -> Vec<usize> {
+    let most = counts.iter().copied().max().unwrap_or(0);
+    (0..counts.len()).filter(|&k| counts[k] == most).collect()
 }
 
-/// The index of the largest class (the first of equals).
-fn largest_class(counts: &[usize]) -> Option<usize> {
-    (0..counts.len()).max_by_key(|&k| (counts[k], usize::MAX - k))
-}
-
-/// The `--class-weight balanced` hint, where the classes are uneven and
-/// the run can use it.
+/// The `--class-weight balanced` hint, where the run can use it and the
+/// classes are uneven: the largest at least 1.5 times the smallest (152
+/// texts against 148 are not a reason to reweight).
 fn balance_hint(counts: &[usize], can_balance: bool) -> &'static str {
-    if can_balance && counts.iter().min() != counts.iter().max() {
+    let (least, most) = (
+        counts.iter().copied().min().unwrap_or(0),
+        counts.iter().copied().max().unwrap_or(0),
+    );
+    if can_balance && 2 * most >= 3 * least {
         "; if the smaller classes matter, --class-weight balanced makes each class weigh the same in training (a higher macro-F1, usually for some accuracy)"
     } else {
         ""
@@ -876,15 +930,22 @@ fn balance_hint(counts: &[usize], can_balance: bool) -> &'static str {
 fn no_better_than_largest(
     file: &Path,
     subject: &str,
-    class: &str,
-    share: f64,
-    total: u64,
+    baseline: &Baseline<'_>,
     who: &str,
     hint: &str,
 ) -> String {
+    let share = 100.0 * baseline.share;
+    let of = if baseline.per_fold {
+        format!(
+            "{share:.1}% of each fold's held-out texts on average, {} texts in all",
+            baseline.texts
+        )
+    } else {
+        format!("{share:.1}% of the {} texts", baseline.texts)
+    };
     format!(
-        "{}: {subject} no better than labelling every text '{class}' ({:.1}% of the {total} texts): {who} learned little beyond which class is largest{hint}",
+        "{}: {subject} no better than labelling every text '{}' ({of}): {who} learned little beyond which class is largest{hint}",
         file.display(),
-        100.0 * share,
+        baseline.class,
     )
 }

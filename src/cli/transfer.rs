@@ -15,15 +15,15 @@ use clap::Args;
 use embed_tl::corpus::stream::ReadStats;
 use embed_tl::corpus::Labelled;
 use embed_tl::eval::{
-    holdout_split, model_letter, model_name, model_role, thousands, Assessment, Comparison,
-    CurveParams, CurveSize, DrawTest, Finding, LearningCurve, PairedTest, TransferParams, Verdict,
-    VerdictRule, MODELS,
+    holdout_split, model_name, model_role, thousands, Assessment, Comparison, CurveParams,
+    CurveSize, DrawTest, Finding, LearningCurve, PairedTest, TransferParams, Verdict, VerdictRule,
+    MODELS,
 };
 use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{write_warnings, SearchArgs, Ui};
+use super::{models_majority_warning, write_warnings, Baseline, SearchArgs, Ui};
 
 /// Compare the frozen-vector classifier (a) with one learned from the
 /// labels alone (b: word + bigram TF-IDF, the same logistic regression)
@@ -283,7 +283,18 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         .iter()
         .map(|m| (model_name(m.features), m.accuracy_mean))
         .collect();
-    if let Some(w) = super::cv_majority_warning(&args.train, &train, &cv_accuracies, &args.search) {
+    if let Some(w) =
+        Baseline::cross_validated(&train, args.folds, &comparison.seeds).and_then(|b| {
+            models_majority_warning(
+                &args.train,
+                "cross-validated",
+                &b,
+                &cv_accuracies,
+                &train,
+                &args.search,
+            )
+        })
+    {
         ui.warn(w);
     }
 
@@ -546,10 +557,6 @@ fn signed(x: f64) -> String {
     format!("{:+.1}", 100.0 * x)
 }
 
-fn name(features: FeatureSet) -> String {
-    format!("({}) {features}", model_letter(features))
-}
-
 fn interval(t: &PairedTest) -> String {
     format!("[{}, {}]", signed(t.low), signed(t.high))
 }
@@ -674,7 +681,7 @@ impl Report {
             if let Some(p) = best_at(size) {
                 lines.push(format!(
                     "With {size} labelled examples {} is the most accurate ({}%).",
-                    name(p.features),
+                    model_name(p.features),
                     pct(p.accuracy_mean)
                 ));
             }
@@ -682,10 +689,10 @@ impl Report {
         for x in &curve.crossings {
             lines.push(format!(
                 "{} leads {} below about {:.0} examples, {} above (the mean curves cross between {} and {}).",
-                name(x.before),
-                name(x.after),
+                model_name(x.before),
+                model_name(x.after),
                 x.size,
-                name(x.after),
+                model_name(x.after),
                 x.between[0],
                 x.between[1]
             ));
@@ -740,7 +747,7 @@ impl Report {
             let _ = writeln!(
                 s,
                 "  {:<12}{:<36} {:>12}% ± {:<4}  {:>7}%",
-                name(m.features),
+                model_name(m.features),
                 model_role(m.features),
                 pct(m.accuracy_mean),
                 pct(m.accuracy_sd),
@@ -789,6 +796,9 @@ impl Report {
             let _ = writeln!(s, "  {line}");
         }
         let _ = writeln!(s, "\nrecommendation: {}", a.recommendation.text);
+        for w in &self.warnings {
+            let _ = writeln!(s, "warning:   {w}");
+        }
         if let (Some(curve), Some(eval)) = (&self.curve, &self.curve_eval) {
             let _ = writeln!(
                 s,
@@ -890,7 +900,7 @@ impl Report {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} ± {} | {} |",
-                name(m.features),
+                model_name(m.features),
                 model_role(m.features),
                 pct(m.accuracy_mean),
                 pct(m.accuracy_sd),

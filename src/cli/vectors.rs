@@ -351,6 +351,7 @@ fn info(input: &Input, format: ReportFormat, ui: Ui) -> Result<()> {
             "lossy_words": report.lossy_words,
             "encoding": input.encoding.vectors_encoding,
             "load_seconds": seconds,
+            "warnings": super::warnings(),
         });
         writeln!(out, "{value}")?;
     } else {
@@ -463,7 +464,7 @@ fn print_neighbours(query: &str, neighbours: &[(String, f32)], format: ReportFor
         writeln!(
             out,
             "{}",
-            serde_json::json!({"query": query, "neighbours": items})
+            serde_json::json!({"query": query, "neighbours": items, "warnings": super::warnings()})
         )?;
     } else {
         for (word, similarity) in neighbours {
