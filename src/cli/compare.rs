@@ -23,7 +23,8 @@ use rayon::prelude::*;
 
 use super::output::{atomic_write, check_outputs, stdout};
 use super::{
-    models_majority_warning, write_warnings, Baseline, SearchArgs, Ui, VectorsEncoding, VectorsRead,
+    cv_majority_warning, models_majority_warning, write_warnings, Baseline, SearchArgs, Ui,
+    VectorsEncoding, VectorsRead,
 };
 
 /// Compare vector files on your labelled texts: for each file, how well it
@@ -444,18 +445,8 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
             )
         })
         .collect();
-    if let Some(w) =
-        Baseline::cross_validated(&train, args.folds, &comparison.seeds).and_then(|b| {
-            models_majority_warning(
-                &args.train,
-                "cross-validated",
-                &b,
-                &cv_accuracies,
-                &train,
-                &args.search,
-            )
-        })
-    {
+    let folds = (args.folds, comparison.seeds.as_slice());
+    if let Some(w) = cv_majority_warning(&args.train, &train, folds, &cv_accuracies, &args.search) {
         ui.warn(w);
     }
     if let (Some(test), Some(path)) = (&test, &args.test) {

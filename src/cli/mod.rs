@@ -905,6 +905,19 @@ pub(crate) fn models_majority_warning(
     ))
 }
 
+/// [`models_majority_warning`] for models cross-validated on `train` with
+/// `folds.0` folds, once per fold seed in `folds.1`.
+pub(crate) fn cv_majority_warning(
+    file: &Path,
+    train: &Labelled,
+    folds: (usize, &[u64]),
+    models: &[(String, f64)],
+    search: &SearchArgs,
+) -> Option<String> {
+    let baseline = Baseline::cross_validated(train, folds.0, folds.1)?;
+    models_majority_warning(file, "cross-validated", &baseline, models, train, search)
+}
+
 /// The classes with the most texts (several at a tie).
 fn largest_classes(counts: &[usize]) -> Vec<usize> {
     let most = counts.iter().copied().max().unwrap_or(0);

@@ -23,7 +23,7 @@ use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{models_majority_warning, write_warnings, Baseline, SearchArgs, Ui};
+use super::{cv_majority_warning, write_warnings, SearchArgs, Ui};
 
 /// Compare the frozen-vector classifier (a) with one learned from the
 /// labels alone (b: word + bigram TF-IDF, the same logistic regression)
@@ -283,18 +283,8 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         .iter()
         .map(|m| (model_name(m.features), m.accuracy_mean))
         .collect();
-    if let Some(w) =
-        Baseline::cross_validated(&train, args.folds, &comparison.seeds).and_then(|b| {
-            models_majority_warning(
-                &args.train,
-                "cross-validated",
-                &b,
-                &cv_accuracies,
-                &train,
-                &args.search,
-            )
-        })
-    {
+    let folds = (args.folds, comparison.seeds.as_slice());
+    if let Some(w) = cv_majority_warning(&args.train, &train, folds, &cv_accuracies, &args.search) {
         ui.warn(w);
     }
 
