@@ -124,6 +124,10 @@ pub struct Summary {
     pub rejected: u64,
     /// Input bytes consumed.
     pub bytes: u64,
+    /// Rows scored as an empty text is: nothing in them the model knows
+    /// (no word with a vector, no n-gram of its training texts), so every
+    /// such row gets the same answer, the one for an empty text.
+    pub blank: u64,
 }
 
 /// One text's prediction.
@@ -158,6 +162,7 @@ struct Done {
     rows: u64,
     rejected: u64,
     bytes: u64,
+    blank: u64,
 }
 
 impl<'a> Scorer<'a> {
@@ -283,6 +288,7 @@ impl<'a> Scorer<'a> {
                         }
                         summary.rows += done.rows;
                         summary.rejected += done.rejected;
+                        summary.blank += done.blank;
                         summary.bytes = done.bytes;
                         progress(&summary);
                         next += 1;
@@ -401,17 +407,41 @@ impl<'a> Scorer<'a> {
         })
     }
 
+    /// The probabilities of `texts`, and how many of them are scored as an
+    /// empty text is (within 1e-6: [`Summary::blank`]). The empty text is
+    /// scored last with them, one row more in thousands.
+    fn proba_and_blank<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[T],
+    ) -> Result<(ndarray::Array2<f32>, u64)> {
+        if texts.is_empty() {
+            let k = self.pipeline.classes().len();
+            return Ok((ndarray::Array2::zeros((0, k)), 0));
+        }
+        let mut all: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        all.push("");
+        let mut proba = self.pipeline.proba_checked_once(self.vectors, &all)?;
+        let n = texts.len();
+        let blank = {
+            let empty = proba.row(n);
+            proba
+                .rows()
+                .into_iter()
+                .take(n)
+                .filter(|row| row.iter().zip(empty).all(|(p, q)| (p - q).abs() <= 1e-6))
+                .count() as u64
+        };
+        proba = proba.slice_move(ndarray::s![..n, ..]);
+        Ok((proba, blank))
+    }
+
     fn score_chunk(&self, chunk: Chunk, format: &Format<'_>) -> Result<Done> {
         let texts: Vec<&str> = chunk
             .rows
             .iter()
             .map(|(_, r)| r.fields[0].text.as_str())
             .collect();
-        let proba = if texts.is_empty() {
-            ndarray::Array2::zeros((0, self.pipeline.classes().len()))
-        } else {
-            self.pipeline.proba_checked_once(self.vectors, &texts)?
-        };
+        let (proba, blank) = self.proba_and_blank(&texts)?;
         let mut sink = format.sink(texts.len() * 32);
         for ((row_number, record), p) in chunk.rows.iter().zip(proba.rows()) {
             let p = p.as_slice().unwrap_or(&[]);
@@ -436,6 +466,7 @@ impl<'a> Scorer<'a> {
             rows: chunk.rows.len() as u64,
             rejected: chunk.bad.len() as u64,
             bytes: chunk.bytes,
+            blank,
         })
     }
 }

@@ -113,7 +113,8 @@ fn predict_parquet_and_arrow_give_the_csv_paths_results_with_the_ids() {
         .success()
         .stderr(predicate::str::contains(
             "rows.parquet: read 700 rows, used 700, rejected 0",
-        ));
+        ))
+        .stderr(predicate::str::contains("had nothing the model knows").not());
     let expected = std::fs::read_to_string(d.join("csv.csv")).unwrap();
     assert!(expected.starts_with("id,label,p_neg,p_pos,label_1,p_1\n"));
     assert_eq!(
@@ -338,4 +339,25 @@ fn bad_parquet_and_arrow_inputs_are_clear_errors() {
     );
     let ok = read_all(&d.join("ok.parquet"), CorpusFormat::Parquet);
     assert_eq!(column::<Int64Array>(&ok, "id").values().to_vec(), [1, 2]);
+}
+
+/// Texts with nothing the model knows are counted on the columnar path
+/// too, as on the CSV path.
+#[test]
+fn texts_with_nothing_the_model_knows_are_counted_in_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    model(d);
+    let texts = ["A wonderful film, I loved it", "zzqxv qqzzxw", "", "xkcdqq"];
+    let batch = RecordBatch::try_from_iter([(
+        "text",
+        Arc::new(StringArray::from(texts.to_vec())) as ArrayRef,
+    )])
+    .unwrap();
+    write_table(&d.join("blank.parquet"), CorpusFormat::Parquet, &[batch]);
+    predict(d, "blank.parquet", "blank.csv", &[])
+        .success()
+        .stderr(predicate::str::contains(
+            "blank.parquet: 3 of 4 texts had nothing the model knows",
+        ));
 }

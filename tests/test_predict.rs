@@ -398,3 +398,42 @@ fn a_vector_file_truncated_while_mapped_is_reported_and_cleaned_up() {
     );
     assert_eq!(files(dir.path()), ["m.etl", "train.csv", "v.fifu"]);
 }
+
+/// Texts with nothing the model knows (no word with a vector, no n-gram of
+/// its training texts) all get the answer the model gives an empty text,
+/// and the run says how many there were. A text of which the model knows
+/// a little, punctuation with vectors, is not one of them.
+#[test]
+fn texts_with_nothing_the_model_knows_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    train_model(dir.path());
+    std::fs::write(
+        dir.path().join("mixed.csv"),
+        "text\n\"A wonderful film, I loved it\"\nzzqxv qqzzxw\nterrible acting and a boring plot\n!!! ???\nxkcdqq\n\"\"\n",
+    )
+    .unwrap();
+    let out = embed_tl(dir.path())
+        .args(["predict", "--model", "m.etl", "--vectors"])
+        .arg(default_vectors())
+        .args(["--input", "mixed.csv", "--output", "-", "--proba"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "mixed.csv: 3 of 6 texts had nothing the model knows (no word with a vector, no n-gram of its training texts): each got the answer the model gives an empty text",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    // `row,label,p_neg,p_pos`: the answers without their row numbers.
+    let answers: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_once(',').unwrap().1)
+        .collect();
+    assert_eq!(answers.len(), 6);
+    for (i, answer) in answers.iter().enumerate() {
+        let blank = [1, 4, 5].contains(&i);
+        assert_eq!(*answer == answers[5], blank, "row {}: {out}", i + 1);
+    }
+}

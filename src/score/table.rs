@@ -305,12 +305,7 @@ impl Scorer<'_> {
         }
         let mut summary = Summary::default();
         while let Some(batch) = source.next(options)? {
-            let proba = if batch.texts.is_empty() {
-                ndarray::Array2::zeros((0, classes.len()))
-            } else {
-                self.pipeline
-                    .proba_checked_once(self.vectors, &batch.texts)?
-            };
+            let (proba, blank) = self.proba_and_blank(&batch.texts)?;
             match &mut sink {
                 Sink::Table(writer, schema) => {
                     let columns = output_columns(options, classes, &batch, &proba);
@@ -356,6 +351,7 @@ impl Scorer<'_> {
             }
             summary.rows += batch.texts.len() as u64;
             summary.rejected += batch.bad.len() as u64;
+            summary.blank += blank;
             summary.bytes = batch.bytes;
             progress(&summary);
         }
