@@ -409,19 +409,16 @@ impl<'a> Scorer<'a> {
 
     /// The probabilities of `texts`, and how many of them are scored as an
     /// empty text is (within 1e-6: [`Summary::blank`]). The empty text is
-    /// scored last with them, one row more in thousands.
-    fn proba_and_blank<T: AsRef<str> + Sync>(
-        &self,
-        texts: &[T],
-    ) -> Result<(ndarray::Array2<f32>, u64)> {
-        if texts.is_empty() {
+    /// scored last with them (pushed onto `texts`), one row more in
+    /// thousands.
+    fn proba_and_blank(&self, mut texts: Vec<&str>) -> Result<(ndarray::Array2<f32>, u64)> {
+        let n = texts.len();
+        if n == 0 {
             let k = self.pipeline.classes().len();
             return Ok((ndarray::Array2::zeros((0, k)), 0));
         }
-        let mut all: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
-        all.push("");
-        let mut proba = self.pipeline.proba_checked_once(self.vectors, &all)?;
-        let n = texts.len();
+        texts.push("");
+        let mut proba = self.pipeline.proba_checked_once(self.vectors, &texts)?;
         let blank = {
             let empty = proba.row(n);
             proba
@@ -441,8 +438,8 @@ impl<'a> Scorer<'a> {
             .iter()
             .map(|(_, r)| r.fields[0].text.as_str())
             .collect();
-        let (proba, blank) = self.proba_and_blank(&texts)?;
         let mut sink = format.sink(texts.len() * 32);
+        let (proba, blank) = self.proba_and_blank(texts)?;
         for ((row_number, record), p) in chunk.rows.iter().zip(proba.rows()) {
             let p = p.as_slice().unwrap_or(&[]);
             format.row(&mut sink, *row_number, &record.fields[1..], p)?;

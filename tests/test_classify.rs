@@ -399,8 +399,7 @@ fn a_model_no_better_than_the_largest_class_is_warned_about() {
         .stderr(predicate::str::contains(hint).count(2));
     // Under --quiet nothing reaches stderr, and the JSON report still
     // carries every warning of the run.
-    let quiet = run(&["--quiet", "--format", "json"]).stderr(predicate::str::is_empty());
-    let json: serde_json::Value = serde_json::from_slice(&quiet.get_output().stdout).unwrap();
+    let json = common::quiet_json(run(&["--quiet", "--format", "json"]));
     let warnings: Vec<&str> = json["warnings"]
         .as_array()
         .unwrap()

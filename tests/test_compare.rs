@@ -315,8 +315,7 @@ fn models_no_better_than_the_largest_class_are_warned_about() {
         shown.stderr(predicate::str::contains(w.as_str()))
     });
     let md = std::fs::read_to_string(dir.path().join("out/compare.md")).unwrap();
-    let quiet = run(&["--quiet", "--format", "json"]).stderr(predicate::str::is_empty());
-    let json = String::from_utf8(quiet.get_output().stdout.clone()).unwrap();
+    let json = common::quiet_json(run(&["--quiet", "--format", "json"])).to_string();
     for w in &wanted {
         assert!(md.contains(&format!("- {w}")), "{md}");
         assert!(json.contains(w.as_str()), "{json}");

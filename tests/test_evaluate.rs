@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{alike_texts, default_vectors, embed_tl, files, repo};
+use common::{alike_texts, default_vectors, embed_tl, files, quiet_json, repo};
 use predicates::prelude::*;
 
 /// `train.csv`: the first 2,000 rows of the shipped reviews; `test.csv`:
@@ -168,16 +168,12 @@ fn a_model_no_better_than_the_largest_class_is_warned_about() {
         ))
         .stderr(predicate::str::contains("--class-weight").not());
     // Under --quiet, the JSON report keeps it.
-    let out = embed_tl(dir.path())
-        .args(["evaluate", "--model", "alike.etl", "--input", "alike.csv"])
-        .args(["--quiet", "--format", "json"])
-        .assert()
-        .success()
-        .stderr(predicate::str::is_empty())
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = quiet_json(
+        embed_tl(dir.path())
+            .args(["evaluate", "--model", "alike.etl", "--input", "alike.csv"])
+            .args(["--quiet", "--format", "json"])
+            .assert(),
+    );
     assert_eq!(
         json["warnings"],
         serde_json::json!(["alike.csv: the accuracy, 75.0%, is no better than labelling every text 'ham' (75.0% of the 24 texts): the model has learned little beyond which class is largest"])

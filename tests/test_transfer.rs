@@ -604,15 +604,11 @@ fn transfer_report_warns_about_models_no_better_than_the_largest_class() {
     let md = std::fs::read_to_string(dir.path().join("rep/report.md")).unwrap();
     assert!(md.contains(&format!("- {wanted}")), "{md}");
 
-    let out = report(dir.path(), "quiet", "30,all")
-        .args(["--no-curve", "--quiet", "--format", "json"])
-        .assert()
-        .success()
-        .stderr(predicate::str::is_empty())
-        .get_output()
-        .stdout
-        .clone();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = common::quiet_json(
+        report(dir.path(), "quiet", "30,all")
+            .args(["--no-curve", "--quiet", "--format", "json"])
+            .assert(),
+    );
     let file: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("quiet/report.json")).unwrap(),
     )

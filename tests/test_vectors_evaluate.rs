@@ -317,28 +317,14 @@ fn json_report_keeps_the_warnings() {
             .success()
     };
     run(&[]).stderr(predicate::str::contains(warning));
-    let out = run(&["--quiet", "--json"])
-        .stderr(predicate::str::is_empty())
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = common::quiet_json(run(&["--quiet", "--json"]));
     assert_eq!(v["warnings"], serde_json::json!([warning]));
     assert_eq!(v["words"], 3);
     for command in [
         &["vectors", "info", "dup.txt", "--format", "json"][..],
         &["vectors", "similar", "dup.txt", "queen", "--format", "json"],
     ] {
-        let out = embed_tl(dir.path())
-            .args(command)
-            .arg("--quiet")
-            .assert()
-            .success()
-            .stderr(predicate::str::is_empty())
-            .get_output()
-            .stdout
-            .clone();
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let v = common::quiet_json(embed_tl(dir.path()).args(command).arg("--quiet").assert());
         assert_eq!(v["warnings"], serde_json::json!([warning]), "{command:?}");
     }
 }

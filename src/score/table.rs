@@ -305,7 +305,8 @@ impl Scorer<'_> {
         }
         let mut summary = Summary::default();
         while let Some(batch) = source.next(options)? {
-            let (proba, blank) = self.proba_and_blank(&batch.texts)?;
+            let texts = batch.texts.iter().map(String::as_str).collect();
+            let (proba, blank) = self.proba_and_blank(texts)?;
             match &mut sink {
                 Sink::Table(writer, schema) => {
                     let columns = output_columns(options, classes, &batch, &proba);

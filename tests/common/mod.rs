@@ -75,3 +75,10 @@ pub fn alike_texts() -> String {
     }
     data
 }
+
+/// The JSON report of a `--quiet` run: the run succeeded, wrote nothing on
+/// stderr (warnings included), and its stdout parses.
+pub fn quiet_json(run: assert_cmd::assert::Assert) -> serde_json::Value {
+    let run = run.success().stderr(predicates::str::is_empty());
+    serde_json::from_slice(&run.get_output().stdout).unwrap()
+}
