@@ -74,6 +74,21 @@ pub enum Error {
         message: String,
     },
 
+    /// A column asked for, by name or 0-based index, is not in the input's
+    /// header (or table schema): the columns found are listed to choose
+    /// from.
+    #[error("{}: {location}no column {column}; columns found: {}", display_path(path), .found.join(", "))]
+    MissingColumn {
+        /// The file involved, if known.
+        path: Option<PathBuf>,
+        /// Where in the file (the header line of a CSV/TSV file).
+        location: Location,
+        /// The column asked for.
+        column: crate::corpus::Column,
+        /// The columns the input has, in order.
+        found: Vec<String>,
+    },
+
     /// A word cannot be written in the chosen vector format and read back
     /// as the same word (a space in a word2vec binary word, a line break in
     /// a text format...): refused before anything is written.
@@ -196,6 +211,17 @@ impl Error {
                 path: Some(new.to_path_buf()),
                 location,
                 message,
+            },
+            Error::MissingColumn {
+                path: None,
+                location,
+                column,
+                found,
+            } => Error::MissingColumn {
+                path: Some(new.to_path_buf()),
+                location,
+                column,
+                found,
             },
             other => other,
         }
@@ -360,6 +386,31 @@ mod tests {
                 err.to_string(),
                 "size 50 is larger than the training pool (22 examples)"
             );
+        }
+
+        #[test]
+        fn a_column_not_in_the_header_is_missing_column() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("reviews.csv");
+            std::fs::write(&path, "review,sentiment\ngood,pos\n").unwrap();
+            let text = crate::corpus::Column::Name("text".into());
+            let label = crate::corpus::Column::Name("label".into());
+            let err = crate::corpus::read_labelled(&path, &text, &label, None).unwrap_err();
+            match &err {
+                Error::MissingColumn {
+                    path: Some(p),
+                    location: Location::Line(1),
+                    column,
+                    found,
+                } => {
+                    assert_eq!((p, column), (&path, &text));
+                    assert_eq!(found, &["review", "sentiment"]);
+                }
+                other => panic!("expected a missing column, got {other:?}"),
+            }
+            assert!(err.to_string().ends_with(
+                "reviews.csv: line 1: no column 'text'; columns found: review, sentiment"
+            ));
         }
 
         #[test]

@@ -24,6 +24,12 @@
 //! let best = scorer.predict_batch(&["A great phone.", "Broke in a week, avoid."])?;
 //! assert_eq!(best.iter().map(|p| model.classes()[p.class].as_str()).collect::<Vec<_>>(), ["pos", "neg"]);
 //!
+//! // A text with nothing the model knows gets the answer for an empty text:
+//! // count such texts to tell a file the model cannot read.
+//! let (_, blank) = scorer.predict_batch_and_blank(&["Works great", "zzqxv qqzzxw"])?;
+//! assert_eq!(blank, 1);
+//! assert_eq!(scorer.blank_mask(&["Works great", "zzqxv qqzzxw"])?, [false, true]);
+//!
 //! // ...or a stream of any length.
 //! let input = "id,text\n1,Works great\n2,Total waste of money\n";
 //! let mut output = Vec::new();
@@ -176,17 +182,29 @@ impl<'a> Scorer<'a> {
     /// Predictions for texts in memory, in order (parallel over texts).
     pub fn predict_batch<T: AsRef<str> + Sync>(&self, texts: &[T]) -> Result<Vec<Prediction>> {
         let proba = self.pipeline.proba_checked_once(self.vectors, texts)?;
-        Ok(proba
-            .rows()
-            .into_iter()
-            .map(|row| {
-                let proba = row.to_vec();
-                Prediction {
-                    class: argmax(&proba),
-                    proba,
-                }
-            })
-            .collect())
+        Ok(predictions(&proba))
+    }
+
+    /// [`Scorer::predict_batch`], and how many of the texts have nothing
+    /// the model knows, so got the answer for an empty text (as
+    /// [`Summary::blank`] counts them for a file).
+    pub fn predict_batch_and_blank<T: AsRef<str>>(
+        &self,
+        texts: &[T],
+    ) -> Result<(Vec<Prediction>, u64)> {
+        let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        let (proba, blank) = self.proba_and_blank(texts)?;
+        Ok((predictions(&proba), blank))
+    }
+
+    /// For each text, whether it has nothing the model knows (no word with
+    /// a vector, no n-gram of its training texts), so is scored as an empty
+    /// text is (within 1e-6): the texts [`Summary::blank`] counts.
+    pub fn blank_mask<T: AsRef<str>>(&self, texts: &[T]) -> Result<Vec<bool>> {
+        let mut texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+        texts.push("");
+        let proba = self.pipeline.proba_checked_once(self.vectors, &texts)?;
+        Ok(blank_rows(&proba).collect())
     }
 
     /// Score every row of `input` and write one output row per good input
@@ -418,18 +436,9 @@ impl<'a> Scorer<'a> {
             return Ok((ndarray::Array2::zeros((0, k)), 0));
         }
         texts.push("");
-        let mut proba = self.pipeline.proba_checked_once(self.vectors, &texts)?;
-        let blank = {
-            let empty = proba.row(n);
-            proba
-                .rows()
-                .into_iter()
-                .take(n)
-                .filter(|row| row.iter().zip(empty).all(|(p, q)| (p - q).abs() <= 1e-6))
-                .count() as u64
-        };
-        proba = proba.slice_move(ndarray::s![..n, ..]);
-        Ok((proba, blank))
+        let proba = self.pipeline.proba_checked_once(self.vectors, &texts)?;
+        let blank = blank_rows(&proba).filter(|&b| b).count() as u64;
+        Ok((proba.slice_move(ndarray::s![..n, ..]), blank))
     }
 
     fn score_chunk(&self, chunk: Chunk, format: &Format<'_>) -> Result<Done> {
@@ -620,6 +629,33 @@ enum Sink {
 }
 
 /// One TSV line: fields escaped as [`crate::corpus::stream::escape_tsv`].
+/// Whether each row of `proba` but the last, the empty text's, is the
+/// last within 1e-6.
+fn blank_rows(proba: &ndarray::Array2<f32>) -> impl Iterator<Item = bool> + '_ {
+    let n = proba.nrows().saturating_sub(1);
+    let empty = proba.row(n);
+    proba
+        .rows()
+        .into_iter()
+        .take(n)
+        .map(move |row| row.iter().zip(empty).all(|(p, q)| (p - q).abs() <= 1e-6))
+}
+
+/// One [`Prediction`] a row of probabilities.
+fn predictions(proba: &ndarray::Array2<f32>) -> Vec<Prediction> {
+    proba
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let proba = row.to_vec();
+            Prediction {
+                class: argmax(&proba),
+                proba,
+            }
+        })
+        .collect()
+}
+
 fn tsv_record(out: &mut Vec<u8>, fields: &[String]) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

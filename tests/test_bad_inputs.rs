@@ -519,7 +519,10 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ],
             args: predict("m.etl", "in.csv", &[]),
             code: 1,
-            says: vec!["in.csv: line 1: no column 'text'; columns found: id, body"],
+            says: vec![
+                "in.csv: line 1: no column 'text'; columns found: id, body",
+                "hint: choose the text column with --text-column and the columns copied to the output with --keep, by name or 0-based index; a file without a header row needs --no-header and indexes",
+            ],
             ..Case::default()
         },
         // --- flags ----------------------------------------------------------
@@ -978,11 +981,21 @@ fn input_cases(model_bytes: &[u8], good_train: &[u8]) -> Vec<Case> {
             ..Case::default()
         },
         Case {
-            name: "lines: a .txt in fastText's format is read as lines, and that is said",
+            name: "fasttext: a .txt whose first line starts with __label__ is read in fastText's format, and that is said",
             files: vec![("t.txt", b"__label__pos fine\n__label__neg phone\n".to_vec())],
             args: embed("t.txt", &[]),
             says: vec![
-                "t.txt: read 2 rows, used 2, rejected 0",
+                "t.txt: read 2 rows, used 2, rejected 0 (as fasttext: its first line starts with __label__; --input-format to choose)",
+            ],
+            writes: vec![("out.csv", vec!["\n2,"])],
+            ..Case::default()
+        },
+        Case {
+            name: "lines: --input-format lines keeps such a file as lines, and says it looks like fastText's format",
+            files: vec![("t.txt", b"__label__pos fine\n__label__neg phone\n".to_vec())],
+            args: embed("t.txt", &["--input-format", "lines"]),
+            says: vec![
+                "t.txt: read 2 rows, used 2, rejected 0\n",
                 "pass --input-format fasttext to read the labels",
             ],
             writes: vec![("out.csv", vec!["\n2,"])],

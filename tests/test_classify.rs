@@ -315,7 +315,7 @@ fn bad_inputs_fail_clearly_without_output() {
         ),
         (
             classify("cols.csv"),
-            "cols.csv: line 1: no column 'text'; columns found: body, class",
+            "cols.csv: line 1: no column 'text'; columns found: body, class\nhint: choose the columns with --text-column and --label-column, by name or 0-based index; a file without a header row needs --no-header and indexes\n",
         ),
         (
             classify("bad-utf8.csv"),

@@ -71,7 +71,7 @@ fn embed_missing_column_lists_the_columns() {
         .assert()
         .failure()
         .stderr(predicate::str::contains(
-            "in.csv: line 1: no column 'text'; columns found: id, body",
+            "in.csv: line 1: no column 'text'; columns found: id, body\nhint: choose the text column with --text-column, by name or 0-based index; a file without a header row needs --no-header and indexes\n",
         ));
     assert!(!dir.path().join("out.csv").exists());
 }

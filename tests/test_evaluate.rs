@@ -180,6 +180,67 @@ fn a_model_no_better_than_the_largest_class_is_warned_about() {
     );
 }
 
+/// Texts with nothing the model knows (no word with a vector, no n-gram
+/// of its training texts) all get the answer for an empty text; evaluate
+/// says how many, as predict does, on stderr and in both reports. Words
+/// with vectors but no n-gram (punctuation) are known.
+#[test]
+fn texts_with_nothing_the_model_knows_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let reviews = std::fs::read_to_string(repo("corpora/reviews.csv")).unwrap();
+    let train: Vec<&str> = reviews.lines().take(301).collect();
+    std::fs::write(dir.path().join("train.csv"), train.join("\n") + "\n").unwrap();
+    embed_tl(dir.path())
+        .args(["-q", "classify", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "train.csv", "--save", "m.etl"])
+        .args(["--folds", "2", "--c", "1", "--beta", "0.3"])
+        .assert()
+        .success();
+    std::fs::write(
+        dir.path().join("mixed.csv"),
+        "text,label\n\"A wonderful film, I loved it\",pos\nzzqxv qqzzxw,neg\n\
+         terrible acting and a boring plot,neg\n!!! ???,pos\nxkcdqq,pos\n",
+    )
+    .unwrap();
+    let warning = "mixed.csv: 2 of 5 texts had nothing the model knows (no word with a vector, no n-gram of its training texts): each got the answer the model gives an empty text";
+    let run = |extra: &[&str]| {
+        let mut cmd = embed_tl(dir.path());
+        cmd.args(["evaluate", "--model", "m.etl", "--vectors"])
+            .arg(default_vectors())
+            .args(["--input", "mixed.csv"])
+            .args(extra);
+        cmd.assert()
+    };
+    let out = run(&[])
+        .success()
+        .stderr(predicate::str::contains(format!("warning: {warning}\n")))
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(
+            "\n  unknown   2 texts have nothing the model knows (each scored as an empty text)\n"
+        ),
+        "{text}"
+    );
+    let json = quiet_json(run(&["--quiet", "--format", "json"]));
+    assert_eq!(json["blank"], 2);
+    // (Then the majority warning: 5 texts are few.)
+    assert_eq!(json["warnings"][0], warning);
+    // The reviews of the model's own training file are all known.
+    let json = quiet_json(
+        embed_tl(dir.path())
+            .args(["evaluate", "--model", "m.etl", "--vectors"])
+            .arg(default_vectors())
+            .args(["--input", "train.csv", "--quiet", "--format", "json"])
+            .assert(),
+    );
+    assert_eq!(json["blank"], 0);
+    assert_eq!(json["warnings"], serde_json::json!([]));
+}
+
 #[test]
 fn ngrams_model_scores_as_classify_test_did() {
     same_report_as_classify_test(false);

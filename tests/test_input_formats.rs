@@ -1,6 +1,7 @@
 //! The same 3,000 review sentences in every input layout (CSV, TSV, JSONL,
-//! plain lines, fastText's `__label__` format; gzip, Zstandard, stdin)
-//! give the same features, the same predictions and the same accuracy.
+//! plain lines, fastText's `__label__` format; gzip, Zstandard, stdin;
+//! with a UTF-8 byte-order mark) give the same features, the same
+//! predictions and the same accuracy.
 
 mod common;
 
@@ -55,6 +56,21 @@ fn write_layouts(dir: &Path) -> Vec<&'static str> {
     std::fs::write(dir.join("reviews.jsonl"), &jsonl).unwrap();
     std::fs::write(dir.join("reviews.txt"), &lines).unwrap();
     std::fs::write(dir.join("reviews.ft"), &fasttext).unwrap();
+    // fastText's own habit: a .txt, or a name such as `cooking.train`; the
+    // first line's `__label__` says the layout.
+    std::fs::write(dir.join("reviews-ft.txt"), &fasttext).unwrap();
+    std::fs::write(dir.join("reviews.train"), &fasttext).unwrap();
+    // A UTF-8 byte-order mark first, as Windows editors and Excel write
+    // it, in every row layout (and under gzip).
+    const BOM: &str = "\u{feff}";
+    std::fs::write(dir.join("bom.csv"), [BOM.as_bytes(), &csv_bytes].concat()).unwrap();
+    std::fs::write(dir.join("bom.tsv"), format!("{BOM}{tsv}")).unwrap();
+    std::fs::write(dir.join("bom.jsonl"), format!("{BOM}{jsonl}")).unwrap();
+    std::fs::write(dir.join("bom.txt"), format!("{BOM}{lines}")).unwrap();
+    std::fs::write(dir.join("bom.ft"), format!("{BOM}{fasttext}")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("{BOM}{tsv}").as_bytes()).unwrap();
+    std::fs::write(dir.join("bom.tsv.gz"), gz.finish().unwrap()).unwrap();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&csv_bytes).unwrap();
     std::fs::write(dir.join("reviews.csv.gz"), gz.finish().unwrap()).unwrap();
@@ -70,6 +86,11 @@ fn write_layouts(dir: &Path) -> Vec<&'static str> {
         "reviews.txt",
         "reviews.csv.gz",
         "reviews.tsv.zst",
+        "bom.csv",
+        "bom.tsv",
+        "bom.jsonl",
+        "bom.txt",
+        "bom.tsv.gz",
     ]
 }
 
@@ -181,11 +202,50 @@ fn every_labelled_layout_gives_the_same_accuracy() {
         "reviews.tsv",
         "reviews.jsonl",
         "reviews.ft",
+        "reviews-ft.txt",
+        "reviews.train",
         "reviews.csv.gz",
         "reviews.tsv.zst",
+        "bom.csv",
+        "bom.tsv",
+        "bom.jsonl",
+        "bom.ft",
+        "bom.tsv.gz",
     ] {
         let (accuracy, input) = cv_accuracy(dir, train);
         assert_eq!(accuracy, csv, "{train}");
         assert_eq!(input["read"], 3000, "{train}");
     }
+}
+
+/// A pipe is never peeked for fastText's `__label__` (the peeked bytes
+/// would be lost to the reader): a FIFO is read in its name's layout, CSV
+/// here, from its first byte.
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_not_peeked() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("cooking.train");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            std::fs::write(fifo, "__label__pos fine\n__label__neg phone\n").unwrap()
+        })
+    };
+    embed_tl(dir.path())
+        .args([
+            "classify",
+            "--features",
+            "ngrams",
+            "--train",
+            "cooking.train",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "cooking.train: line 1: no column 'text'; columns found: __label__pos fine\n",
+        ));
+    writer.join().unwrap();
 }

@@ -616,6 +616,21 @@ fn transfer_report_warns_about_models_no_better_than_the_largest_class() {
     for warnings in [&json["warnings"], &file["warnings"]] {
         assert!(warnings.to_string().contains(wanted), "{warnings}");
     }
+    // Nor does the recommendation choose features the labels cannot tell
+    // apart: it asks for more labels.
+    let recommendation = &json["assessment"]["recommendation"];
+    assert_eq!(
+        recommendation["advice"], "largest-class",
+        "{recommendation}"
+    );
+    assert_eq!(
+        recommendation["expected_accuracy"], 0.75,
+        "{recommendation}"
+    );
+    assert!(
+        md.contains("**Recommendation**: label more texts, those of the smaller classes first: with 16 labels no model does better than labelling every text with the largest class (75.0% over the same folds; (a) 75.0%, (b) 75.0%, (c) 75.0%)"),
+        "{md}"
+    );
 
     // 21 `ham` and 2 `spam` in 3 stratified folds: 7 `ham` in each, a
     // `spam` in two, so always answering `ham` scores 7/8, 7/8 and 7/7,
@@ -645,4 +660,5 @@ fn transfer_report_warns_about_models_no_better_than_the_largest_class() {
         .stderr(predicate::str::contains("no better than labelling").not());
     let md = std::fs::read_to_string(dir.path().join("reviews/report.md")).unwrap();
     assert!(!md.contains("**Warnings**"), "{md}");
+    assert!(!md.contains("label more texts"), "{md}");
 }

@@ -16,6 +16,7 @@ use embed_tl::features::{Featurizer, FeaturizerParams};
 use embed_tl::model::{ClassWeight, LogisticParams};
 use embed_tl::pipeline::{FeatureSet, FineTune, Fingerprint, Pipeline, PipelineParams, SelectBy};
 use embed_tl::pool::PoolParams;
+use embed_tl::score::Scorer;
 use embed_tl::vectors::{Encoding, Format, OpenOptions, Scale};
 
 use embed_tl::Error;
@@ -53,7 +54,9 @@ fn to_py(err: Error) -> PyErr {
             std::io::ErrorKind::IsADirectory => PyIsADirectoryError::new_err(message),
             _ => PyOSError::new_err(message),
         },
-        Error::Malformed { .. } => MalformedFileError::new_err(message),
+        Error::Malformed { .. } | Error::MissingColumn { .. } => {
+            MalformedFileError::new_err(message)
+        }
         Error::UnknownWord { .. } => PyKeyError::new_err(message),
         _ => PyValueError::new_err(message),
     }
@@ -762,6 +765,26 @@ impl PyModel {
         let texts = texts_of(texts)?;
         let v = Self::vectors_of(&vectors);
         py.detach(|| self.inner.predict(v, &texts)).map_err(to_py)
+    }
+
+    /// For each text, whether it has nothing the model knows (no word with
+    /// a vector, no n-gram of its training texts), so got the answer for an
+    /// empty text: a bool array of len(texts). Many True values mean texts
+    /// the model cannot read (another language, vectors that miss their
+    /// domain); `embed-tl predict` warns how many.
+    #[pyo3(signature = (texts, vectors=None))]
+    fn blank_mask<'py>(
+        &self,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
+        vectors: Option<PyRef<'py, PyVectors>>,
+    ) -> PyResult<Bound<'py, PyArray1<bool>>> {
+        let texts = texts_of(texts)?;
+        let v = Self::vectors_of(&vectors);
+        let mask = py
+            .detach(|| Scorer::new(&self.inner, v)?.blank_mask(&texts))
+            .map_err(to_py)?;
+        Ok(mask.into_pyarray(py))
     }
 
     /// Write the model to `path` (the file `embed-tl predict --model`

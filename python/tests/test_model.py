@@ -2,12 +2,13 @@
 
 import csv
 import json
+import subprocess
 
 import numpy as np
 import pytest
 
 import embed_tl
-from conftest import DATA, REVIEWS, VECTORS
+from conftest import DATA, REVIEWS, VECTORS, _find_binary
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +127,27 @@ def test_a_python_model_is_scored_by_embed_tl_predict(py_model, vectors, reviews
     proba = py_model.predict_proba(texts, vectors)
     got = np.array([[float(r["p_neg"]), float(r["p_pos"])] for r in rows], dtype=np.float32)
     np.testing.assert_allclose(got, proba, atol=1e-4)
+
+
+def test_blank_mask_marks_the_texts_embed_tl_predict_counts(py_model, vectors, tmp_path):
+    texts = ["A wonderful film, I loved it", "zzqxv qqzzxw", "terrible acting", "!!! ???", "xkcdqq", ""]
+    mask = py_model.blank_mask(texts, vectors)
+    assert mask.dtype == np.bool_
+    assert mask.tolist() == [False, True, False, False, True, True]
+    proba = py_model.predict_proba(texts, vectors)
+    np.testing.assert_array_equal(proba[1], proba[5])
+    assert not np.array_equal(proba[3], proba[5])
+    # The CLI counts the same texts (its warning, so without -q).
+    model_path = tmp_path / "py.etl"
+    py_model.save(model_path)
+    with open(tmp_path / "in.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["text"], *([t] for t in texts)])
+    args = ["predict", "--model", model_path, "--vectors", VECTORS, "--input", "in.csv", "--output", "-"]
+    done = subprocess.run([str(_find_binary()), *map(str, args)], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "in.csv: 3 of 6 texts had nothing the model knows" in done.stderr
+    with pytest.raises(ValueError, match="vectors"):
+        py_model.blank_mask(texts)
 
 
 def test_same_seed_same_model_other_seed_other_selection_folds(vectors, reviews):

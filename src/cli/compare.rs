@@ -446,9 +446,14 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
         })
         .collect();
     let folds = (args.folds, comparison.seeds.as_slice());
-    if let Some(w) = cv_majority_warning(&args.train, &train, folds, &cv_accuracies, &args.search) {
+    let (baseline, warning) =
+        cv_majority_warning(&args.train, &train, folds, &cv_accuracies, &args.search);
+    if let Some(w) = warning {
         ui.warn(w);
     }
+    let learned_nothing = baseline
+        .as_ref()
+        .filter(|b| !cv_accuracies.iter().any(|(_, a)| b.beaten_by(*a)));
     if let (Some(test), Some(path)) = (&test, &args.test) {
         let test_accuracies: Vec<(String, f64)> = held_out
             .iter()
@@ -484,7 +489,14 @@ pub fn run(args: CompareArgs, ui: Ui) -> Result<()> {
         },
         verdicts: verdicts(both, &names, &sizes),
         vectors_alone_verdicts: verdicts(alone, &names, &sizes),
-        recommendation: recommendation(both, &names, &sizes),
+        recommendation: match learned_nothing {
+            Some(b) => format!(
+                "label more texts, those of the smaller classes first: no file gives a model better than labelling every text '{}' ({:.1}% over the same folds), so these texts cannot tell the files apart",
+                b.class(),
+                100.0 * b.share()
+            ),
+            None => recommendation(both, &names, &sizes),
+        },
         files,
         comparison,
         held_out,

@@ -99,10 +99,14 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
         .zip(vectors.as_ref())
         .map(|(f, v)| Coverage::measure(v, f.tokenizer(), &data.texts));
     let spinner = ui.spinner(format!("scoring {} texts", data.texts.len()));
-    let predictions = scorer
-        .predict_batch(&data.texts)
+    let (predictions, blank) = scorer
+        .predict_batch_and_blank(&data.texts)
         .map_err(|e| e.with_path(&args.input))?;
     spinner.finish_and_clear();
+    let input = embed_tl::corpus::source::display_name(&args.input);
+    if let Some(w) = super::blank_warning(&input, blank, data.texts.len() as u64) {
+        ui.warn(w);
+    }
     let predicted: Vec<usize> = predictions.iter().map(|p| p.class).collect();
     let metrics = Metrics::new(&data.labels, &predicted, model.classes().len());
     // The model's training counts are not saved: the baseline is the
@@ -141,11 +145,12 @@ pub fn run(args: EvaluateArgs, ui: Ui) -> Result<()> {
     let report = Report {
         model: args.model.display().to_string(),
         vectors: args.vectors.as_ref().map(|p| p.display().to_string()),
-        input: embed_tl::corpus::source::display_name(&args.input),
+        input,
         rows: data.texts.len(),
         read: data.stats,
         features: model.features().to_string(),
         coverage,
+        blank,
         classes: model.classes().to_vec(),
         misclassified,
         errors: args.errors.as_ref().map(|p| p.display().to_string()),
@@ -212,6 +217,8 @@ struct Report {
     /// The vectors' coverage of the scored texts (absent without vectors).
     #[serde(skip_serializing_if = "Option::is_none")]
     coverage: Option<Coverage>,
+    /// Texts with nothing the model knows, scored as an empty text is.
+    blank: u64,
     classes: Vec<String>,
     misclassified: usize,
     errors: Option<String>,
@@ -243,6 +250,14 @@ impl Report {
                 100.0 * c.type_rate(),
                 c.docs_without_vectors,
                 if c.docs_without_vectors == 1 { " has" } else { "s have" },
+            )?;
+        }
+        if self.blank > 0 {
+            writeln!(
+                out,
+                "  unknown   {} text{} nothing the model knows (each scored as an empty text)",
+                self.blank,
+                if self.blank == 1 { " has" } else { "s have" },
             )?;
         }
         write_scores(out, &self.metrics, &self.classes)?;

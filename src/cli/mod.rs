@@ -59,7 +59,8 @@ pub struct Cli {
     /// a line, no header, no labels) or fasttext (`__label__x text`)
     /// [default: from each file name, after any .gz/.bz2/.zst: .csv;
     /// .tsv/.tab; .jsonl/.ndjson; .txt is lines; .ft/.fasttext; csv for
-    /// stdin and other names].
+    /// stdin and other names; but a .txt or other name whose first line
+    /// starts with __label__ is fasttext].
     #[arg(long, global = true, value_name = "FORMAT")]
     input_format: Option<CorpusFormat>,
 
@@ -510,10 +511,12 @@ pub fn read_training_set(
 pub fn say_read(path: &Path, columns: &[&Column], stats: &ReadStats, ui: Ui) {
     let name = embed_tl::corpus::source::display_name(path);
     let layout = ui.input.layout(path);
-    let unnamed = ui.input.format.is_none()
-        && !embed_tl::corpus::source::is_stdin(path)
-        && CorpusFormat::from_name(path).is_none();
-    let how = if unnamed {
+    let guessed = ui.input.format.is_none() && !embed_tl::corpus::source::is_stdin(path);
+    let named = CorpusFormat::from_name(path);
+    let how = if guessed && layout.format == CorpusFormat::FastText && named != Some(layout.format)
+    {
+        " (as fasttext: its first line starts with __label__; --input-format to choose)".into()
+    } else if guessed && named.is_none() {
         format!(
             " (as {}: the file name says no layout; --input-format to choose)",
             layout.format
@@ -593,6 +596,7 @@ pub fn main() -> ExitCode {
             },
         },
     };
+    let column_hint = missing_column_hint(&cli.command);
     let result = match cli.command {
         Command::Vectors(cmd) => vectors::run(cmd, ui),
         Command::Classify(args) => classify::run(args, ui),
@@ -607,8 +611,27 @@ pub fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
+            let missing_column = err.chain().any(|cause| {
+                matches!(
+                    cause.downcast_ref::<embed_tl::Error>(),
+                    Some(embed_tl::Error::MissingColumn { .. })
+                )
+            });
+            if missing_column {
+                eprintln!("hint: {column_hint}");
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What to tell a user whose input has no column the command asked for:
+/// the options of this command that choose columns.
+fn missing_column_hint(command: &Command) -> &'static str {
+    match command {
+        Command::Predict(_) => "choose the text column with --text-column and the columns copied to the output with --keep, by name or 0-based index; a file without a header row needs --no-header and indexes",
+        Command::Embed(_) | Command::Vectors(_) => "choose the text column with --text-column, by name or 0-based index; a file without a header row needs --no-header and indexes",
+        _ => "choose the columns with --text-column and --label-column, by name or 0-based index; a file without a header row needs --no-header and indexes",
     }
 }
 
@@ -621,6 +644,18 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             }
         });
         io.is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The warning for scored texts with nothing the model knows (None when
+/// there are none): they all got the answer for an empty text, so a file
+/// the model cannot read (another language, vectors that miss its domain)
+/// does not pass as scored. `file` is the input as the user named it.
+pub(crate) fn blank_warning(file: &str, blank: u64, texts: u64) -> Option<String> {
+    (blank > 0).then(|| {
+        format!(
+            "{file}: {blank} of {texts} texts had nothing the model knows (no word with a vector, no n-gram of its training texts): each got the answer the model gives an empty text"
+        )
     })
 }
 
@@ -838,6 +873,22 @@ impl<'a> Baseline<'a> {
         Some(baseline)
     }
 
+    /// Its accuracy (a fraction).
+    pub(crate) fn share(&self) -> f64 {
+        self.share
+    }
+
+    /// Whether a model of this `accuracy` (a fraction) does better than
+    /// the class; a margin for the rounding of means of fold accuracies.
+    pub(crate) fn beaten_by(&self, accuracy: f64) -> bool {
+        accuracy > self.share + 1e-9
+    }
+
+    /// The class.
+    pub(crate) fn class(&self) -> &str {
+        self.class
+    }
+
     /// For a test file read against `train`'s classes.
     pub(crate) fn test(train: &'a Labelled, test: &Labelled) -> Option<Baseline<'a>> {
         let counts = test.class_counts();
@@ -882,10 +933,9 @@ pub(crate) fn models_majority_warning(
     train: &Labelled,
     search: &SearchArgs,
 ) -> Option<String> {
-    // Means of fold accuracies: a margin for their rounding.
     let below: Vec<String> = models
         .iter()
-        .filter(|(_, accuracy)| *accuracy <= baseline.share + 1e-9)
+        .filter(|(_, accuracy)| !baseline.beaten_by(*accuracy))
         .map(|(name, accuracy)| format!("{name} ({:.1}%)", 100.0 * accuracy))
         .collect();
     let (accuracy, are, who) = match below.len() {
@@ -905,17 +955,22 @@ pub(crate) fn models_majority_warning(
     ))
 }
 
-/// [`models_majority_warning`] for models cross-validated on `train` with
-/// `folds.0` folds, once per fold seed in `folds.1`.
-pub(crate) fn cv_majority_warning(
+/// For models cross-validated on `train` with `folds.0` folds, once per
+/// fold seed in `folds.1`: the baseline ([`Baseline::cross_validated`])
+/// and, when some of `models` are no better, the warning
+/// ([`models_majority_warning`]).
+pub(crate) fn cv_majority_warning<'a>(
     file: &Path,
-    train: &Labelled,
+    train: &'a Labelled,
     folds: (usize, &[u64]),
     models: &[(String, f64)],
     search: &SearchArgs,
-) -> Option<String> {
-    let baseline = Baseline::cross_validated(train, folds.0, folds.1)?;
-    models_majority_warning(file, "cross-validated", &baseline, models, train, search)
+) -> (Option<Baseline<'a>>, Option<String>) {
+    let baseline = Baseline::cross_validated(train, folds.0, folds.1);
+    let warning = baseline
+        .as_ref()
+        .and_then(|b| models_majority_warning(file, "cross-validated", b, models, train, search));
+    (baseline, warning)
 }
 
 /// The classes with the most texts (several at a tie).

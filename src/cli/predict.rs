@@ -367,11 +367,8 @@ pub fn score_file(
         None => line.push_str("; no bad rows"),
     }
     ui.info(line);
-    if summary.blank > 0 {
-        ui.warn(format!(
-            "{in_name}: {} of {} texts had nothing the model knows (no word with a vector, no n-gram of its training texts): each got the answer the model gives an empty text",
-            summary.blank, summary.rows
-        ));
+    if let Some(w) = super::blank_warning(&in_name, summary.blank, summary.rows) {
+        ui.warn(w);
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ use embed_tl::features::Coverage;
 use embed_tl::pipeline::{FeatureSet, PipelineParams};
 
 use super::output::{atomic_write, check_outputs, stdout};
-use super::{cv_majority_warning, write_warnings, SearchArgs, Ui};
+use super::{cv_majority_warning, write_warnings, Baseline, SearchArgs, Ui};
 
 /// Compare the frozen-vector classifier (a) with one learned from the
 /// labels alone (b: word + bigram TF-IDF, the same logistic regression)
@@ -284,11 +284,14 @@ pub fn run(args: TransferArgs, ui: Ui) -> Result<()> {
         .map(|m| (model_name(m.features), m.accuracy_mean))
         .collect();
     let folds = (args.folds, comparison.seeds.as_slice());
-    if let Some(w) = cv_majority_warning(&args.train, &train, folds, &cv_accuracies, &args.search) {
+    let (baseline, warning) =
+        cv_majority_warning(&args.train, &train, folds, &cv_accuracies, &args.search);
+    if let Some(w) = warning {
         ui.warn(w);
     }
 
-    let assessment = Assessment::new(&comparison, curve.as_ref())
+    let largest_class = baseline.as_ref().map(Baseline::share);
+    let assessment = Assessment::new(&comparison, curve.as_ref(), largest_class)
         .with_context(|| format!("{train_name}: the verdicts"))?;
     let report = Report {
         assessment,

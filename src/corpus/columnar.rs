@@ -171,13 +171,12 @@ impl BatchReader {
             Column::Index(i) => (*i < fields.len()).then_some(*i),
         };
         found.ok_or_else(|| {
-            Error::malformed(
-                Location::None,
-                format!(
-                    "no column {column}; columns found: {}",
-                    self.column_names().join(", ")
-                ),
-            )
+            Error::MissingColumn {
+                path: None,
+                location: Location::None,
+                column: column.clone(),
+                found: self.column_names(),
+            }
             .with_path(Path::new(&self.name))
         })
     }

@@ -13,7 +13,6 @@ pub mod columnar;
 pub mod source;
 pub mod stream;
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -181,15 +180,9 @@ impl Default for InputOptions {
 }
 
 impl InputOptions {
-    /// The layout of `path`: the chosen format, else from its name.
+    /// The layout of `path`: the chosen format, else [`guess_format`].
     pub fn layout(&self, path: &Path) -> Layout {
-        let format = self.format.unwrap_or_else(|| {
-            if source::is_stdin(path) {
-                CorpusFormat::Csv
-            } else {
-                CorpusFormat::from_path(path)
-            }
-        });
+        let format = self.format.unwrap_or_else(|| guess_format(path));
         Layout {
             format,
             header: self.header,
@@ -204,6 +197,41 @@ impl InputOptions {
             ..InputOptions::default()
         }
     }
+}
+
+/// The layout of a file when none is chosen: the one its name says
+/// ([`CorpusFormat::from_path`]), except that a file whose name says no
+/// labelled layout (`.txt`, or an unknown extension such as fastText's
+/// `cooking.train`) and whose first line starts with `__label__` is read in
+/// fastText's format ([`starts_like_fasttext`]). Standard input is CSV.
+pub fn guess_format(path: &Path) -> CorpusFormat {
+    if source::is_stdin(path) {
+        return CorpusFormat::Csv;
+    }
+    match CorpusFormat::from_name(path) {
+        Some(CorpusFormat::Lines) | None if starts_like_fasttext(path) => CorpusFormat::FastText,
+        named => named.unwrap_or(CorpusFormat::Csv),
+    }
+}
+
+/// Whether the regular file at `path` (decompressed) starts with
+/// `__label__`, as fastText's supervised format does. Anything else says
+/// no: a pipe or device (`<(cmd)`, `/dev/stdin`), whose bytes a peek would
+/// consume, and a file that cannot be read, whose reading reports the
+/// error.
+pub fn starts_like_fasttext(path: &Path) -> bool {
+    use std::io::Read;
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let Ok(source) = source::Source::open(path) else {
+        return false;
+    };
+    let mut head = Vec::with_capacity(12);
+    if source.take(12).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    head.starts_with(stream::FASTTEXT_LABEL.as_bytes())
 }
 
 /// All values of `column` in a corpus file, in file order.
@@ -341,7 +369,7 @@ fn table_from<R: std::io::Read>(
 /// keys of the first record.
 pub fn column_names(path: impl AsRef<Path>) -> Result<Vec<String>> {
     let path = path.as_ref();
-    let file = File::open(path).map_err(|e| Error::io(e).with_path(path))?;
+    let file = source::Source::open(path)?;
     let result = match CorpusFormat::from_path(path) {
         CorpusFormat::Jsonl => {
             let mut line = String::new();
@@ -356,13 +384,8 @@ pub fn column_names(path: impl AsRef<Path>) -> Result<Vec<String>> {
                 )),
             }
         }
-        format => stream::RowReader::new(
-            source::Source::from_reader(file, path)?,
-            format,
-            &[],
-            stream::Limits::default(),
-        )
-        .map(|r| r.column_names().to_vec()),
+        format => stream::RowReader::new(file, format, &[], stream::Limits::default())
+            .map(|r| r.column_names().to_vec()),
     };
     result.map_err(|e| e.with_path(path))
 }

@@ -68,12 +68,32 @@ impl Source {
                     .map_err(|e| Error::io(e).with_path(path))?,
             ),
         };
-        Ok(Source {
+        let mut source = Source {
             reader,
             path: path.to_path_buf(),
             compression,
             len: None,
-        })
+        };
+        source.skip_byte_order_mark()?;
+        Ok(source)
+    }
+
+    /// Drop a UTF-8 byte-order mark at the start of the (decompressed)
+    /// text, as Windows editors and Excel write it: every layout then reads
+    /// its first field, key or label as written. Other first bytes are kept
+    /// and read first.
+    fn skip_byte_order_mark(&mut self) -> Result<()> {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
+        let mut head = Vec::with_capacity(BOM.len());
+        (&mut *self)
+            .take(BOM.len() as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| Error::io(e).with_path(&self.path))?;
+        if head != BOM {
+            let rest = std::mem::replace(&mut self.reader, Box::new(io::empty()));
+            self.reader = Box::new(io::Cursor::new(head).chain(rest));
+        }
+        Ok(())
     }
 
     /// The name to show: the path, or `<stdin>`.

@@ -804,11 +804,11 @@ fn resolve(columns: &[Column], names: &[String]) -> Result<Vec<usize>> {
                 Column::Name(name) => names.iter().position(|h| h == name),
                 Column::Index(i) => (*i < names.len()).then_some(*i),
             }
-            .ok_or_else(|| {
-                Error::malformed(
-                    Location::Line(1),
-                    format!("no column {column}; columns found: {}", names.join(", ")),
-                )
+            .ok_or_else(|| Error::MissingColumn {
+                path: None,
+                location: Location::Line(1),
+                column: column.clone(),
+                found: names.to_vec(),
             })
         })
         .collect()

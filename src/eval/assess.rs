@@ -16,6 +16,7 @@
 //!     accuracy: [0.77, 0.83, 0.85],
 //!     labels: 2400,
 //!     by_size: &[],
+//!     largest_class: Some(0.5),
 //! };
 //! let advice = recommend(&evidence);
 //! assert_eq!(advice.advice, Advice::KeepDefault);
@@ -213,6 +214,10 @@ pub enum Advice {
     Ngrams,
     /// The vectors alone beat the default: `--features vectors`.
     Vectors,
+    /// No model beats labelling every text with the largest class: the
+    /// labels teach nothing beyond the class sizes yet, so no choice of
+    /// features follows; label more texts first.
+    LargestClass,
 }
 
 /// The recommendation of a report.
@@ -248,10 +253,16 @@ pub struct Evidence<'a> {
     /// The verdicts at each learning-curve size, ascending (empty without
     /// a curve).
     pub by_size: &'a [SizeVerdict],
+    /// The mean accuracy over the same folds of labelling every held-out
+    /// text with the training set's largest class, when known: a model no
+    /// better has learned only the class sizes.
+    pub largest_class: Option<f64>,
 }
 
 /// The recommendation that follows from `e`, by these rules, in order:
 ///
+/// 0. No model's cross-validated accuracy above [`Evidence::largest_class`]:
+///    label more texts ([`Advice::LargestClass`]; the default stays).
 /// 1. (a) - (c) positive by cross-validation: `--features vectors`.
 /// 2. The headline (c) - (b) negative: `--features ngrams` (the line says
 ///    up to which size the vectors did help, if any did).
@@ -281,6 +292,20 @@ pub fn recommend(e: &Evidence) -> Recommendation {
         vectors_accuracy: None,
         text,
     };
+    if let Some(share) = e.largest_class {
+        // Means of fold accuracies: a margin for their rounding (a model
+        // not compared, NaN, is not above).
+        if e.accuracy.iter().all(|x| x.is_nan() || *x <= share + 1e-9) {
+            return Recommendation {
+                expected_accuracy: share,
+                ..plain(
+                    Advice::LargestClass,
+                    FeatureSet::Both,
+                    format!("label more texts, those of the smaller classes first: with {n} labels no model does better than labelling every text with the largest class ({}% over the same folds; (a) {a}%, (b) {b}%, (c) {c}%), so these texts do not yet say which features to use", pct(share)),
+                )
+            };
+        }
+    }
     if e.vectors_vs_default == Verdict::Positive {
         return plain(
             Advice::Vectors,
@@ -379,8 +404,13 @@ pub struct Assessment {
 
 impl Assessment {
     /// The conclusions from a comparison of `rows` labelled texts and,
-    /// when there is one, its learning curve.
-    pub fn new(comparison: &Comparison, curve: Option<&LearningCurve>) -> Result<Assessment> {
+    /// when there is one, its learning curve; `largest_class` is
+    /// [`Evidence::largest_class`], when known.
+    pub fn new(
+        comparison: &Comparison,
+        curve: Option<&LearningCurve>,
+        largest_class: Option<f64>,
+    ) -> Result<Assessment> {
         let (a, b, c) = (FeatureSet::Vectors, FeatureSet::Ngrams, FeatureSet::Both);
         let rule = &comparison.rule;
         let confidence = comparison.hybrid.confidence;
@@ -397,6 +427,7 @@ impl Assessment {
             accuracy,
             labels,
             by_size: &by_size,
+            largest_class,
         });
         let regions = regions(&by_size);
         Ok(Assessment {
@@ -617,6 +648,7 @@ mod tests {
                 accuracy: [0.86, 0.83, 0.85],
                 labels: 2400,
                 by_size: &by_size,
+                largest_class: Some(0.5),
             };
             let r = recommend(&evidence);
             assert_eq!(r.advice, advice, "{name}: {}", r.text);
@@ -628,7 +660,9 @@ mod tests {
                 "{name}"
             );
             let expected_features = match advice {
-                Advice::KeepDefault | Advice::VectorsWithFewLabels => FeatureSet::Both,
+                Advice::KeepDefault | Advice::VectorsWithFewLabels | Advice::LargestClass => {
+                    FeatureSet::Both
+                }
                 Advice::Ngrams => FeatureSet::Ngrams,
                 Advice::Vectors => FeatureSet::Vectors,
             };
@@ -638,6 +672,31 @@ mod tests {
                 evidence.accuracy[model_index(expected_features)],
                 "{name}"
             );
+        }
+    }
+
+    /// Rule 0: when no model beats labelling every text with the largest
+    /// class, whatever the verdicts, the advice is to label more texts; one
+    /// model above it, by any margin, and the other rules apply.
+    #[test]
+    fn no_model_above_the_largest_class_asks_for_more_labels() {
+        let evidence = |accuracy, largest_class| Evidence {
+            headline: Verdict::Positive,
+            vectors_vs_default: Verdict::Positive,
+            accuracy,
+            labels: 16,
+            by_size: &[],
+            largest_class,
+        };
+        let r = recommend(&evidence([0.75, 0.75, 0.75], Some(0.75)));
+        assert_eq!(r.advice, Advice::LargestClass);
+        assert_eq!((r.features, r.expected_accuracy), (FeatureSet::Both, 0.75));
+        assert_eq!(r.text, "label more texts, those of the smaller classes first: with 16 labels no model does better than labelling every text with the largest class (75.0% over the same folds; (a) 75.0%, (b) 75.0%, (c) 75.0%), so these texts do not yet say which features to use");
+        let r = recommend(&evidence([0.70, 0.60, 0.65], Some(0.75)));
+        assert_eq!(r.advice, Advice::LargestClass);
+        for (accuracy, largest) in [([0.76, 0.75, 0.75], Some(0.75)), ([0.75; 3], None)] {
+            let r = recommend(&evidence(accuracy, largest));
+            assert_eq!(r.advice, Advice::Vectors, "{accuracy:?} {largest:?}");
         }
     }
 
