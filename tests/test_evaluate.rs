@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{alike_texts, default_vectors, embed_tl, files, quiet_json, repo};
+use common::{alike_texts, default_vectors, embed_tl, files, quiet_json, repo, train_small_model};
 use predicates::prelude::*;
 
 /// `train.csv`: the first 2,000 rows of the shipped reviews; `test.csv`:
@@ -187,16 +187,7 @@ fn a_model_no_better_than_the_largest_class_is_warned_about() {
 #[test]
 fn texts_with_nothing_the_model_knows_are_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let reviews = std::fs::read_to_string(repo("corpora/reviews.csv")).unwrap();
-    let train: Vec<&str> = reviews.lines().take(301).collect();
-    std::fs::write(dir.path().join("train.csv"), train.join("\n") + "\n").unwrap();
-    embed_tl(dir.path())
-        .args(["-q", "classify", "--vectors"])
-        .arg(default_vectors())
-        .args(["--train", "train.csv", "--save", "m.etl"])
-        .args(["--folds", "2", "--c", "1", "--beta", "0.3"])
-        .assert()
-        .success();
+    train_small_model(dir.path());
     std::fs::write(
         dir.path().join("mixed.csv"),
         "text,label\n\"A wonderful film, I loved it\",pos\nzzqxv qqzzxw,neg\n\

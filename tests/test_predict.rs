@@ -9,21 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{default_vectors, embed_tl, files, repo};
-
-/// A model trained on 300 shipped reviews, with fast settings.
-fn train_model(dir: &Path) {
-    let text = std::fs::read_to_string(repo("corpora/reviews.csv")).unwrap();
-    let train: Vec<&str> = text.lines().take(301).collect();
-    std::fs::write(dir.join("train.csv"), train.join("\n") + "\n").unwrap();
-    embed_tl(dir)
-        .args(["-q", "classify", "--vectors"])
-        .arg(default_vectors())
-        .args(["--train", "train.csv", "--save", "m.etl"])
-        .args(["--folds", "2", "--c", "1", "--beta", "0.3"])
-        .assert()
-        .success();
-}
+use common::{default_vectors, embed_tl, files, repo, train_small_model};
 
 /// `n` rows `id,text` cycling through the shipped reviews, ids 0..n.
 fn big_input(dir: &Path, name: &str, n: usize) {
@@ -55,7 +41,7 @@ fn read(dir: &Path, name: &str) -> String {
 #[test]
 fn output_is_in_input_order_on_any_number_of_threads() {
     let dir = tempfile::tempdir().unwrap();
-    train_model(dir.path());
+    train_small_model(dir.path());
     big_input(dir.path(), "in.csv", 20_000);
     for threads in ["1", "2", "3"] {
         predict(dir.path())
@@ -99,7 +85,7 @@ fn output_is_in_input_order_on_any_number_of_threads() {
 #[test]
 fn top_k_and_proba_in_every_layout() {
     let dir = tempfile::tempdir().unwrap();
-    train_model(dir.path());
+    train_small_model(dir.path());
     std::fs::write(
         dir.path().join("in.tsv"),
         "text\tid\tsource\nGreat phone, love it.\tx1\tweb\nBroke in a day.\tx2\tshop\n",
@@ -143,7 +129,7 @@ fn top_k_and_proba_in_every_layout() {
 #[test]
 fn stdin_to_stdout_as_jsonl() {
     let dir = tempfile::tempdir().unwrap();
-    train_model(dir.path());
+    train_small_model(dir.path());
     let input = "{\"id\": 17, \"text\": \"Excellent sound, highly recommended.\"}\n\
                  {\"id\": \"b\", \"text\": \"Awful, it stopped working.\"}\n";
     let out = predict(dir.path())
@@ -178,7 +164,7 @@ fn stdin_to_stdout_as_jsonl() {
 #[test]
 fn a_broken_pipe_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
-    train_model(dir.path());
+    train_small_model(dir.path());
     big_input(dir.path(), "in.csv", 50_000);
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("embed-tl"))
         .current_dir(dir.path())
@@ -212,7 +198,7 @@ fn a_broken_pipe_ends_quietly() {
 #[test]
 fn bad_rows_are_fatal_or_rejected() {
     let dir = tempfile::tempdir().unwrap();
-    train_model(dir.path());
+    train_small_model(dir.path());
     let long = "very ".repeat(300);
     let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
         (
@@ -284,7 +270,7 @@ fn bad_rows_are_fatal_or_rejected() {
 #[test]
 fn a_killed_run_leaves_no_output() {
     let dir = tempfile::tempdir().unwrap();
-    train_model(dir.path());
+    train_small_model(dir.path());
     big_input(dir.path(), "in.csv", 400_000);
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("embed-tl"))
         .current_dir(dir.path())
@@ -332,7 +318,7 @@ fn a_killed_run_leaves_no_output() {
 #[test]
 fn a_vector_file_truncated_while_mapped_is_reported_and_cleaned_up() {
     let dir = tempfile::tempdir().unwrap();
-    train_model(dir.path());
+    train_small_model(dir.path());
     std::fs::copy(default_vectors(), dir.path().join("v.fifu")).unwrap();
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("embed-tl"))
         .current_dir(dir.path())
@@ -406,7 +392,7 @@ fn a_vector_file_truncated_while_mapped_is_reported_and_cleaned_up() {
 #[test]
 fn texts_with_nothing_the_model_knows_are_counted() {
     let dir = tempfile::tempdir().unwrap();
-    train_model(dir.path());
+    train_small_model(dir.path());
     std::fs::write(
         dir.path().join("mixed.csv"),
         "text\n\"A wonderful film, I loved it\"\nzzqxv qqzzxw\nterrible acting and a boring plot\n!!! ???\nxkcdqq\n\"\"\n",

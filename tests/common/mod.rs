@@ -29,6 +29,21 @@ pub fn embed_tl(dir: &Path) -> assert_cmd::Command {
     cmd
 }
 
+/// `dir/m.etl`: the default model on the first 300 shipped reviews
+/// (`dir/train.csv`), with fast settings.
+pub fn train_small_model(dir: &Path) {
+    let text = std::fs::read_to_string(repo("corpora/reviews.csv")).unwrap();
+    let train: Vec<&str> = text.lines().take(301).collect();
+    std::fs::write(dir.join("train.csv"), train.join("\n") + "\n").unwrap();
+    embed_tl(dir)
+        .args(["-q", "classify", "--vectors"])
+        .arg(default_vectors())
+        .args(["--train", "train.csv", "--save", "m.etl"])
+        .args(["--folds", "2", "--c", "1", "--beta", "0.3"])
+        .assert()
+        .success();
+}
+
 /// Parse `word v1 v2 ...` lines (as fastText prints them).
 pub fn read_word_vectors(path: &Path) -> Vec<(String, Vec<f32>)> {
     let text = std::fs::read_to_string(path).expect("fixture is readable");
