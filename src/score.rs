@@ -74,6 +74,9 @@ pub struct ScoreOptions {
     pub input_format: CorpusFormat,
     /// A CSV/TSV input starts with a header row (default true).
     pub input_header: bool,
+    /// The byte between the fields of a CSV input (default `,`; the
+    /// output's CSV always uses `,`).
+    pub input_delimiter: u8,
     /// When `keep` is empty: keep the input's `id` column if its header
     /// has one, else write `row` numbers (default false).
     pub default_id: bool,
@@ -108,6 +111,7 @@ impl Default for ScoreOptions {
             row_numbers: false,
             input_format: CorpusFormat::Csv,
             input_header: true,
+            input_delimiter: b',',
             default_id: false,
             output_format: CorpusFormat::Csv,
             proba: false,
@@ -242,6 +246,7 @@ impl<'a> Scorer<'a> {
         }
         let layout = crate::corpus::stream::Layout {
             header: options.input_header,
+            delimiter: options.input_delimiter,
             ..options.input_format.into()
         };
         let mut reader = RowReader::new(input, layout, &[], options.limits)?;

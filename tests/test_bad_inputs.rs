@@ -563,6 +563,25 @@ fn cases(fifu: &[u8], model: &str) -> Vec<Case> {
             ..Case::default()
         },
         Case {
+            name: "flag: --csv-delimiter of two characters",
+            files: vec![("t.csv", good_train.clone())],
+            args: s(&["classify", "--train", "t.csv", "--csv-delimiter", ";;"]),
+            code: 2,
+            says: vec![
+                "--csv-delimiter",
+                "expected one ASCII character such as ';' or '|', got \";;\"",
+            ],
+            ..Case::default()
+        },
+        Case {
+            name: "flag: --csv-delimiter a quote",
+            files: vec![("t.csv", good_train.clone())],
+            args: s(&["classify", "--train", "t.csv", "--csv-delimiter", "\""]),
+            code: 2,
+            says: vec!["cannot separate CSV fields"],
+            ..Case::default()
+        },
+        Case {
             name: "flag: --top-k above the number of classes",
             files: vec![("m.etl", model_bytes.clone())],
             args: predict("m.etl", "new.csv", &["--top-k", "5"]),

@@ -33,6 +33,17 @@ fn write_layouts(dir: &Path) -> Vec<&'static str> {
     }
     csv_out.flush().unwrap();
     let csv_bytes = std::fs::read(dir.join("reviews.csv")).unwrap();
+    // Semicolons between fields, as spreadsheets write CSV where the
+    // decimal mark is a comma (read with --csv-delimiter ';').
+    let mut semi = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_path(dir.join("semicolons.csv"))
+        .unwrap();
+    semi.write_record(["text", "label"]).unwrap();
+    for (text, label) in &rows {
+        semi.write_record([text, label]).unwrap();
+    }
+    semi.flush().unwrap();
 
     let escape = |s: &str| {
         s.replace('\\', "\\\\")
@@ -149,6 +160,25 @@ fn every_layout_gives_the_same_features_and_predictions() {
         );
     }
 
+    // Semicolons between fields, said with --csv-delimiter.
+    embed_tl(dir)
+        .args(["predict", "--model", "m.etl", "--vectors"])
+        .arg(default_vectors())
+        .args([
+            "--input",
+            "semicolons.csv",
+            "--csv-delimiter",
+            ";",
+            "--proba",
+        ])
+        .args(["--output", "semicolons-out.csv"])
+        .assert()
+        .success();
+    assert!(
+        read(dir, "semicolons-out.csv") == predictions,
+        "semicolons.csv: predictions differ from the CSV's"
+    );
+
     // Standard input, each layout said with --input-format.
     for (input, format) in [("reviews.tsv", "tsv"), ("reviews.txt", "lines")] {
         let out = embed_tl(dir)
@@ -167,13 +197,15 @@ fn every_layout_gives_the_same_features_and_predictions() {
     }
 }
 
-/// The cross-validated accuracy of `classify --format json` on `train`.
-fn cv_accuracy(dir: &Path, train: &str) -> (f64, serde_json::Value) {
+/// The cross-validated accuracy of `classify --format json` on `train`
+/// (with the `extra` flags).
+fn cv_accuracy(dir: &Path, train: &str, extra: &[&str]) -> (f64, serde_json::Value) {
     let out = embed_tl(dir)
         .args(["-q", "classify", "--vectors"])
         .arg(default_vectors())
         .args(["--train", train, "--folds", "3", "--c", "1"])
         .args(["--beta", "0.3", "--format", "json"])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -193,7 +225,7 @@ fn every_labelled_layout_gives_the_same_accuracy() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     write_layouts(dir);
-    let (csv, input) = cv_accuracy(dir, "reviews.csv");
+    let (csv, input) = cv_accuracy(dir, "reviews.csv", &[]);
     assert!(csv > 0.7, "{csv}");
     assert_eq!(input["read"], 3000);
     assert_eq!(input["used"], 3000);
@@ -212,10 +244,20 @@ fn every_labelled_layout_gives_the_same_accuracy() {
         "bom.ft",
         "bom.tsv.gz",
     ] {
-        let (accuracy, input) = cv_accuracy(dir, train);
+        let (accuracy, input) = cv_accuracy(dir, train, &[]);
         assert_eq!(accuracy, csv, "{train}");
         assert_eq!(input["read"], 3000, "{train}");
     }
+    let (accuracy, input) = cv_accuracy(dir, "semicolons.csv", &["--csv-delimiter", ";"]);
+    assert_eq!((accuracy, &input["read"]), (csv, &3000.into()));
+    // Without the flag the header is one column, and the hint says so.
+    embed_tl(dir)
+        .args(["classify", "--train", "semicolons.csv", "--features", "ngrams"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "semicolons.csv: line 1: no column 'text'; columns found: text;label\nhint: the header looks separated by ';', not ',': add --csv-delimiter ';'\n",
+        ));
 }
 
 /// A pipe is never peeked for fastText's `__label__` (the peeked bytes

@@ -1,5 +1,6 @@
 //! Corpus readers: the streaming row reader (CSV, TSV, JSONL, lines,
-//! fastText; with and without a header; small row limits) and the
+//! fastText; with and without a header; CSV by commas or semicolons;
+//! small row limits) and the
 //! whole-file reader used for training data.
 #![no_main]
 
@@ -23,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         } else {
             MultiLabel::Reject
         },
+        delimiter: if (selector / 20) % 2 == 0 { b',' } else { b';' },
     };
     let columns = if header || !matches!(format, CorpusFormat::Csv | CorpusFormat::Tsv) {
         [Column::Name("text".into()), Column::Name("label".into())]
@@ -61,6 +63,7 @@ fuzz_target!(|data: &[u8]| {
     let options = InputOptions {
         header,
         multi_label: layout.multi_label,
+        delimiter: layout.delimiter,
         skip_bad: selector >= 128,
         ..InputOptions::default()
     };

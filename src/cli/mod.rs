@@ -69,6 +69,13 @@ pub struct Cli {
     #[arg(long, global = true)]
     no_header: bool,
 
+    /// The character between the fields of CSV text inputs, e.g. ';' (as
+    /// spreadsheets write CSV where the decimal mark is a comma). CSV
+    /// outputs always use ','.
+    #[arg(long, global = true, value_name = "CHAR", default_value = ",",
+          value_parser = parse_csv_delimiter)]
+    csv_delimiter: u8,
+
     /// fastText lines with several __label__s: keep the first (counted
     /// and reported) or reject the line.
     #[arg(long, global = true, value_name = "WHAT", default_value = "first",
@@ -584,6 +591,7 @@ pub fn main() -> ExitCode {
         input: InputOptions {
             format: cli.input_format,
             header: !cli.no_header,
+            delimiter: cli.csv_delimiter,
             multi_label: if cli.multi_label == "reject" {
                 MultiLabel::Reject
             } else {
@@ -597,6 +605,7 @@ pub fn main() -> ExitCode {
         },
     };
     let column_hint = missing_column_hint(&cli.command);
+    let delimiter = cli.csv_delimiter;
     let result = match cli.command {
         Command::Vectors(cmd) => vectors::run(cmd, ui),
         Command::Classify(args) => classify::run(args, ui),
@@ -611,17 +620,41 @@ pub fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            let missing_column = err.chain().any(|cause| {
-                matches!(
-                    cause.downcast_ref::<embed_tl::Error>(),
-                    Some(embed_tl::Error::MissingColumn { .. })
-                )
+            let found = err.chain().find_map(|cause| match cause.downcast_ref() {
+                Some(embed_tl::Error::MissingColumn { found, .. }) => Some(found),
+                _ => None,
             });
-            if missing_column {
-                eprintln!("hint: {column_hint}");
+            if let Some(found) = found {
+                match other_delimiter(found, delimiter) {
+                    Some(d) => eprintln!("hint: the header looks separated by '{d}', not '{}': add --csv-delimiter '{d}'", delimiter as char),
+                    None => eprintln!("hint: {column_hint}"),
+                }
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The separator a CSV header read as one column seems to use instead of
+/// `delimiter`: `;` or `|` inside its only column name.
+fn other_delimiter(found: &[String], delimiter: u8) -> Option<char> {
+    let [only] = found else { return None };
+    [';', '|']
+        .into_iter()
+        .find(|&d| d as u8 != delimiter && only.contains(d))
+}
+
+/// `--csv-delimiter`: one ASCII character that can separate CSV fields.
+fn parse_csv_delimiter(s: &str) -> Result<u8, String> {
+    let s = if s == "\\t" { "\t" } else { s };
+    match s.as_bytes() {
+        [b'"' | b'\n' | b'\r'] => Err(format!(
+            "{s:?} cannot separate CSV fields (quotes and line ends have their own meaning)"
+        )),
+        [b] if b.is_ascii() => Ok(*b),
+        _ => Err(format!(
+            "expected one ASCII character such as ';' or '|', got {s:?}"
+        )),
     }
 }
 

@@ -203,6 +203,7 @@ pub fn score_file(
         default_id,
         input_format,
         input_header: input_options.header,
+        input_delimiter: input_options.delimiter,
         output_format,
         proba: job.proba,
         top_k: job.top_k,

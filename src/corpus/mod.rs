@@ -160,6 +160,8 @@ pub struct InputOptions {
     pub header: bool,
     /// fastText lines with several labels (default: keep the first).
     pub multi_label: MultiLabel,
+    /// The byte between the fields of CSV inputs (default `,`).
+    pub delimiter: u8,
     /// Bad rows are collected in [`Table::rejects`] instead of being an
     /// error (default false).
     pub skip_bad: bool,
@@ -173,6 +175,7 @@ impl Default for InputOptions {
             format: None,
             header: true,
             multi_label: MultiLabel::First,
+            delimiter: b',',
             skip_bad: false,
             limits: Limits::default(),
         }
@@ -187,6 +190,7 @@ impl InputOptions {
             format,
             header: self.header,
             multi_label: self.multi_label,
+            delimiter: self.delimiter,
         }
     }
 

@@ -81,6 +81,9 @@ pub struct Layout {
     pub header: bool,
     /// fastText: lines with several labels.
     pub multi_label: MultiLabel,
+    /// CSV: the byte between fields (default `,`; `;` is common where the
+    /// decimal mark is a comma).
+    pub delimiter: u8,
 }
 
 impl From<CorpusFormat> for Layout {
@@ -89,6 +92,7 @@ impl From<CorpusFormat> for Layout {
             format,
             header: true,
             multi_label: MultiLabel::First,
+            delimiter: b',',
         }
     }
 }
@@ -269,6 +273,8 @@ enum Inner {
 
 struct Delimited {
     core: csv_core::Reader,
+    /// The byte between fields.
+    delimiter: u8,
     out: Vec<u8>,
     ends: Vec<usize>,
     /// Fields in the record just read.
@@ -321,7 +327,10 @@ impl<R: Read> RowReader<R> {
         let input = BufReader::with_capacity(1 << 16, input);
         let inner = match layout.format {
             CorpusFormat::Csv => Inner::Csv(Box::new(Delimited {
-                core: csv_core::ReaderBuilder::new().build(),
+                core: csv_core::ReaderBuilder::new()
+                    .delimiter(layout.delimiter)
+                    .build(),
+                delimiter: layout.delimiter,
                 out: vec![0; 4096],
                 ends: vec![0; 64],
                 nend: 0,
@@ -597,8 +606,12 @@ impl<R: Read> RowReader<R> {
             }
         };
         let lines = 1 + memchr::memchr_iter(b'\n', self.raw()).count() as u64;
+        let delimiter = match &self.inner {
+            Inner::Csv(d) => d.delimiter,
+            _ => b',',
+        };
         if memchr::memchr(b'"', self.raw()).is_some() {
-            match check_quotes(self.raw(), b',') {
+            match check_quotes(self.raw(), delimiter) {
                 Quotes::Fine => {}
                 Quotes::TextAfterQuote { line: close, text } => {
                     let reason = if close > 0 {
@@ -1533,6 +1546,25 @@ mod tests {
             (stats.multiline_rows, stats.first_multiline),
             (1, Some((11, 2)))
         );
+    }
+
+    /// Another delimiter splits fields and ends quoted ones; a comma is
+    /// then text, and quotes are checked against the delimiter.
+    #[test]
+    fn semicolon_delimited_csv() {
+        let semi = Layout {
+            delimiter: b';',
+            ..CorpusFormat::Csv.into()
+        };
+        let columns = [Column::Name("text".into()), Column::Name("label".into())];
+        let data = b"label;text\npos;a, b\n\"neg\";\"c; \"\"d\"\"\"\nx;\"e\"f\n";
+        let (rows, stats) = rows_in(data, semi, &columns);
+        assert_eq!(rows[..2], ["2:a, b|pos", "3:c; \"d\"|neg"]);
+        assert!(
+            rows[2].starts_with("4!text follows a closing quote"),
+            "{rows:?}"
+        );
+        assert_eq!(stats.read, 3);
     }
 
     #[test]

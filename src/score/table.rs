@@ -241,6 +241,7 @@ impl Scorer<'_> {
             TableInput::Rows(input) => {
                 let layout = Layout {
                     header: options.input_header,
+                    delimiter: options.input_delimiter,
                     ..options.input_format.into()
                 };
                 let mut reader = RowReader::new(input, layout, &[], options.limits)?;
