@@ -299,8 +299,18 @@ pub fn read_table(
     choose: impl FnOnce(&[String]) -> Vec<Column>,
 ) -> Result<Table> {
     let path = path.as_ref();
+    read_table_as(path, options.layout(path), options, choose)
+}
+
+/// [`read_table`] in a layout already decided (the layout's guess may
+/// open the file: once is enough).
+fn read_table_as(
+    path: &Path,
+    layout: Layout,
+    options: &InputOptions,
+    choose: impl FnOnce(&[String]) -> Vec<Column>,
+) -> Result<Table> {
     let named = |e: Error| e.with_path(Path::new(&source::display_name(path)));
-    let layout = options.layout(path);
     if columnar::is_columnar(layout.format) {
         return columnar::read_table(path, layout.format, options.skip_bad, choose);
     }
@@ -496,7 +506,7 @@ pub fn read_labelled_opts(
             layout.format
         )));
     }
-    let mut table = read_table(path, options, |_| vec![text.clone(), label.clone()])?;
+    let mut table = read_table_as(path, layout, options, |_| vec![text.clone(), label.clone()])?;
     let labels = table.columns.pop().unwrap_or_default();
     let texts = table.columns.pop().unwrap_or_default();
     let mut keep = Vec::with_capacity(texts.len());
