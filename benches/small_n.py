@@ -63,7 +63,8 @@ Systems:
              inner CV)
   finetune   the trainable layer (examples/finetune.rs: fastText's recipe on the same
              vectors and tokenizer, 25 epochs, lr 0.5, bigrams, seed SEED; words unseen in
-             training keep their pretrained vectors); needs
+             training keep their pretrained vectors; and, unlike fastText, a row for each
+             text's first word as the first: `--no-start` in the example drops it); needs
              `cargo build --release --example finetune`
   finetune-drop  the same, dropping words unseen in training (fastText keeps their
              pretrained vectors, as `finetune` does)

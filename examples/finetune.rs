@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release --example finetune -- VECTORS TRAIN.csv TEST.csv \
-//!     [--seed N] [--epochs N] [--lr X] [--drop-unseen] [--proba FILE]
+//!     [--seed N] [--epochs N] [--lr X] [--drop-unseen] [--no-start] [--proba FILE]
 //! ```
 //!
 //! Both files have `text` and `label` columns; the test file's labels
@@ -13,6 +13,8 @@
 //! starting noise and the order of the texts; `--epochs` (25) and `--lr`
 //! (0.5) are fastText's; `--drop-unseen` drops the words never seen in
 //! training instead of using their pretrained vectors (fastText uses them);
+//! `--no-start` gives a text's first word no row as the first (fastText
+//! has none; `FineTuneParams::start`);
 //! `--proba FILE` writes the test texts' class probabilities as JSON
 //! (`{"classes": [..], "proba": [[..], ..]}`). Prints one JSON object:
 //! `{"accuracy": .., "macro_f1": .., "rows": .., "seconds": ..}` (the
@@ -28,7 +30,7 @@ use embed_tl::model::FineTuneParams;
 use embed_tl::text::Tokenizer;
 use embed_tl::Vectors;
 
-const USAGE: &str = "usage: finetune VECTORS TRAIN.csv TEST.csv [--seed N] [--epochs N] [--lr X] [--drop-unseen] [--proba FILE]";
+const USAGE: &str = "usage: finetune VECTORS TRAIN.csv TEST.csv [--seed N] [--epochs N] [--lr X] [--drop-unseen] [--no-start] [--proba FILE]";
 
 fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +51,7 @@ fn run() -> Result<()> {
             "--epochs" => params.epochs(value()?.parse().context("--epochs")?),
             "--lr" => params.lr(value()?.parse().context("--lr")?),
             "--drop-unseen" => params.unseen_words(false),
+            "--no-start" => params.start(false),
             "--proba" => {
                 proba_path = Some(value()?.clone());
                 params

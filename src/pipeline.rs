@@ -666,6 +666,12 @@ pub const MODEL_VERSION_EXTERNAL_TOKENIZER: u32 = 2;
 /// ([`PipelineParams::finetune`]): builds that read only versions 1 and 2
 /// would ignore the layer and predict otherwise, so they must refuse it.
 pub const MODEL_VERSION_TUNED: u32 = 3;
+/// The version it writes for models whose tuned layer gives a text's first
+/// token a row as the first ([`FineTuneParams::start`], the default since
+/// issue 14's seventeenth slice): builds that read only versions 1 to 3
+/// would leave that row out and predict otherwise, so they must refuse it.
+/// A version 3 file reads as a layer without it, as it was written.
+pub const MODEL_VERSION_TUNED_START: u32 = 4;
 
 /// The weights of the tuned layer in the blended probabilities that the
 /// inner cross-validation tries ([`PipelineParams::finetune`]).
@@ -1102,6 +1108,7 @@ impl ValidPipelineParams {
             _ => None,
         };
         let version = match &channels.featurizer {
+            _ if tuned.as_ref().is_some_and(|t| t.model.start()) => MODEL_VERSION_TUNED_START,
             _ if tuned.is_some() => MODEL_VERSION_TUNED,
             Some(f) if f.tokenizer().external.is_some() => MODEL_VERSION_EXTERNAL_TOKENIZER,
             _ => MODEL_VERSION,
@@ -2015,6 +2022,14 @@ impl Pipeline {
     /// or hand-edited file is an error at load time, not a panic later).
     fn check(&self) -> std::result::Result<(), String> {
         self.model.check()?;
+        if let Some(t) = &self.tuned {
+            if t.model.start() && self.version < MODEL_VERSION_TUNED_START {
+                return Err(format!(
+                    "a tuned layer with a start row in a version {} file (such layers are version {MODEL_VERSION_TUNED_START})",
+                    self.version
+                ));
+            }
+        }
         if self.classes.len() != self.model.classes() {
             return Err(format!(
                 "{} class names for a {}-class model",
@@ -2157,12 +2172,13 @@ impl Pipeline {
             Some(v)
                 if v == u64::from(MODEL_VERSION)
                     || v == u64::from(MODEL_VERSION_EXTERNAL_TOKENIZER)
-                    || v == u64::from(MODEL_VERSION_TUNED) => {}
+                    || v == u64::from(MODEL_VERSION_TUNED)
+                    || v == u64::from(MODEL_VERSION_TUNED_START) => {}
             Some(v) => {
                 return Err(Error::malformed(
                     Location::None,
                     format!(
-                        "model format version {v}; this embed-tl reads versions {MODEL_VERSION} to {MODEL_VERSION_TUNED}"
+                        "model format version {v}; this embed-tl reads versions {MODEL_VERSION} to {MODEL_VERSION_TUNED_START}"
                     ),
                 ))
             }

@@ -260,8 +260,8 @@ fn bad_inputs_fail_clearly_without_output() {
     )
     .unwrap();
     std::fs::write(
-        d.join("v4.etl"),
-        "{\"format\":\"embed-tl-model\",\"version\":4}",
+        d.join("v5.etl"),
+        "{\"format\":\"embed-tl-model\",\"version\":5}",
     )
     .unwrap();
     let before = files(d);
@@ -331,8 +331,8 @@ fn bad_inputs_fail_clearly_without_output() {
             "truncated.etl: the model file ends early (truncated?)",
         ),
         (
-            predict("v4.etl"),
-            "v4.etl: model format version 4; this embed-tl reads versions 1 to 3",
+            predict("v5.etl"),
+            "v5.etl: model format version 5; this embed-tl reads versions 1 to 4",
         ),
     ];
     for (args, expected) in cases {
@@ -722,11 +722,32 @@ fn long_texts_take_the_best_point_without_leaning() {
         "{model}"
     );
     // On this set the best point is also the one the lean would take, but
-    // the layer's weights are not: leaning gave it weight 1 (the largest
-    // within the noise; measured with the selection before the long-text
-    // rule), its lowest held-out log-loss is at weight 0.
-    assert_eq!(model["finetune_weight"].as_f64(), Some(0.0), "{model}");
+    // the layer's weights are not: the same fit with the leans forced
+    // gives the layer the largest weight within the noise, 1, where the
+    // lowest held-out log-loss is at a smaller one.
+    let weight = model["finetune_weight"].as_f64().unwrap();
+    assert!(weight < 1.0, "{model}");
     assert!(run("text").contains("selection: long texts"));
+    let vectors = embed_tl::Vectors::open(default_vectors()).unwrap();
+    let data = embed_tl::corpus::read_labelled(
+        dir.path().join("long.csv"),
+        &embed_tl::corpus::Column::Name("text".into()),
+        &embed_tl::corpus::Column::Name("label".into()),
+        None,
+    )
+    .unwrap();
+    let layer_weight = |rule| {
+        embed_tl::pipeline::PipelineParams::default()
+            .long_texts(rule)
+            .finetune(embed_tl::pipeline::FineTune::On)
+            .fit(Some(&vectors), &data.texts, &data.labels, &data.classes)
+            .unwrap()
+            .tuned()
+            .map_or(0.0, |t| t.weight)
+    };
+    let lean = layer_weight(embed_tl::pipeline::LongTexts::Decided(None));
+    let best = layer_weight(embed_tl::pipeline::LongTexts::Decided(Some(tokens)));
+    assert!(best < lean && lean == 1.0, "best {best}, lean {lean}");
 }
 
 /// Balanced class weights and selection by macro-F1 on a small set with
@@ -799,10 +820,12 @@ fn class_weights_on(run: impl Fn(&[&str]) -> serde_json::Value, layer: &str) {
 }
 
 /// `--finetune` on 50 TREC-6 questions: the inner folds give the tuned
-/// layer a weight, the model file is format version 3, `predict` scores
-/// with the blend (the probabilities `classify --predict` wrote, and not
-/// those of the model without the layer), and a damaged weight is an error
-/// at load time.
+/// layer a weight, the model file is format version 4 (a layer with the
+/// start pair), `predict` scores with the blend (the probabilities
+/// `classify --predict` wrote, and not those of the model without the
+/// layer), a damaged weight is an error at load time, and so is a start
+/// pair in a version 3 file, which older builds would have scored without
+/// it.
 #[test]
 fn a_tuned_layer_is_blended_saved_and_scored() {
     let dir = tempfile::tempdir().unwrap();
@@ -834,7 +857,8 @@ fn a_tuned_layer_is_blended_saved_and_scored() {
     assert_eq!(plain["model"]["finetune"], "off");
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
     let tuned: serde_json::Value = serde_json::from_str(&read("tuned.etl")).unwrap();
-    assert_eq!(tuned["version"], 3);
+    assert_eq!(tuned["version"], 4);
+    assert_eq!(tuned["tuned"]["model"]["start"], true);
     assert_eq!(tuned["tuned"]["weight"].as_f64(), Some(weight));
     let untuned: serde_json::Value = serde_json::from_str(&read("plain.etl")).unwrap();
     assert_eq!(untuned["version"], 1);
@@ -876,6 +900,28 @@ fn a_tuned_layer_is_blended_saved_and_scored() {
         .stderr(predicate::str::contains(
             "tuned.weight is 2: expected a number above 0 and at most 1",
         ));
+    let mut relabelled = tuned.clone();
+    relabelled["version"] = serde_json::json!(3);
+    std::fs::write(dir.path().join("v3.etl"), relabelled.to_string()).unwrap();
+    embed_tl(dir.path())
+        .args(["predict", "--model", "v3.etl", "--vectors"])
+        .arg(default_vectors())
+        .args(["--input", "small.csv", "--output", "x.csv"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "a tuned layer with a start row in a version 3 file",
+        ));
+    // A version 3 file as builds before the start pair wrote it (no
+    // `start` field) scores without that row: other probabilities.
+    relabelled["tuned"]["model"]
+        .as_object_mut()
+        .unwrap()
+        .remove("start");
+    std::fs::write(dir.path().join("v3.etl"), relabelled.to_string()).unwrap();
+    let old = predict("v3.etl", "v3.csv");
+    assert_eq!(old.lines().count(), blended.lines().count());
+    assert_ne!(probabilities(&old), probabilities(&blended));
     embed_tl(dir.path())
         .args(["classify", "--vectors"])
         .arg(default_vectors())

@@ -183,9 +183,9 @@ fn bad_model_files_get_clear_errors() {
         (b"hello world".to_vec(), "not an embed-tl model (not JSON)"),
         (b"{\"a\": 1}".to_vec(), "not an embed-tl model file"),
         (
-            text.replacen("\"version\":1", "\"version\":4", 1)
+            text.replacen("\"version\":1", "\"version\":5", 1)
                 .into_bytes(),
-            "model format version 4; this embed-tl reads versions 1 to 3",
+            "model format version 5; this embed-tl reads versions 1 to 4",
         ),
         (
             text.replacen("\"classes\":[", "\"classes\":7,\"x\":[", 1)

@@ -273,7 +273,7 @@ fn classify_and_predict_with_a_hugging_face_tokenizer() {
     let p2 = std::fs::read_to_string(d.join("p2.csv")).unwrap();
     assert_eq!(p1, p2, "the reloaded model tokenizes as the fitted one did");
     // With `--finetune auto` (the default) the tuned layer splits texts
-    // with the same tokenizer: version 3, and `predict` scores as
+    // with the same tokenizer: version 4, and `predict` scores as
     // `classify` did.
     common::embed_tl(d)
         .args(["classify", "--vectors"])
@@ -292,7 +292,7 @@ fn classify_and_predict_with_a_hugging_face_tokenizer() {
         .success();
     let tuned = std::fs::read_to_string(d.join("tuned.etl")).unwrap();
     assert!(
-        tuned.contains("\"version\":3")
+        tuned.contains("\"version\":4")
             && tuned.contains("\"WordLevel\"")
             && tuned.contains("\"tuned\""),
         "{}",

@@ -91,7 +91,7 @@ def test_finetune_auto_is_the_cli_default(cli, vectors, reviews, tmp_path):
 
     auto = saved("auto.etl")
     assert auto == cli_path.read_bytes()
-    assert json.loads(auto)["version"] == 3
+    assert json.loads(auto)["version"] == 4
     assert auto == saved("true.etl", finetune=True) == saved("on.etl", finetune="on")
     assert saved("auto2.etl", finetune="auto") == auto
     off = saved("off.etl", finetune="off")

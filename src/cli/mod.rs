@@ -456,7 +456,7 @@ pub struct SearchArgs {
     /// with the vectors in; on (what --finetune alone means): always; off:
     /// never. compare and transfer-report give it to the hybrid only (the
     /// vectors-alone model stays frozen). A model with a layer is file
-    /// format version 3 (docs/benchmarks.md: small sets gain, large sets
+    /// format version 4 (docs/benchmarks.md: small sets gain, large sets
     /// pay).
     #[arg(
         long,

@@ -5,10 +5,13 @@
 //! the rest of the toolkit uses.
 //!
 //! A text is its tokens, an end-of-text token (fastText's `</s>`, which
-//! learns a bias) and, with [`FineTuneParams::bigrams`], the pairs of
-//! adjacent ones. Each has a row: a word the vectors know starts from its
-//! pretrained vector, anything else (unknown words, bigrams, the end
-//! token) from uniform noise in `±1/dims`. The document is the mean of its
+//! learns a bias), with [`FineTuneParams::start`] its first token marked
+//! as the first (a bigram of a start-of-text token and the first word,
+//! which fastText does not have) and, with [`FineTuneParams::bigrams`],
+//! the pairs of adjacent ones. Each has a row: a word the vectors know
+//! starts from its pretrained vector, anything else (unknown words,
+//! bigrams, the start pair, the end token) from uniform noise in
+//! `±1/dims`. The document is the mean of its
 //! rows, one matrix (zeros at the start) scores the classes, and
 //! stochastic gradient descent on the log-loss moves both, one text at a
 //! time, the learning rate falling linearly to zero over the epochs. Only
@@ -58,14 +61,27 @@ const END: &str = "</s>";
 /// Joins the two tokens of a bigram's key: no tokenizer yields it.
 const PAIR: char = '\u{0}';
 
+/// The start-of-text token of [`FineTuneParams::start`]'s pair, the
+/// control character STX: no tokenizer yields it (`<s>` is a special token
+/// of some), so no bigram of the text has its pair's key. It has no row of
+/// its own (it would be a second bias beside [`END`]).
+const START: &str = "\u{2}";
+
+/// A start pair has a row only when at least this many training texts
+/// open with its word: a pair of one text would learn that text alone,
+/// and the n-gram channel keeps no n-gram of one text either.
+const START_MIN_TEXTS: usize = 2;
+
 /// Fine-tuning settings (a consuming builder). The defaults are the
-/// fastText recipe `benches/small_n.py` compares against: 25 epochs,
-/// learning rate 0.5, bigrams.
+/// fastText recipe `benches/small_n.py` compares against (25 epochs,
+/// learning rate 0.5, bigrams) and a row for the first word as the first
+/// ([`FineTuneParams::start`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FineTuneParams {
     epochs: usize,
     lr: f32,
     bigrams: bool,
+    start: bool,
     unseen_words: bool,
     class_weight: ClassWeight,
     seed: u64,
@@ -77,6 +93,7 @@ impl Default for FineTuneParams {
             epochs: 25,
             lr: 0.5,
             bigrams: true,
+            start: true,
             unseen_words: true,
             class_weight: ClassWeight::Uniform,
             seed: 42,
@@ -100,6 +117,19 @@ impl FineTuneParams {
     /// Give each pair of adjacent tokens a row too. Default true.
     pub fn bigrams(mut self, on: bool) -> Self {
         self.bigrams = on;
+        self
+    }
+
+    /// Give the first token of a text a second row, as the first: the
+    /// bigram of a start-of-text token and that token (`what` opening a
+    /// question, `cancel` opening a request), learned from noise as the
+    /// bigrams are, for the tokens that open at least two training texts.
+    /// The end token already marks the last word's place, through the last
+    /// bigram. fastText has no such row; on TREC-6's questions it is worth
+    /// about a point from 20 to 200 labelled texts (`docs/benchmarks.md`,
+    /// issue 14's seventeenth slice). Default true.
+    pub fn start(mut self, on: bool) -> Self {
+        self.start = on;
         self
     }
 
@@ -166,9 +196,13 @@ impl FineTuneParams {
         // bigrams not: what the learning rate's schedule counts).
         let mut docs: Vec<(Vec<usize>, usize)> = Vec::with_capacity(texts.len());
         let mut keys = Keys::default();
+        let opening = self.opening_counts(tokenizer, texts, &mut keys);
         for text in texts {
             let (mut ids, mut tokens) = (Vec::new(), 1);
-            keys.visit(tokenizer, self.bigrams, text.as_ref(), |key, word| {
+            keys.visit(tokenizer, self.shape(), text.as_ref(), |key, word| {
+                if opening.get(key).is_some_and(|&n| n < START_MIN_TEXTS) {
+                    return;
+                }
                 tokens += usize::from(word);
                 let row = match rows.get(key) {
                     Some(&row) => row,
@@ -244,11 +278,49 @@ impl FineTuneParams {
             dims,
             classes,
             bigrams: self.bigrams,
+            start: self.start,
             unseen_words: self.unseen_words,
             rows,
             input,
             output,
         })
+    }
+
+    /// With [`FineTuneParams::start`], how many of `texts` open with each
+    /// start pair (by its key); empty without.
+    fn opening_counts<T: AsRef<str>>(
+        &self,
+        tokenizer: &Tokenizer,
+        texts: &[T],
+        keys: &mut Keys,
+    ) -> HashMap<String, usize> {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        if !self.start {
+            return counts;
+        }
+        let mut opening = String::with_capacity(START.len() + 1);
+        opening.push_str(START);
+        opening.push(PAIR);
+        let shape = Shape {
+            bigrams: false,
+            start: true,
+        };
+        for text in texts {
+            keys.visit(tokenizer, shape, text.as_ref(), |key, _| {
+                if key.starts_with(&opening) {
+                    *counts.entry(key.to_string()).or_default() += 1;
+                }
+            });
+        }
+        counts
+    }
+
+    /// Which rows besides the tokens' a text has.
+    fn shape(&self) -> Shape {
+        Shape {
+            bigrams: self.bigrams,
+            start: self.start,
+        }
     }
 
     /// The texts an epoch visits (each epoch shuffles them) and each
@@ -272,6 +344,15 @@ impl FineTuneParams {
     }
 }
 
+/// Which keys a text has besides its tokens and the end token.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// The pairs of adjacent tokens.
+    bigrams: bool,
+    /// The pair of the start-of-text token and the first token.
+    start: bool,
+}
+
 /// Buffers, reused from text to text, that list a text's row keys
 /// without allocating per key (scoring runs through millions of texts).
 #[derive(Default)]
@@ -288,12 +369,13 @@ struct Keys {
 
 impl Keys {
     /// Call `f(key, word)` on the row keys of `text` in order: its tokens
-    /// (`word` true), the end token, then with `bigrams` each pair of
-    /// adjacent ones.
+    /// (`word` true), the end token, with `shape.start` the start pair of a
+    /// text with a token, then with `shape.bigrams` each pair of adjacent
+    /// ones.
     fn visit(
         &mut self,
         tokenizer: &Tokenizer,
-        bigrams: bool,
+        shape: Shape,
         text: &str,
         mut f: impl FnMut(&str, bool),
     ) {
@@ -311,13 +393,19 @@ impl Keys {
         for i in 0..ends.len() {
             f(token(i), i < words);
         }
-        if bigrams {
+        let mut pair = |a: &str, b: &str| {
+            self.pair.clear();
+            self.pair.push_str(a);
+            self.pair.push(PAIR);
+            self.pair.push_str(b);
+            f(&self.pair, false);
+        };
+        if shape.start && words > 0 {
+            pair(START, token(0));
+        }
+        if shape.bigrams {
             for i in 1..ends.len() {
-                self.pair.clear();
-                self.pair.push_str(token(i - 1));
-                self.pair.push(PAIR);
-                self.pair.push_str(token(i));
-                f(&self.pair, false);
+                pair(token(i - 1), token(i));
             }
         }
     }
@@ -360,6 +448,7 @@ pub struct FineTuned {
     dims: usize,
     classes: usize,
     bigrams: bool,
+    start: bool,
     unseen_words: bool,
     rows: HashMap<String, usize>,
     /// `rows.len() x dims`, row-major.
@@ -375,6 +464,10 @@ struct SavedFineTuned {
     dims: usize,
     classes: usize,
     bigrams: bool,
+    /// Absent (false) in the files of builds before the start pair, and
+    /// not written when false: such a layer saves the same bytes as then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    start: bool,
     unseen_words: bool,
     keys: Vec<String>,
     input: Vec<f32>,
@@ -394,6 +487,7 @@ impl From<FineTuned> for SavedFineTuned {
             dims: m.dims,
             classes: m.classes,
             bigrams: m.bigrams,
+            start: m.start,
             unseen_words: m.unseen_words,
             keys,
             input: m.input,
@@ -409,6 +503,7 @@ impl From<SavedFineTuned> for FineTuned {
             dims: s.dims,
             classes: s.classes,
             bigrams: s.bigrams,
+            start: s.start,
             unseen_words: s.unseen_words,
             rows: s
                 .keys
@@ -455,8 +550,14 @@ impl FineTuned {
         self.classes
     }
 
-    /// Rows learned: the training texts' distinct tokens and bigrams, and
-    /// the end token.
+    /// Whether a text's first token has a row as the first
+    /// ([`FineTuneParams::start`]); false in layers saved before it.
+    pub fn start(&self) -> bool {
+        self.start
+    }
+
+    /// Rows learned: the training texts' distinct tokens, bigrams and
+    /// start pairs, and the end token.
     pub fn rows(&self) -> usize {
         self.rows.len()
     }
@@ -490,7 +591,10 @@ impl FineTuned {
             let mut count = 0usize;
             keys.visit(
                 &self.tokenizer,
-                self.bigrams,
+                Shape {
+                    bigrams: self.bigrams,
+                    start: self.start,
+                },
                 text.as_ref(),
                 |key, is_word| {
                     let v: &[f32] = match self.rows.get(key) {
@@ -554,21 +658,22 @@ mod tests {
         [0, 1, 0, 1],
     );
 
-    /// A text's keys: its tokens, the end token, then its bigrams.
+    /// A text's keys: its tokens, the end token, the start pair, then its
+    /// bigrams.
     #[test]
-    fn a_text_is_its_tokens_the_end_and_its_bigrams() {
+    fn a_text_is_its_tokens_the_end_its_start_and_its_bigrams() {
         let tokenizer = Tokenizer {
             lowercase: true,
             ..Tokenizer::default()
         };
-        let keys = |bigrams, text| {
+        let keys = |bigrams, start, text| {
             let mut all: Vec<(String, bool)> = Vec::new();
-            Keys::default().visit(&tokenizer, bigrams, text, |k, w| {
+            Keys::default().visit(&tokenizer, Shape { bigrams, start }, text, |k, w| {
                 all.push((k.to_string(), w))
             });
             all
         };
-        let k = keys(true, "Where is it?");
+        let k = keys(true, true, "Where is it?");
         let names: Vec<&str> = k.iter().map(|(s, _)| s.as_str()).collect();
         assert_eq!(
             names,
@@ -578,6 +683,7 @@ mod tests {
                 "it",
                 "?",
                 END,
+                "\u{2}\0where",
                 "where\0is",
                 "is\0it",
                 "it\0?",
@@ -587,9 +693,51 @@ mod tests {
         let words: Vec<bool> = k.iter().map(|(_, w)| *w).collect();
         assert_eq!(
             words,
-            [true, true, true, true, false, false, false, false, false]
+            [true, true, true, true, false, false, false, false, false, false]
         );
-        assert_eq!(keys(false, "").len(), 1);
+        let names = |k: Vec<(String, bool)>| k.into_iter().map(|(s, _)| s).collect::<Vec<_>>();
+        assert_eq!(
+            names(keys(false, true, "Where is it?")),
+            ["where", "is", "it", "?", END, "\u{2}\0where"]
+        );
+        assert_eq!(
+            names(keys(true, false, "Where is it?"))[5..],
+            ["where\0is", "is\0it", "it\0?", "?\0</s>"]
+        );
+        // An empty text is the end token alone: no start pair.
+        assert_eq!(names(keys(true, true, "")), [END]);
+    }
+
+    /// The start pair tells texts of the same words in another order
+    /// apart: without bigrams, "paris where" and "where paris" are the
+    /// same bag, and only the first word's row separates the classes. Only
+    /// "where" opens two texts or more, so it is the one start pair.
+    #[test]
+    fn the_start_pair_learns_which_word_comes_first() {
+        let (vectors, tokenizer) = glove_and_tokenizer();
+        let cities = ["paris", "rome", "berlin", "madrid", "oslo", "vienna"];
+        let texts: Vec<String> = cities
+            .iter()
+            .flat_map(|c| [format!("where {c}"), format!("{c} where")])
+            .collect();
+        let labels: Vec<usize> = (0..texts.len()).map(|i| i % 2).collect();
+        let fit = |start| {
+            FineTuneParams::default()
+                .bigrams(false)
+                .start(start)
+                .fit(&vectors, &tokenizer, &texts, &labels, 2)
+                .unwrap()
+        };
+        let with = fit(true);
+        assert!(with.start());
+        // The 6 cities, "where", the end token and the start pair of "where".
+        assert_eq!(with.rows(), 6 + 1 + 1 + 1);
+        assert_eq!(with.predict(&vectors, &texts).unwrap(), labels);
+        // A new text opening with a first word of class 0.
+        assert_eq!(with.predict(&vectors, &["where london"]).unwrap(), [0]);
+        let without = fit(false);
+        let p = without.predict_proba(&vectors, &texts).unwrap();
+        assert_eq!(p.row(0), p.row(1));
     }
 
     /// Words the training never saw are placed by their pretrained
@@ -632,6 +780,8 @@ mod tests {
             .unwrap();
         let guesses = blind.predict(&vectors, &unseen).unwrap();
         assert!(guesses.iter().all(|&g| g == guesses[0]));
+        // The 8 words, the end token and 8 bigrams (each word and the
+        // end); no start pair, as each word opens one text only.
         assert_eq!(model.rows(), 8 + 1 + 8);
     }
 
@@ -713,6 +863,19 @@ mod tests {
         assert_eq!(read, model);
         assert!(read.check(2, 50).is_ok());
         assert!(read.check(3, 50).is_err());
+        assert_eq!(saved["start"], true);
+        // Without the start pair the layer saves no `start` field, as the
+        // builds before it did, and a layer saved then reads as one
+        // without it.
+        let old = FineTuneParams::default()
+            .start(false)
+            .fit(&vectors, &tokenizer, &texts, &labels, 2)
+            .unwrap();
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(!json.contains("\"start\""), "{json}");
+        let read: FineTuned = serde_json::from_str(&json).unwrap();
+        assert!(!read.start());
+        assert_eq!(read, old);
     }
 
     #[test]
