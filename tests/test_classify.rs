@@ -887,31 +887,31 @@ fn a_tuned_layer_is_blended_saved_and_scored() {
         probabilities(&read("by-classify.csv"))
     );
     assert_ne!(probabilities(&blended), probabilities(&alone));
-    // A weight beyond 1 is refused when the model is read.
+    // `model` written as `name` is refused when read, saying `expected`.
+    let refused = |model: &serde_json::Value, name: &str, expected: &str| {
+        std::fs::write(dir.path().join(name), model.to_string()).unwrap();
+        embed_tl(dir.path())
+            .args(["predict", "--model", name, "--vectors"])
+            .arg(default_vectors())
+            .args(["--input", "small.csv", "--output", "x.csv"])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(expected));
+    };
     let mut damaged = tuned.clone();
     damaged["tuned"]["weight"] = serde_json::json!(2.0);
-    std::fs::write(dir.path().join("damaged.etl"), damaged.to_string()).unwrap();
-    embed_tl(dir.path())
-        .args(["predict", "--model", "damaged.etl", "--vectors"])
-        .arg(default_vectors())
-        .args(["--input", "small.csv", "--output", "x.csv"])
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains(
-            "tuned.weight is 2: expected a number above 0 and at most 1",
-        ));
+    refused(
+        &damaged,
+        "damaged.etl",
+        "tuned.weight is 2: expected a number above 0 and at most 1",
+    );
     let mut relabelled = tuned.clone();
     relabelled["version"] = serde_json::json!(3);
-    std::fs::write(dir.path().join("v3.etl"), relabelled.to_string()).unwrap();
-    embed_tl(dir.path())
-        .args(["predict", "--model", "v3.etl", "--vectors"])
-        .arg(default_vectors())
-        .args(["--input", "small.csv", "--output", "x.csv"])
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains(
-            "a tuned layer with a start row in a version 3 file",
-        ));
+    refused(
+        &relabelled,
+        "v3.etl",
+        "a tuned layer with a start row in a version 3 file",
+    );
     // A version 3 file as builds before the start pair wrote it (no
     // `start` field) scores without that row: other probabilities.
     relabelled["tuned"]["model"]
