@@ -125,6 +125,17 @@ impl Default for ScoreOptions {
     }
 }
 
+impl ScoreOptions {
+    /// How a row input is read: its format, header and CSV delimiter.
+    pub(crate) fn input_layout(&self) -> crate::corpus::stream::Layout {
+        crate::corpus::stream::Layout {
+            header: self.input_header,
+            delimiter: self.input_delimiter,
+            ..self.input_format.into()
+        }
+    }
+}
+
 /// Counts so far, reported after each written chunk and at the end.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -244,12 +255,7 @@ impl<'a> Scorer<'a> {
                 options.output_format
             )));
         }
-        let layout = crate::corpus::stream::Layout {
-            header: options.input_header,
-            delimiter: options.input_delimiter,
-            ..options.input_format.into()
-        };
-        let mut reader = RowReader::new(input, layout, &[], options.limits)?;
+        let mut reader = RowReader::new(input, options.input_layout(), &[], options.limits)?;
         let mut resolved = options.clone();
         if options.default_id && options.keep.is_empty() {
             let id = Column::Name("id".into());

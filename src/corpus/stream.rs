@@ -273,8 +273,6 @@ enum Inner {
 
 struct Delimited {
     core: csv_core::Reader,
-    /// The byte between fields.
-    delimiter: u8,
     out: Vec<u8>,
     ends: Vec<usize>,
     /// Fields in the record just read.
@@ -330,7 +328,6 @@ impl<R: Read> RowReader<R> {
                 core: csv_core::ReaderBuilder::new()
                     .delimiter(layout.delimiter)
                     .build(),
-                delimiter: layout.delimiter,
                 out: vec![0; 4096],
                 ends: vec![0; 64],
                 nend: 0,
@@ -606,12 +603,8 @@ impl<R: Read> RowReader<R> {
             }
         };
         let lines = 1 + memchr::memchr_iter(b'\n', self.raw()).count() as u64;
-        let delimiter = match &self.inner {
-            Inner::Csv(d) => d.delimiter,
-            _ => b',',
-        };
         if memchr::memchr(b'"', self.raw()).is_some() {
-            match check_quotes(self.raw(), delimiter) {
+            match check_quotes(self.raw(), self.layout.delimiter) {
                 Quotes::Fine => {}
                 Quotes::TextAfterQuote { line: close, text } => {
                     let reason = if close > 0 {

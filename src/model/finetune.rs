@@ -200,7 +200,10 @@ impl FineTuneParams {
         for text in texts {
             let (mut ids, mut tokens) = (Vec::new(), 1);
             keys.visit(tokenizer, self.shape(), text.as_ref(), |key, word| {
-                if opening.get(key).is_some_and(|&n| n < START_MIN_TEXTS) {
+                if !word
+                    && key.starts_with(START)
+                    && opening.get(key).is_some_and(|&n| n < START_MIN_TEXTS)
+                {
                     return;
                 }
                 tokens += usize::from(word);
@@ -298,16 +301,15 @@ impl FineTuneParams {
         if !self.start {
             return counts;
         }
-        let mut opening = String::with_capacity(START.len() + 1);
-        opening.push_str(START);
-        opening.push(PAIR);
         let shape = Shape {
             bigrams: false,
             start: true,
         };
         for text in texts {
-            keys.visit(tokenizer, shape, text.as_ref(), |key, _| {
-                if key.starts_with(&opening) {
+            // The keys are the tokens, the end token and the start pair,
+            // the one key to begin with START.
+            keys.visit(tokenizer, shape, text.as_ref(), |key, word| {
+                if !word && key.starts_with(START) {
                     *counts.entry(key.to_string()).or_default() += 1;
                 }
             });

@@ -14,7 +14,7 @@ use super::{csv_io, Format, ScoreOptions, Scorer, Summary, SKIP_BAD_HINT};
 use crate::corpus::columnar::{
     display_column, is_columnar, string_column, BatchReader, TableWriter,
 };
-use crate::corpus::stream::{BadRow, Field, Layout, Row, RowReader};
+use crate::corpus::stream::{BadRow, Field, Row, RowReader};
 use crate::corpus::{Column, CorpusFormat};
 use crate::error::{Error, Location, Result};
 use crate::model::argmax;
@@ -239,12 +239,8 @@ impl Scorer<'_> {
                 (source, fields)
             }
             TableInput::Rows(input) => {
-                let layout = Layout {
-                    header: options.input_header,
-                    delimiter: options.input_delimiter,
-                    ..options.input_format.into()
-                };
-                let mut reader = RowReader::new(input, layout, &[], options.limits)?;
+                let mut reader =
+                    RowReader::new(input, options.input_layout(), &[], options.limits)?;
                 if options.default_id && options.keep.is_empty() {
                     if reader.column_names().iter().any(|c| c == "id") {
                         resolved.keep = vec![id];
